@@ -1,0 +1,163 @@
+//! Headline KPIs of a replication, as defined in DESIGN.md section 5, computed from its daily
+//! series and compared with the baseline (the same scenario and seed without the incident).
+
+use serde::Serialize;
+
+use crate::model::{DayRow, ProviderKind};
+use crate::sim::Outcome;
+
+/// The headline figures of one run (or one provider kind of it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Kpis {
+    /// Cases that arrived within the horizon.
+    pub care_demand: u64,
+    /// Cases served within the horizon, normally or in fallback.
+    pub care_delivered: u64,
+    /// 100 × delivered / demanded.
+    pub care_delivered_pct: f64,
+    /// Cases served under the emergency protocol.
+    pub care_delivered_fallback: u64,
+    /// Cases postponed at least once.
+    pub postponed: u64,
+    /// Urgent cases sent to another provider.
+    pub diverted: u64,
+    /// Urgent cases served after their maximum wait (or not by the end) and not diverted.
+    pub urgent_delayed: u64,
+    /// Largest number of cases waiting at any tick.
+    pub peak_backlog: i64,
+    /// Cases still waiting at the end of the horizon.
+    pub backlog_at_end: i64,
+    /// First day after the last restore with the backlog within 5% of normal.
+    pub backlog_cleared_day: Option<u32>,
+    pub referrals_total: u64,
+    pub referrals_delayed: u64,
+    /// Staff hours worked beyond contracted shifts.
+    pub overtime_hours: f64,
+    /// First day any provider's emergency protocol could no longer be staffed.
+    pub protocol_exhaustion_day: Option<u32>,
+    /// Providers whose protocol could no longer be staffed at some point.
+    pub providers_exhausted: u64,
+    /// Providers disrupted for longer than their plan's maximum tolerable period.
+    pub providers_mtpd_breached: u64,
+    pub records_exfiltrated: u64,
+    pub records_exfiltrated_high_sensitivity: u64,
+    /// Days from the first compromise until the 7-day service level stays at or above 95% of
+    /// normal for the rest of the horizon.
+    pub time_to_recovery_days: Option<u32>,
+}
+
+/// KPIs of the whole run (`kind: None`) or of one provider kind.
+pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>) -> Kpis {
+    let rows = |o: &Outcome| -> Vec<DayRow> { daily(o, kind) };
+    let (inc, base) = (rows(outcome), rows(baseline));
+    let mut k = Kpis::default();
+    for r in &inc {
+        let c = &r.counters;
+        k.care_demand += c.demand;
+        k.care_delivered += c.served;
+        k.care_delivered_fallback += c.served_fallback;
+        k.postponed += c.postponed;
+        k.diverted += c.diverted;
+        k.urgent_delayed += c.urgent_delayed;
+        k.overtime_hours += c.overtime_minutes / 60.0;
+        k.records_exfiltrated += c.records_stolen;
+        k.records_exfiltrated_high_sensitivity += c.records_stolen_high;
+    }
+    k.overtime_hours = round2(k.overtime_hours);
+    k.care_delivered_pct = if k.care_demand > 0 { round2(100.0 * k.care_delivered as f64 / k.care_demand as f64) } else { 100.0 };
+    k.peak_backlog = match kind {
+        None => outcome.peak_backlog,
+        Some(kind) => outcome.peak_backlog_by_kind[kind.index()],
+    };
+    k.backlog_at_end = inc.last().map_or(0, |r| r.backlog);
+    let providers = outcome.providers.iter().filter(|p| kind.is_none_or(|k| p.kind == k));
+    for p in providers {
+        if let Some(d) = p.exhausted_day {
+            k.providers_exhausted += 1;
+            k.protocol_exhaustion_day = Some(k.protocol_exhaustion_day.map_or(d, |x: u32| x.min(d)));
+        }
+        if f64::from(p.disrupted_days) > p.max_tolerable_days {
+            k.providers_mtpd_breached += 1;
+        }
+    }
+    let ticks_per_day = 24 / outcome.tick_hours;
+    let compromise_day = outcome.incident.first_compromise.map(|t| t / ticks_per_day);
+    let restore_day = outcome.incident.last_restore.map(|t| t / ticks_per_day);
+    let any_disconnect = outcome.events.iter().any(|e| e.event == "disconnect");
+    k.backlog_cleared_day = compromise_day.and_then(|c| {
+        let from = match (restore_day, any_disconnect) {
+            (Some(r), _) => r.max(c),
+            (None, true) => return None,
+            (None, false) => c,
+        };
+        inc.iter().zip(&base).find(|(r, b)| r.day >= from && r.backlog as f64 <= 1.05 * b.backlog as f64 + 1.0).map(|(r, _)| r.day)
+    });
+    k.time_to_recovery_days = compromise_day.and_then(|c| {
+        let level = service_level_7d(&inc);
+        let normal = service_level_7d(&base);
+        let mut recovered_from = None;
+        for (d, (l, n)) in level.iter().zip(&normal).enumerate() {
+            let ok = *l >= 0.95 * n;
+            if d as u32 >= c && ok {
+                recovered_from.get_or_insert(d as u32);
+            } else {
+                recovered_from = None;
+            }
+        }
+        recovered_from.map(|r| r - c)
+    });
+    k
+}
+
+/// One row per day: the rows of one kind, or all kinds summed.
+pub fn daily(outcome: &Outcome, kind: Option<ProviderKind>) -> Vec<DayRow> {
+    let mut days: Vec<DayRow> = (0..outcome.days).map(|d| DayRow { day: d, ..Default::default() }).collect();
+    for r in &outcome.series {
+        if kind.is_some_and(|k| k.index() != r.kind) {
+            continue;
+        }
+        let Some(d) = days.get_mut(r.day as usize) else { continue };
+        let c = &mut d.counters;
+        let x = &r.counters;
+        c.demand += x.demand;
+        c.served += x.served;
+        c.served_fallback += x.served_fallback;
+        c.postponed += x.postponed;
+        c.diverted += x.diverted;
+        c.urgent_delayed += x.urgent_delayed;
+        c.overtime_minutes += x.overtime_minutes;
+        c.clinical_capacity_minutes += x.clinical_capacity_minutes;
+        c.clinical_used_minutes += x.clinical_used_minutes;
+        c.admin_used_minutes += x.admin_used_minutes;
+        c.records_stolen += x.records_stolen;
+        c.records_stolen_high += x.records_stolen_high;
+        d.backlog += r.backlog;
+        d.sick_share += r.sick_share * f64::from(r.providers);
+        d.providers += r.providers;
+        d.services_fallback += r.services_fallback;
+        d.services_blocked += r.services_blocked;
+        d.kind = r.kind;
+    }
+    for d in &mut days {
+        if d.providers > 0 {
+            d.sick_share /= f64::from(d.providers);
+        }
+    }
+    days
+}
+
+/// Delivered / demanded over the 7 days ending on each day (1 where nothing was demanded).
+pub fn service_level_7d(rows: &[DayRow]) -> Vec<f64> {
+    (0..rows.len())
+        .map(|d| {
+            let w = &rows[d.saturating_sub(6)..=d];
+            let demand: u64 = w.iter().map(|r| r.counters.demand).sum();
+            let served: u64 = w.iter().map(|r| r.counters.served).sum();
+            if demand == 0 { 1.0 } else { served as f64 / demand as f64 }
+        })
+        .collect()
+}
+
+pub(crate) fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

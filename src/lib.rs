@@ -1,0 +1,47 @@
+//! # downtime
+//!
+//! A tabletop-exercise simulator for health-IT supply-chain incidents: what happens to patient
+//! care when an EHR vendor is compromised?
+//!
+//! ## The shape of a run
+//!
+//! 1. **Load a scenario** ([`scenario::load`]): a RON file, or a built-in such as
+//!    `chipsoft-2026`, is read ([`scenario::raw`]) and validated into a [`Scenario`]. Every
+//!    problem comes back at once as a [`ScenarioError`] with `FILE:LINE:COLUMN` positions.
+//! 2. **Simulate** ([`sim::run`]): the scenario becomes a bevy_ecs `World` of providers (with
+//!    their care services, staff and continuity plans) and platforms; a fixed schedule of
+//!    [`systems`] advances it one tick at a time: injects fire, platforms go down, demand
+//!    arrives, care is delivered normally or under the emergency protocol, cases wait, get
+//!    postponed or diverted, staff tire, records are stolen.
+//! 3. **Measure** ([`kpi::compute`]): the headline KPIs, each against the baseline run (the
+//!    same scenario and seed with the incident removed).
+//! 4. **Report** ([`report`]): `summary.json`, `timeseries.csv`, `events.csv`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! let scenario = Arc::new(downtime::scenario::load("chipsoft-2026")?);
+//! let (incident, baseline) = downtime::sim::run_with_baseline(
+//!     scenario,
+//!     downtime::sim::RunOptions { seed: 1, replication: 0 },
+//! );
+//! let kpis = downtime::kpi::compute(&incident, &baseline, None);
+//! println!("{:.1}% of care delivered", kpis.care_delivered_pct);
+//! # Ok::<(), downtime::ScenarioError>(())
+//! ```
+//!
+//! ## Determinism
+//!
+//! All randomness comes from ChaCha8 streams seeded from `(seed, replication, purpose)`; systems
+//! run single-threaded in a fixed order, and query order follows spawn order. The same scenario
+//! and seed give byte-identical output files.
+
+pub mod error;
+pub mod kpi;
+pub mod model;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod systems;
+
+pub use error::{Error, ScenarioError};
+pub use scenario::Scenario;

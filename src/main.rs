@@ -1,0 +1,68 @@
+//! The `downtime` command: parse the arguments, call the library, map errors to exit codes
+//! (0 success, 2 bad input, 1 anything else).
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use downtime::{report, scenario, sim, Error};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
+            for line in format!("{e}").lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn execute(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run { scenario, seed, days, out, quiet } => {
+            let mut sc = scenario::load(&scenario).map_err(Error::from)?;
+            if let Some(d) = days {
+                sc.set_days(d);
+            }
+            let seed = seed.unwrap_or(sc.seed);
+            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&sc.id));
+            let (incident, baseline) = sim::run_with_baseline(Arc::new(sc), sim::RunOptions { seed, replication: 0 });
+            let summary = report::write_run(&out, &incident, &baseline)?;
+            if !quiet {
+                print!("{}", report::summary_table(&summary));
+                println!("wrote {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { scenarios } => {
+            let mut bad = 0;
+            for name in &scenarios {
+                match scenario::load(name) {
+                    Ok(s) => println!("{name}: ok ({} providers, {} days, {} injects)", s.providers.len(), s.days, s.timeline.len()),
+                    Err(e) => {
+                        bad += 1;
+                        for line in e.to_string().lines() {
+                            eprintln!("error: {line}");
+                        }
+                    }
+                }
+            }
+            Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Scenarios => {
+            for (name, about, _) in scenario::builtin::BUILTINS {
+                println!("{name:<16} {about}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

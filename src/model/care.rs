@@ -1,0 +1,139 @@
+//! Care services and their queues: cohorts of waiting cases with deadlines.
+//!
+//! Cases are counted, not spawned: a queue holds cohorts `(deadline, count, flags)` in deadline
+//! order, so memory stays bounded by the number of distinct deadlines, not the number of cases.
+
+use std::collections::VecDeque;
+
+use bevy_ecs::prelude::*;
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, Poisson};
+
+use super::function::FunctionSet;
+
+/// A group of cases that arrived together and share a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cohort {
+    /// Tick by which the case should be served.
+    pub deadline: u32,
+    pub count: u32,
+    pub flags: u8,
+}
+
+impl Cohort {
+    /// Postponed at least once (counted in `postponed` already).
+    pub const POSTPONED: u8 = 1;
+    /// Diverted here from another provider (not diverted again).
+    pub const TRANSFERRED: u8 = 2;
+}
+
+/// How a service runs this tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// A needed function is down and the continuity plan covers it.
+    Fallback,
+    /// A needed function is down and the plan does not (yet) cover it.
+    Blocked,
+}
+
+/// Poisson arrivals with a fixed mean per open tick, drawn cheaply.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrivals {
+    pub mean: f64,
+    exp_neg_mean: f64,
+    large: Option<Poisson<f64>>,
+}
+
+impl Arrivals {
+    /// Means above this use rand_distr's Poisson; below it, inversion (a few multiplications).
+    const INVERSION_LIMIT: f64 = 20.0;
+
+    pub fn new(mean: f64) -> Self {
+        let mean = mean.max(0.0);
+        let large = (mean >= Self::INVERSION_LIMIT).then(|| Poisson::new(mean).ok()).flatten();
+        Self { mean, exp_neg_mean: (-mean).exp(), large }
+    }
+
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
+        if self.mean <= 0.0 {
+            return 0;
+        }
+        if let Some(p) = &self.large {
+            return p.sample(rng).min(f64::from(u32::MAX / 4)) as u32;
+        }
+        let u: f64 = rng.random();
+        let (mut k, mut p) = (0u32, self.exp_neg_mean);
+        let mut cdf = p;
+        while u > cdf && k < 200 {
+            k += 1;
+            p *= self.mean / f64::from(k);
+            cdf += p;
+        }
+        k
+    }
+}
+
+/// One care service of one provider, with its queues and staff balances.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Index of the service in its profile.
+    pub spec: u16,
+    pub open: u8,
+    pub close: u8,
+    pub weekdays_only: bool,
+    /// Open ticks per open day.
+    pub open_ticks: u32,
+    pub needs: FunctionSet,
+    /// Arrivals per open tick by class (urgent, soon, elective).
+    pub arrivals: [Arrivals; 3],
+    /// Maximum wait by class, in ticks.
+    pub wait_ticks: [u32; 3],
+    pub clinical_minutes: f64,
+    pub admin_minutes: f64,
+    /// Contracted staff minutes per open tick (before sick leave).
+    pub clinical_capacity: f64,
+    pub admin_capacity: f64,
+    /// Expected cases per open day (for the protocol's staffing need).
+    pub daily_demand: f64,
+    /// Waiting cases by class, earliest deadline first.
+    pub queues: [VecDeque<Cohort>; 3],
+    /// Urgent cases already past their wait, served first.
+    pub overdue: u32,
+    /// Cases waiting in all queues.
+    pub queued: u32,
+    /// Staff minutes carried between ticks (negative: a case in progress).
+    pub clinical_balance: f64,
+    pub admin_balance: f64,
+    pub mode: Mode,
+    /// Clinical factor and extra admin minutes of the current mode.
+    pub cost: (f64, f64),
+}
+
+impl Service {
+    pub fn is_open(&self, weekday: u32, hour: u32) -> bool {
+        (!self.weekdays_only || weekday < 5) && hour >= u32::from(self.open) && hour < u32::from(self.close)
+    }
+
+    /// Add `count` cases of class `class` due at `deadline`, merging with the last cohort
+    /// when they share deadline and flags.
+    pub fn enqueue(&mut self, class: usize, deadline: u32, count: u32, flags: u8) {
+        if count == 0 {
+            return;
+        }
+        self.queued += count;
+        let q = &mut self.queues[class];
+        if let Some(last) = q.back_mut() {
+            if last.deadline == deadline && last.flags == flags {
+                last.count += count;
+                return;
+            }
+        }
+        q.push_back(Cohort { deadline, count, flags });
+    }
+}
+
+/// The care services of a provider.
+#[derive(Component, Debug, Clone, Default)]
+pub struct CareServices(pub Vec<Service>);

@@ -1,0 +1,13 @@
+//! ECS components and resources: providers, platforms, services, staff, the clock and tallies.
+
+mod care;
+mod function;
+mod provider;
+mod resources;
+mod staff;
+
+pub use care::{Arrivals, CareServices, Cohort, Mode, Service};
+pub use function::{DEFAULT_FALLBACK, FallbackCost, Function, FunctionSet};
+pub use provider::{Functions, Hosting, Provider, ProviderKind, Records, Source};
+pub use resources::*;
+pub use staff::{Continuity, Staffing};

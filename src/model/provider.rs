@@ -1,0 +1,122 @@
+//! Care providers: their kind, hosting, records and how their functions are sourced.
+
+use bevy_ecs::prelude::*;
+use serde::Deserialize;
+
+use super::function::{Function, FunctionSet};
+
+/// Which kind of care organisation a provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum ProviderKind {
+    Hospital,
+    EyeHospital,
+    GpPractice,
+    Pharmacy,
+    Rehabilitation,
+    MentalHealth,
+    ForensicCare,
+    Lab,
+    Other,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 9] = [
+        ProviderKind::Hospital,
+        ProviderKind::EyeHospital,
+        ProviderKind::GpPractice,
+        ProviderKind::Pharmacy,
+        ProviderKind::Rehabilitation,
+        ProviderKind::MentalHealth,
+        ProviderKind::ForensicCare,
+        ProviderKind::Lab,
+        ProviderKind::Other,
+    ];
+    pub const COUNT: usize = 9;
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name used in output files.
+    pub fn key(self) -> &'static str {
+        match self {
+            ProviderKind::Hospital => "hospital",
+            ProviderKind::EyeHospital => "eye_hospital",
+            ProviderKind::GpPractice => "gp_practice",
+            ProviderKind::Pharmacy => "pharmacy",
+            ProviderKind::Rehabilitation => "rehabilitation",
+            ProviderKind::MentalHealth => "mental_health",
+            ProviderKind::ForensicCare => "forensic_care",
+            ProviderKind::Lab => "lab",
+            ProviderKind::Other => "other",
+        }
+    }
+
+    /// Whether records of this kind are high-sensitivity by default.
+    pub fn high_sensitivity(self) -> bool {
+        matches!(self, ProviderKind::MentalHealth | ProviderKind::ForensicCare)
+    }
+}
+
+/// Where a provider's EHR runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
+pub enum Hosting {
+    /// A tenant in the vendor's cloud.
+    VendorCloud,
+    /// On the provider's own servers.
+    #[default]
+    SelfHosted,
+    /// At a third-party hosting firm.
+    ThirdParty,
+}
+
+impl Hosting {
+    pub fn key(self) -> &'static str {
+        match self {
+            Hosting::VendorCloud => "vendor_cloud",
+            Hosting::SelfHosted => "self_hosted",
+            Hosting::ThirdParty => "third_party",
+        }
+    }
+}
+
+/// Where a function comes from for one provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The provider's own infrastructure (never affected by vendor platforms).
+    Local,
+    /// A platform, by index.
+    Platform(u16),
+}
+
+/// Who a provider is: fixed for the run.
+#[derive(Component, Debug, Clone)]
+pub struct Provider {
+    /// Index in the scenario's provider list (a stable id for ordering and random draws).
+    pub index: u32,
+    pub kind: ProviderKind,
+    pub region: u16,
+    pub vendor: u16,
+    pub hosting: Hosting,
+    /// Rank in [0, 1) used for staged restores: a platform at capacity `c` serves the
+    /// customers whose rank is below `c`.
+    pub rollout_rank: f64,
+}
+
+/// How the provider's functions are sourced and which are up now.
+#[derive(Component, Debug, Clone)]
+pub struct Functions {
+    pub sources: [Source; Function::COUNT],
+    /// Functions up this tick.
+    pub available: FunctionSet,
+    /// Tick at which each function last went down (meaningful only while it is down).
+    pub down_since: [u32; Function::COUNT],
+}
+
+/// The provider's patient records and what was stolen.
+#[derive(Component, Debug, Clone)]
+pub struct Records {
+    pub patients: u64,
+    pub high_sensitivity: bool,
+    pub stolen: u64,
+}

@@ -1,0 +1,8 @@
+//! What a run leaves behind: `summary.json`, `timeseries.csv`, `events.csv` in its folder, and
+//! the summary table on the terminal. Every file is written atomically.
+
+mod atomic;
+mod run_folder;
+
+pub use atomic::write_atomic;
+pub use run_folder::{summary_table, write_run, RunSummary};

@@ -1,0 +1,257 @@
+//! Scenarios: the RON file format, its two-stage loading (raw → validated), and the built-ins.
+//!
+//! A scenario is read in two stages, as ripgrep turns raw flags into validated arguments:
+//! [`raw`] is what serde reads from the file; [`validate`] checks every meaning (references,
+//! shares, times, sizes) and either yields a [`Scenario`] the simulator can trust or a
+//! [`ScenarioError`] listing every problem with its `FILE:LINE:COLUMN`.
+
+pub mod builtin;
+mod locate;
+pub mod raw;
+pub(crate) mod validate;
+
+use std::path::Path;
+
+pub use crate::error::{Problem, ScenarioError};
+pub use raw::{OpenDays, Sensitivity};
+pub use validate::from_str;
+
+use crate::model::{FallbackCost, FunctionSet, Hosting, ProviderKind, Source};
+
+/// A checked scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Day 0 as (year, month, day).
+    pub start: Date,
+    pub days: u32,
+    pub tick_hours: u32,
+    pub seed: u64,
+    pub regions: Vec<String>,
+    pub vendors: Vec<Vendor>,
+    pub platforms: Vec<Platform>,
+    pub profiles: Vec<Profile>,
+    pub providers: Vec<ProviderSpec>,
+    pub timeline: Vec<Inject>,
+}
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Day of the week, 0 = Monday.
+    pub fn weekday(self) -> u32 {
+        (self.days_from_civil() + 3).rem_euclid(7) as u32
+    }
+
+    /// Days since 1970-01-01.
+    pub fn days_from_civil(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `n` days later.
+    pub fn plus_days(self, n: i64) -> Date {
+        let z = self.days_from_civil() + n + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Vendor {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub id: String,
+    pub name: String,
+    pub vendor: usize,
+    pub kind: raw::PlatformKind,
+    pub functions: FunctionSet,
+}
+
+/// A provider description shared by many providers.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub services: Vec<ServiceSpec>,
+    pub plan: Plan,
+    pub high_sensitivity: bool,
+    pub sick_leave: f64,
+}
+
+/// Urgency classes, in service order.
+pub const URGENT: usize = 0;
+pub const SOON: usize = 1;
+pub const ELECTIVE: usize = 2;
+
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub demand_per_1000: f64,
+    pub open: u32,
+    pub close: u32,
+    pub days: OpenDays,
+    /// Share and maximum wait (hours) per class: urgent, soon, elective.
+    pub share: [f64; 3],
+    pub max_wait_hours: [f64; 3],
+    pub clinical_minutes: f64,
+    pub admin_minutes: f64,
+    pub clinical_staff_per_1000: f64,
+    pub admin_staff_per_1000: f64,
+    pub needs: FunctionSet,
+}
+
+impl ServiceSpec {
+    pub fn open_hours_per_day(&self) -> u32 {
+        self.close - self.open
+    }
+    pub fn is_open(&self, weekday: u32, hour: u32) -> bool {
+        (self.days == OpenDays::AllWeek || weekday < 5) && hour >= self.open && hour < self.close
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub activation_hours: f64,
+    pub covers: FunctionSet,
+    pub fallback: [FallbackCost; crate::model::Function::COUNT],
+    pub overtime_cap: f64,
+    pub max_tolerable_days: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderSpec {
+    pub id: String,
+    pub profile: usize,
+    pub kind: ProviderKind,
+    pub region: usize,
+    pub patients: u64,
+    pub vendor: usize,
+    pub hosting: Hosting,
+    pub sources: [Source; crate::model::Function::COUNT],
+    pub high_sensitivity: bool,
+}
+
+/// An inject with references resolved.
+#[derive(Debug, Clone)]
+pub struct Inject {
+    pub day: u32,
+    pub hour: u32,
+    pub delay: Option<raw::Delay>,
+    pub event: Event,
+    pub title: String,
+    pub text: String,
+}
+
+impl Inject {
+    /// Whether this inject changes the model (rather than only informing the room).
+    pub fn is_incident(&self) -> bool {
+        !matches!(self.event, Event::Note)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Compromise { vendor: usize },
+    Detect { vendor: usize },
+    Disconnect { platforms: Vec<usize> },
+    Exfiltrate { providers: Vec<u32>, share: f64 },
+    Announce { vendor: usize },
+    Restore { platforms: Vec<usize>, capacity: f64 },
+    Note,
+}
+
+impl Event {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Event::Compromise { .. } => "compromise",
+            Event::Detect { .. } => "detect",
+            Event::Disconnect { .. } => "disconnect",
+            Event::Exfiltrate { .. } => "exfiltrate",
+            Event::Announce { .. } => "announce",
+            Event::Restore { .. } => "restore",
+            Event::Note => "note",
+        }
+    }
+}
+
+/// Where a scenario comes from: a file path or a built-in name.
+pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
+    if let Some(text) = builtin::get(spec) {
+        return from_str(text, &format!("<built-in {spec}>"));
+    }
+    let path = Path::new(spec);
+    let text = read_bounded(path)?;
+    from_str(&text, &path.display().to_string())
+}
+
+/// Largest scenario file accepted, in bytes.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| {
+        let hint = if path.extension().is_none() {
+            format!(
+                "; `{}` is not a built-in either (built-ins: {})",
+                name,
+                builtin::names().join(", ")
+            )
+        } else {
+            String::new()
+        };
+        ScenarioError::single(&name, 0, 0, format!("cannot read the file: {e}{hint}"))
+    })?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| ScenarioError::single(&name, 0, 0, format!("cannot read the file as UTF-8 text: {e}")))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScenarioError::single(
+            &name,
+            1,
+            1,
+            format!("the file is larger than {} MiB; a scenario should be a few hundred lines (use `groups` for many providers)", MAX_FILE_BYTES >> 20),
+        ));
+    }
+    Ok(text)
+}
+
+impl Scenario {
+    /// Change the horizon, dropping injects that would fall past it.
+    pub fn set_days(&mut self, days: u32) {
+        self.days = days.clamp(1, validate::MAX_DAYS);
+        self.timeline.retain(|i| i.day < self.days);
+    }
+}

@@ -1,0 +1,758 @@
+//! Stage two of loading: check every meaning of a [`RawScenario`] and build a [`Scenario`].
+//!
+//! All problems are collected, not just the first, each at the position of the offending value.
+//! Limits on counts and sizes keep memory bounded whatever the input.
+
+use std::collections::HashMap;
+
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, LogNormal};
+
+use super::locate::Locations;
+use super::raw::*;
+use super::{Date, Event, Inject, Plan, Platform, Profile, ProviderSpec, Scenario, ServiceSpec, Vendor};
+use crate::error::{Problem, ScenarioError};
+use crate::model::{DEFAULT_FALLBACK, Function, FunctionSet, Hosting, Source};
+
+/// Most providers a scenario may have (written plus generated).
+pub const MAX_PROVIDERS: u64 = 100_000;
+/// Most services per profile.
+pub const MAX_SERVICES: usize = 16;
+/// Longest horizon in days.
+pub const MAX_DAYS: u32 = 3650;
+/// Most injects on a timeline.
+pub const MAX_INJECTS: usize = 10_000;
+/// Most entries in any other list (vendors, platforms, profiles, regions, groups).
+pub const MAX_LIST: usize = 10_000;
+/// Most patients on record of one provider.
+pub const MAX_PATIENTS: u64 = 50_000_000;
+/// Most cases one service of one provider may demand over the horizon (bounds queue counters).
+pub const MAX_SERVICE_CASES: f64 = 1.0e9;
+
+/// Parse and validate scenario text; `file` names it in errors.
+pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let raw: RawScenario = options.from_str(text).map_err(|e| {
+        ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code))
+    })?;
+    let mut v = Validator { loc: Locations::index(text), problems: Vec::new() };
+    let scenario = v.scenario(raw);
+    if v.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        v.problems.sort_by_key(|p| (p.line, p.column));
+        Err(ScenarioError { file: file.to_string(), problems: v.problems })
+    }
+}
+
+/// ron's messages, with a hint where the usual cause is known.
+fn explain_syntax(code: &ron::Error) -> String {
+    let base = code.to_string();
+    let hint = match code {
+        ron::Error::NoSuchStructField { .. } | ron::Error::NoSuchEnumVariant { .. } => {
+            "; check the spelling against docs/scenario-reference.md"
+        }
+        ron::Error::MissingStructField { .. } => "; add the field (see docs/scenario-reference.md)",
+        ron::Error::Eof => "; the file ends early: is a closing bracket missing?",
+        ron::Error::ExpectedStructLikeEnd | ron::Error::ExpectedArrayEnd | ron::Error::ExpectedMapEnd => {
+            "; is a comma or closing bracket missing?"
+        }
+        _ => "",
+    };
+    format!("syntax: {base}{hint}")
+}
+
+struct Validator {
+    loc: Locations,
+    problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        let (line, column) = self.loc.at(path);
+        self.problems.push(Problem { line, column, message: message.into() });
+    }
+
+    fn check_range(&mut self, path: &str, what: &str, v: f64, lo: f64, hi: f64) -> f64 {
+        if !(v >= lo && v <= hi) {
+            self.err(path, format!("{what} is {v}; it must be between {lo} and {hi}"));
+            return lo.max(0.0);
+        }
+        v
+    }
+
+    fn ids<'a>(&mut self, section: &str, ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+        let mut map = HashMap::new();
+        for (i, id) in ids.enumerate() {
+            let path = format!("{section}[{i}].id");
+            if id.is_empty() {
+                self.err(&path, "the id is empty; give a short name such as \"chipsoft\"");
+            } else if map.insert(id.to_string(), i).is_some() {
+                self.err(&path, format!("the id `{id}` is used twice in `{section}`; ids must be unique"));
+            }
+        }
+        map
+    }
+
+    fn lookup(&mut self, path: &str, what: &str, name: &str, map: &HashMap<String, usize>) -> Option<usize> {
+        if let Some(&i) = map.get(name) {
+            return Some(i);
+        }
+        let mut known: Vec<&String> = map.keys().collect();
+        known.sort();
+        let suggestion = closest(name, known.iter().map(|s| s.as_str()))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                let list: Vec<String> = known.iter().take(8).map(|s| format!("`{s}`")).collect();
+                format!("known: {}", if list.is_empty() { "none".to_string() } else { list.join(", ") })
+            });
+        self.err(path, format!("unknown {what} `{name}`; {suggestion}"));
+        None
+    }
+
+    fn shares(&mut self, path: &str, what: &str, values: impl Iterator<Item = f64>) {
+        let mut sum = 0.0;
+        for v in values {
+            if !(0.0..=1.0).contains(&v) {
+                self.err(path, format!("a {what} share is {v}; shares must be between 0 and 1"));
+                return;
+            }
+            sum += v;
+        }
+        if (sum - 1.0).abs() > 1e-6 {
+            self.err(path, format!("the {what} shares sum to {sum:.4}; they must sum to 1"));
+        }
+    }
+
+    fn scenario(&mut self, raw: RawScenario) -> Scenario {
+        if raw.id.is_empty()
+            || raw.id.len() > 64
+            || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || raw.id.starts_with('-')
+        {
+            self.err(
+                "id",
+                format!("the id `{}` cannot name an output folder; use 1-64 lowercase letters, digits and `-`, such as \"my-hospital\"", raw.id.escape_default()),
+            );
+        }
+        let start = parse_date(&raw.start).unwrap_or_else(|| {
+            self.err("start", format!("the start date `{}` is not a date; write it as \"YYYY-MM-DD\", such as \"2026-04-01\"", raw.start.escape_default()));
+            Date { year: 2026, month: 1, day: 1 }
+        });
+        if raw.days == 0 || raw.days > MAX_DAYS {
+            self.err("days", format!("the horizon is {} days; it must be 1 to {MAX_DAYS}", raw.days));
+        }
+        if ![1, 2, 3, 4, 6, 8, 12, 24].contains(&raw.tick_hours) {
+            self.err("tick_hours", format!("a tick of {} hours does not divide the day; use 1, 2, 3, 4, 6, 8, 12 or 24", raw.tick_hours));
+        }
+        let days = raw.days.clamp(1, MAX_DAYS);
+
+        for (name, len) in [
+            ("regions", raw.regions.len()),
+            ("vendors", raw.vendors.len()),
+            ("platforms", raw.platforms.len()),
+            ("profiles", raw.profiles.len()),
+            ("providers", raw.providers.len()),
+            ("groups", raw.groups.len()),
+        ] {
+            if len > MAX_LIST {
+                self.err(name, format!("{len} entries; at most {MAX_LIST} are allowed"));
+                return empty(raw, start, days);
+            }
+        }
+
+        let regions = if raw.regions.is_empty() { vec!["all".to_string()] } else { raw.regions.clone() };
+        let region_ids = {
+            let mut m = HashMap::new();
+            for (i, r) in regions.iter().enumerate() {
+                if m.insert(r.clone(), i).is_some() {
+                    self.err(&format!("regions[{i}]"), format!("the region `{r}` is listed twice"));
+                }
+            }
+            m
+        };
+
+        if raw.vendors.is_empty() {
+            self.err("vendors", "no vendors; a scenario needs at least one, such as Vendor(id: \"chipsoft\")");
+        }
+        let vendor_ids = self.ids("vendors", raw.vendors.iter().map(|v| v.id.as_str()));
+        let vendors: Vec<Vendor> = raw
+            .vendors
+            .iter()
+            .map(|v| Vendor { id: v.id.clone(), name: v.name.clone().unwrap_or_else(|| v.id.clone()) })
+            .collect();
+
+        let platform_ids = self.ids("platforms", raw.platforms.iter().map(|p| p.id.as_str()));
+        let mut platforms = Vec::new();
+        for (i, p) in raw.platforms.iter().enumerate() {
+            let vendor = self.lookup(&format!("platforms[{i}].vendor"), "vendor", &p.vendor, &vendor_ids).unwrap_or(0);
+            if p.functions.is_empty() {
+                self.err(&format!("platforms[{i}].functions"), "a platform must provide at least one function, such as [OnlineBooking]");
+            }
+            platforms.push(Platform {
+                id: p.id.clone(),
+                name: p.name.clone().unwrap_or_else(|| p.id.clone()),
+                vendor,
+                kind: p.kind,
+                functions: FunctionSet::of(&p.functions),
+            });
+        }
+        for (i, p) in platforms.iter().enumerate() {
+            if p.kind == PlatformKind::Cloud && platforms[..i].iter().any(|q| q.kind == PlatformKind::Cloud && q.vendor == p.vendor) {
+                self.err(&format!("platforms[{i}].kind"), format!("vendor `{}` already has a Cloud platform; one per vendor", vendors.get(p.vendor).map_or("", |v| &v.id)));
+            }
+        }
+
+        if raw.profiles.is_empty() {
+            self.err("profiles", "no profiles; providers need a profile describing their services");
+        }
+        let profile_ids = self.ids("profiles", raw.profiles.iter().map(|p| p.id.as_str()));
+        let profiles: Vec<Profile> = raw.profiles.iter().enumerate().map(|(i, p)| self.profile(i, p)).collect();
+
+        // Providers written out, then groups.
+        let mut providers = Vec::new();
+        let mut provider_ids: HashMap<String, usize> = HashMap::new();
+        let mut total: u64 = raw.providers.len() as u64;
+        for (g, group) in raw.groups.iter().enumerate() {
+            if group.count == 0 || u64::from(group.count) > MAX_PROVIDERS {
+                self.err(&format!("groups[{g}].count"), format!("the count is {}; it must be 1 to {MAX_PROVIDERS}", group.count));
+            }
+            total += u64::from(group.count.min(MAX_PROVIDERS as u32));
+        }
+        if total > MAX_PROVIDERS {
+            self.err("groups", format!("the scenario has {total} providers; at most {MAX_PROVIDERS} are allowed"));
+            return empty(raw, start, days);
+        }
+
+        for (i, p) in raw.providers.iter().enumerate() {
+            let path = format!("providers[{i}]");
+            if p.id.is_empty() {
+                self.err(&format!("{path}.id"), "the id is empty");
+            }
+            if provider_ids.insert(p.id.clone(), providers.len()).is_some() {
+                self.err(&format!("{path}.id"), format!("the provider id `{}` is used twice", p.id));
+            }
+            let profile = self.lookup(&format!("{path}.profile"), "profile", &p.profile, &profile_ids);
+            let vendor = self.lookup(&format!("{path}.vendor"), "vendor", &p.vendor, &vendor_ids);
+            let region = match &p.region {
+                Some(r) => self.lookup(&format!("{path}.region"), "region", r, &region_ids).unwrap_or(0),
+                None => 0,
+            };
+            if p.patients == 0 || p.patients > MAX_PATIENTS {
+                self.err(&format!("{path}.patients"), format!("{} patients; it must be 1 to {MAX_PATIENTS}", p.patients));
+            }
+            let hosting = p.hosting.unwrap_or_default();
+            let (Some(profile), Some(vendor)) = (profile, vendor) else { continue };
+            let used = match &p.platforms {
+                Some(list) => list
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, name)| self.lookup(&format!("{path}.platforms[{j}]"), "platform", name, &platform_ids))
+                    .collect(),
+                None => default_platforms(&platforms, vendor, hosting),
+            };
+            let sources = self.sources(&format!("{path}.hosting"), &platforms, &used, vendor, hosting, &vendors);
+            let prof = &profiles[profile];
+            providers.push(ProviderSpec {
+                id: p.id.clone(),
+                profile,
+                kind: prof.kind,
+                region,
+                patients: p.patients.clamp(1, MAX_PATIENTS),
+                vendor,
+                hosting,
+                sources,
+                high_sensitivity: prof.high_sensitivity,
+            });
+        }
+
+        let mut population = rand::rngs::ChaCha8Rng::seed_from_u64(raw.seed ^ 0x5eed_9e0u64);
+        for (g, group) in raw.groups.iter().enumerate() {
+            self.group(g, group, &mut population, &profile_ids, &vendor_ids, &region_ids, &platforms, &vendors, &profiles, &mut providers, &mut provider_ids);
+        }
+        self.demand_bounds(&profiles, &providers, days);
+        if providers.is_empty() && self.problems.is_empty() {
+            self.err("providers", "the scenario has no providers; add `providers` or `groups`");
+        }
+
+        // Timeline.
+        if raw.timeline.len() > MAX_INJECTS {
+            self.err("timeline", format!("{} injects; at most {MAX_INJECTS} are allowed", raw.timeline.len()));
+            return empty(raw, start, days);
+        }
+        let mut timeline = Vec::new();
+        for (i, inj) in raw.timeline.iter().enumerate() {
+            let path = format!("timeline[{i}]");
+            if inj.day >= days {
+                self.err(&format!("{path}.day"), format!("day {} is past the horizon of {days} days; use 0 to {}", inj.day, days - 1));
+            }
+            if inj.hour > 23 {
+                self.err(&format!("{path}.hour"), format!("hour {} does not exist; use 0 to 23", inj.hour));
+            }
+            if let Some(d) = &inj.delay {
+                self.delay(&format!("{path}.delay"), d);
+            }
+            let event = self.event(&format!("{path}.event"), &inj.event, &vendor_ids, &platform_ids, &provider_ids, &providers);
+            let title = inj.title.clone().unwrap_or_else(|| default_title(&event, &vendors, &platforms));
+            timeline.push(Inject { day: inj.day.min(days - 1), hour: inj.hour.min(23), delay: inj.delay.clone(), event, title, text: inj.text.clone() });
+        }
+        self.timeline_order(&timeline);
+
+        Scenario {
+            id: raw.id,
+            title: raw.title,
+            description: raw.description,
+            start,
+            days,
+            tick_hours: raw.tick_hours,
+            seed: raw.seed,
+            regions,
+            vendors,
+            platforms,
+            profiles,
+            providers,
+            timeline,
+        }
+    }
+
+    fn profile(&mut self, i: usize, p: &RawProfile) -> Profile {
+        let path = format!("profiles[{i}]");
+        if p.services.is_empty() || p.services.len() > MAX_SERVICES {
+            self.err(&format!("{path}.services"), format!("{} services; a profile needs 1 to {MAX_SERVICES}", p.services.len()));
+        }
+        let mut services = Vec::new();
+        let mut names = HashMap::new();
+        for (j, s) in p.services.iter().enumerate().take(MAX_SERVICES) {
+            let sp = format!("{path}.services[{j}]");
+            if names.insert(s.name.clone(), j).is_some() {
+                self.err(&format!("{sp}.name"), format!("the service `{}` is listed twice in this profile", s.name));
+            }
+            let demand = self.check_range(&format!("{sp}.demand_per_1000"), "demand per 1,000 patients", s.demand_per_1000, 0.0, 100_000.0);
+            let (open, close) = s.hours;
+            if open >= close || close > 24 {
+                self.err(&format!("{sp}.hours"), format!("opening hours ({open}, {close}) are impossible; write (from, to) with 0 <= from < to <= 24, such as (8, 17)"));
+            }
+            let u = &s.urgency;
+            self.shares(&format!("{sp}.urgency"), "urgency", [u.urgent.share, u.soon.share, u.elective.share].into_iter());
+            let mut waits = [0.0; 3];
+            for (k, (name, class)) in [("urgent", &u.urgent), ("soon", &u.soon), ("elective", &u.elective)].into_iter().enumerate() {
+                waits[k] = self.check_range(&format!("{sp}.urgency.{name}.max_wait_hours"), "the maximum wait", class.max_wait_hours, 0.01, 24.0 * 365.0);
+            }
+            let clinical = self.check_range(&format!("{sp}.clinical_minutes"), "clinical minutes per case", s.clinical_minutes, 0.01, 100_000.0);
+            let admin = self.check_range(&format!("{sp}.admin_minutes"), "admin minutes per case", s.admin_minutes, 0.0, 100_000.0);
+            let cstaff = self.check_range(&format!("{sp}.clinical_staff_per_1000"), "clinical staff per 1,000 patients", s.clinical_staff_per_1000, 1e-6, 1_000.0);
+            let astaff = self.check_range(&format!("{sp}.admin_staff_per_1000"), "admin staff per 1,000 patients", s.admin_staff_per_1000, 0.0, 1_000.0);
+            if admin > 0.0 && astaff == 0.0 {
+                self.err(&format!("{sp}.admin_staff_per_1000"), "the service needs admin minutes but has no admin staff; set admin_staff_per_1000 above 0");
+            }
+            services.push(ServiceSpec {
+                name: s.name.clone(),
+                demand_per_1000: demand,
+                open: open.min(23),
+                close: close.clamp(open.min(23) + 1, 24),
+                days: s.days,
+                share: [u.urgent.share, u.soon.share, u.elective.share].map(|x| x.clamp(0.0, 1.0)),
+                max_wait_hours: waits,
+                clinical_minutes: clinical,
+                admin_minutes: admin,
+                clinical_staff_per_1000: cstaff,
+                admin_staff_per_1000: astaff,
+                needs: FunctionSet::of(&s.needs),
+            });
+        }
+        let plan = &p.plan;
+        let pp = format!("{path}.plan");
+        let mut fallback = DEFAULT_FALLBACK;
+        for (k, f) in plan.fallback.iter().enumerate() {
+            let fp = format!("{pp}.fallback[{k}]");
+            let cf = self.check_range(&format!("{fp}.clinical_factor"), "the clinical factor", f.clinical_factor, 1.0, 10.0);
+            let am = self.check_range(&format!("{fp}.admin_minutes"), "extra admin minutes", f.admin_minutes, 0.0, 1_000.0);
+            fallback[f.function.index()] = crate::model::FallbackCost { clinical_factor: cf, admin_minutes: am };
+        }
+        let sick = p.sick_leave.unwrap_or(0.06);
+        Profile {
+            id: p.id.clone(),
+            kind: p.kind,
+            services,
+            plan: Plan {
+                activation_hours: self.check_range(&format!("{pp}.activation_hours"), "the activation delay", plan.activation_hours, 0.0, 24.0 * 365.0),
+                covers: plan.covers.as_ref().map_or(FunctionSet::ALL, |c| FunctionSet::of(c)),
+                fallback,
+                overtime_cap: self.check_range(&format!("{pp}.overtime_cap"), "the overtime cap", plan.overtime_cap, 0.0, 1.0),
+                max_tolerable_days: self.check_range(&format!("{pp}.max_tolerable_days"), "the maximum tolerable period", plan.max_tolerable_days, 0.01, 3650.0),
+            },
+            high_sensitivity: p.sensitivity.map_or(p.kind.high_sensitivity(), |s| s == Sensitivity::High),
+            sick_leave: self.check_range(&format!("{path}.sick_leave"), "the sick-leave share", sick, 0.0, 0.5),
+        }
+    }
+
+    /// Where each function of a provider comes from.
+    fn sources(&mut self, path: &str, platforms: &[Platform], used: &[usize], vendor: usize, hosting: Hosting, vendors: &[Vendor]) -> [Source; Function::COUNT] {
+        let mut sources = [Source::Local; Function::COUNT];
+        if hosting == Hosting::VendorCloud && !platforms.iter().any(|p| p.vendor == vendor && p.kind == PlatformKind::Cloud) {
+            self.err(path, format!("hosting is VendorCloud but vendor `{}` has no platform of kind Cloud; add one or use SelfHosted", vendors[vendor].id));
+        }
+        for f in Function::ALL {
+            // The first used platform that provides the function; the vendor cloud only for
+            // tenants (self-hosted providers run record access, prescribing and lab locally).
+            for &p in used {
+                let plat = &platforms[p];
+                if plat.kind == PlatformKind::Cloud && !(hosting == Hosting::VendorCloud && plat.vendor == vendor) {
+                    continue;
+                }
+                if plat.functions.contains(f) {
+                    sources[f.index()] = Source::Platform(p as u16);
+                    break;
+                }
+            }
+        }
+        sources
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn group(
+        &mut self,
+        g: usize,
+        group: &RawGroup,
+        rng: &mut rand::rngs::ChaCha8Rng,
+        profile_ids: &HashMap<String, usize>,
+        vendor_ids: &HashMap<String, usize>,
+        region_ids: &HashMap<String, usize>,
+        platforms: &[Platform],
+        vendors: &[Vendor],
+        profiles: &[Profile],
+        providers: &mut Vec<ProviderSpec>,
+        provider_ids: &mut HashMap<String, usize>,
+    ) {
+        let path = format!("groups[{g}]");
+        let profile = self.lookup(&format!("{path}.profile"), "profile", &group.profile, profile_ids);
+        let mut vendor_shares = Vec::new();
+        for (name, share) in &group.vendors {
+            if let Some(v) = self.lookup(&format!("{path}.vendors.{name}"), "vendor", name, vendor_ids) {
+                vendor_shares.push((v, *share));
+            }
+        }
+        self.shares(&format!("{path}.vendors"), "vendor", group.vendors.values().copied());
+        let hosting_shares: Vec<(Hosting, f64)> = match &group.hosting {
+            Some(h) => {
+                self.shares(&format!("{path}.hosting"), "hosting", h.values().copied());
+                h.iter().map(|(k, v)| (*k, *v)).collect()
+            }
+            None => vec![(Hosting::SelfHosted, 1.0)],
+        };
+        let regions: Vec<usize> = match &group.regions {
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .filter_map(|(j, r)| self.lookup(&format!("{path}.regions[{j}]"), "region", r, region_ids))
+                .collect(),
+            None => (0..region_ids.len().max(1)).collect(),
+        };
+        match group.patients {
+            Size::Fixed(n) if n == 0 || n > MAX_PATIENTS => self.err(&format!("{path}.patients"), format!("{n} patients; it must be 1 to {MAX_PATIENTS}")),
+            Size::Uniform(a, b) if a == 0 || a > b || b > MAX_PATIENTS => {
+                self.err(&format!("{path}.patients"), format!("Uniform({a}, {b}) is not a range of patients; use 1 <= min <= max <= {MAX_PATIENTS}"))
+            }
+            Size::LogNormal { median, sigma } => {
+                self.check_range(&format!("{path}.patients.median"), "the median", median, 1.0, MAX_PATIENTS as f64);
+                self.check_range(&format!("{path}.patients.sigma"), "sigma", sigma, 0.0, 3.0);
+            }
+            _ => {}
+        }
+        let (Some(profile), false) = (profile, vendor_shares.is_empty() || regions.is_empty()) else { return };
+        let count = group.count.min(MAX_PROVIDERS as u32) as usize;
+        let vendor_of = apportion(count, &vendor_shares.iter().map(|s| s.1).collect::<Vec<_>>());
+        let hosting_of = apportion(count, &hosting_shares.iter().map(|s| s.1).collect::<Vec<_>>());
+        let lognormal = match group.patients {
+            Size::LogNormal { median, sigma } if median >= 1.0 && (0.0..=3.0).contains(&sigma) => LogNormal::new(median.ln(), sigma).ok(),
+            _ => None,
+        };
+        let width = count.to_string().len().max(3);
+        let prof = &profiles[profile];
+        let mut checked_hosting = [false; 3];
+        for k in 0..count {
+            let vendor = vendor_shares[vendor_of[k]].0;
+            let hosting = hosting_shares[hosting_of[(k * 7919) % count]].0;
+            let patients = match group.patients {
+                Size::Fixed(n) => n,
+                Size::Uniform(a, b) if a >= 1 && a <= b => rng.random_range(a..=b),
+                Size::LogNormal { .. } => lognormal.map_or(1.0, |d| d.sample(rng)).round() as u64,
+                _ => 1,
+            }
+            .clamp(1, MAX_PATIENTS);
+            let id = format!("{}-{:0width$}", group.id, k + 1);
+            if provider_ids.insert(id.clone(), providers.len()).is_some() {
+                self.err(&format!("{path}.id"), format!("the generated id `{id}` clashes with another provider; choose another prefix"));
+                return;
+            }
+            let used = default_platforms(platforms, vendor, hosting);
+            let hp = format!("{path}.hosting");
+            let sources = if !checked_hosting[hosting as usize] || hosting == Hosting::VendorCloud {
+                let before = self.problems.len();
+                let s = self.sources(&hp, platforms, &used, vendor, hosting, vendors);
+                checked_hosting[hosting as usize] = true;
+                if self.problems.len() > before {
+                    return;
+                }
+                s
+            } else {
+                self.sources(&hp, platforms, &used, vendor, hosting, vendors)
+            };
+            providers.push(ProviderSpec {
+                id,
+                profile,
+                kind: prof.kind,
+                region: regions[k % regions.len()],
+                patients,
+                vendor,
+                hosting,
+                sources,
+                high_sensitivity: prof.high_sensitivity,
+            });
+        }
+    }
+
+    /// Keep every service's total demand over the horizon countable.
+    fn demand_bounds(&mut self, profiles: &[Profile], providers: &[ProviderSpec], days: u32) {
+        let mut largest = vec![0u64; profiles.len()];
+        for p in providers {
+            largest[p.profile] = largest[p.profile].max(p.patients);
+        }
+        for (i, profile) in profiles.iter().enumerate() {
+            for (j, s) in profile.services.iter().enumerate() {
+                let cases = s.demand_per_1000 * largest[i] as f64 / 1000.0 * f64::from(days);
+                if cases > MAX_SERVICE_CASES {
+                    self.err(
+                        &format!("profiles[{i}].services[{j}].demand_per_1000"),
+                        format!("the largest provider with this profile would see {cases:.3e} cases over the horizon; at most {MAX_SERVICE_CASES:.0e} are supported: lower the demand or split the provider"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn delay(&mut self, path: &str, d: &Delay) {
+        let ok = match *d {
+            Delay::Uniform { min, max } => min >= 0.0 && min <= max && max <= 24.0 * 365.0,
+            Delay::Triangular { min, mode, max } => min >= 0.0 && min <= mode && mode <= max && max <= 24.0 * 365.0,
+        };
+        if !ok {
+            self.err(path, "the delay is not a valid distribution; use hours with 0 <= min <= (mode <=) max <= 8760");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        path: &str,
+        e: &RawEvent,
+        vendor_ids: &HashMap<String, usize>,
+        platform_ids: &HashMap<String, usize>,
+        provider_ids: &HashMap<String, usize>,
+        providers: &[ProviderSpec],
+    ) -> Event {
+        let platforms_of = |this: &mut Self, list: &[String]| -> Vec<usize> {
+            if list.is_empty() {
+                this.err(&format!("{path}.platforms"), "no platforms listed; name at least one");
+            }
+            list.iter()
+                .enumerate()
+                .filter_map(|(j, p)| this.lookup(&format!("{path}.platforms[{j}]"), "platform", p, platform_ids))
+                .collect()
+        };
+        match e {
+            RawEvent::Compromise { vendor } => Event::Compromise { vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0) },
+            RawEvent::Detect { vendor } => Event::Detect { vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0) },
+            RawEvent::Announce { vendor } => Event::Announce { vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0) },
+            RawEvent::Disconnect { platforms } => Event::Disconnect { platforms: platforms_of(self, platforms) },
+            RawEvent::Restore { platforms, capacity } => {
+                let capacity = self.check_range(&format!("{path}.capacity"), "the restored capacity", capacity.unwrap_or(1.0), 0.0, 1.0);
+                Event::Restore { platforms: platforms_of(self, platforms), capacity }
+            }
+            RawEvent::Exfiltrate { scope, share } => {
+                let share = self.check_range(&format!("{path}.share"), "the stolen share", share.unwrap_or(1.0), 0.0, 1.0);
+                let sp = format!("{path}.scope");
+                let providers: Vec<u32> = match scope {
+                    RawScope::CloudTenants(v) => match self.lookup(&sp, "vendor", v, vendor_ids) {
+                        Some(v) => providers.iter().enumerate().filter(|(_, p)| p.vendor == v && p.hosting == Hosting::VendorCloud).map(|(i, _)| i as u32).collect(),
+                        None => Vec::new(),
+                    },
+                    RawScope::Customers(v) => match self.lookup(&sp, "vendor", v, vendor_ids) {
+                        Some(v) => providers.iter().enumerate().filter(|(_, p)| p.vendor == v).map(|(i, _)| i as u32).collect(),
+                        None => Vec::new(),
+                    },
+                    RawScope::Providers(list) => list
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(j, p)| self.lookup(&format!("{sp}[{j}]"), "provider", p, provider_ids).map(|i| i as u32))
+                        .collect(),
+                };
+                Event::Exfiltrate { providers, share }
+            }
+            RawEvent::Note => Event::Note,
+        }
+    }
+
+    /// Restores must not come before the disconnects they undo, and nothing before a compromise.
+    fn timeline_order(&mut self, timeline: &[Inject]) {
+        let hour = |i: &Inject| i.day * 24 + i.hour;
+        let first_compromise = timeline.iter().filter(|i| matches!(i.event, Event::Compromise { .. })).map(hour).min();
+        for (k, inj) in timeline.iter().enumerate() {
+            let path = format!("timeline[{k}].day");
+            match &inj.event {
+                Event::Restore { platforms, .. } => {
+                    for p in platforms {
+                        let disconnect = timeline
+                            .iter()
+                            .filter(|i| matches!(&i.event, Event::Disconnect { platforms } if platforms.contains(p)))
+                            .map(hour)
+                            .min();
+                        match disconnect {
+                            Some(d) if d > hour(inj) => self.err(&path, format!("this restore (day {}, hour {}) comes before the platform is disconnected (day {}, hour {}); move it later", inj.day, inj.hour, d / 24, d % 24)),
+                            None => self.err(&format!("timeline[{k}].event"), "this restores a platform that is never disconnected; add a Disconnect inject or remove the restore"),
+                            _ => {}
+                        }
+                    }
+                    if let Some(c) = first_compromise {
+                        if hour(inj) < c {
+                            self.err(&path, format!("this restore comes before the first compromise (day {}, hour {}); restore after it", c / 24, c % 24));
+                        }
+                    }
+                }
+                Event::Exfiltrate { .. } | Event::Announce { .. } | Event::Detect { .. } => {
+                    if let Some(c) = first_compromise {
+                        if hour(inj) < c {
+                            self.err(&path, format!("this {} comes before the first compromise (day {}, hour {}); move it later", inj.event.key(), c / 24, c % 24));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// An empty scenario to return alongside fatal problems.
+fn empty(raw: RawScenario, start: Date, days: u32) -> Scenario {
+    Scenario {
+        id: raw.id,
+        title: raw.title,
+        description: raw.description,
+        start,
+        days,
+        tick_hours: raw.tick_hours,
+        seed: raw.seed,
+        regions: Vec::new(),
+        vendors: Vec::new(),
+        platforms: Vec::new(),
+        profiles: Vec::new(),
+        providers: Vec::new(),
+        timeline: Vec::new(),
+    }
+}
+
+/// Platforms a provider uses by default: its vendor's shared platforms, and the vendor cloud
+/// when it is a tenant there.
+fn default_platforms(platforms: &[Platform], vendor: usize, hosting: Hosting) -> Vec<usize> {
+    platforms
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.vendor == vendor && (p.kind != PlatformKind::Cloud || hosting == Hosting::VendorCloud))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Assign `count` items to categories with the given shares by largest remainder, spread evenly
+/// (item k gets the category whose cumulative share first exceeds (k + 0.5) / count).
+pub(crate) fn apportion(count: usize, shares: &[f64]) -> Vec<usize> {
+    let total: f64 = shares.iter().sum::<f64>().max(1e-12);
+    let mut out = Vec::with_capacity(count);
+    let mut cumulative = Vec::with_capacity(shares.len());
+    let mut acc = 0.0;
+    for s in shares {
+        acc += s / total;
+        cumulative.push(acc);
+    }
+    for k in 0..count {
+        let x = (k as f64 + 0.5) / count as f64;
+        out.push(cumulative.iter().position(|&c| x < c).unwrap_or(shares.len() - 1));
+    }
+    out
+}
+
+fn default_title(e: &Event, vendors: &[Vendor], platforms: &[Platform]) -> String {
+    let vname = |v: &usize| vendors.get(*v).map_or("?", |v| v.name.as_str()).to_string();
+    let pnames = |ps: &[usize]| ps.iter().map(|p| platforms.get(*p).map_or("?", |p| p.name.as_str())).collect::<Vec<_>>().join(", ");
+    match e {
+        Event::Compromise { vendor } => format!("{} compromised", vname(vendor)),
+        Event::Detect { vendor } => format!("{} detects the attack", vname(vendor)),
+        Event::Announce { vendor } => format!("{} announces the breach", vname(vendor)),
+        Event::Disconnect { platforms } => format!("Disconnected: {}", pnames(platforms)),
+        Event::Restore { platforms, capacity } => format!("Restored to {:.0}%: {}", capacity * 100.0, pnames(platforms)),
+        Event::Exfiltrate { providers, .. } => format!("Data stolen from {} providers", providers.len()),
+        Event::Note => "Note".to_string(),
+    }
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    let mut it = s.split('-');
+    let year: i32 = it.next()?.parse().ok()?;
+    let month: u32 = it.next()?.parse().ok()?;
+    let day: u32 = it.next()?.parse().ok()?;
+    if it.next().is_some() || !(1900..=2200).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let date = Date { year, month, day };
+    // Round-trip to reject 31 February and the like.
+    (Date { year, month, day: 1 }.plus_days(i64::from(day) - 1) == date).then_some(date)
+}
+
+/// The closest known name within a small edit distance, for "did you mean" hints.
+pub(crate) fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    known
+        .map(|k| (levenshtein(&lower, &k.to_lowercase()), k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_is_exact() {
+        let a = apportion(69, &[0.72, 0.14, 0.11, 0.03]);
+        let counts: Vec<usize> = (0..4).map(|c| a.iter().filter(|&&x| x == c).count()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), 69);
+        assert!((counts[0] as f64 - 69.0 * 0.72).abs() <= 1.0, "{counts:?}");
+        assert!((counts[1] as f64 - 69.0 * 0.14).abs() <= 1.0, "{counts:?}");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2026-04-07").unwrap().weekday(), 1); // a Tuesday
+        assert!(parse_date("2026-02-30").is_none());
+        assert_eq!(parse_date("2026-04-01").unwrap().plus_days(30).to_string(), "2026-05-01");
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(closest("Chipsoft", ["ChipSoft", "epic"].into_iter()), Some("ChipSoft"));
+        assert_eq!(closest("zzz", ["ChipSoft", "epic"].into_iter()), None);
+    }
+}

@@ -1,0 +1,312 @@
+//! Building a World from a [`Scenario`], running it tick by tick, and extracting the [`Outcome`].
+//!
+//! One World per replication. Randomness comes from seeded ChaCha8 streams, one per purpose
+//! (arrivals, incident timing), each derived from `(seed, replication)`, so the same scenario,
+//! seed and replication give the same outcome on any machine and thread count.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+
+use crate::model::*;
+use crate::scenario::{raw::Delay, Event, Scenario, ELECTIVE, SOON, URGENT};
+use crate::systems;
+
+/// Options for one replication.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Master seed.
+    pub seed: u64,
+    /// Replication number (0 for a single run): selects the random streams.
+    pub replication: u64,
+}
+
+/// The scenario, shared read-only by systems that need names.
+#[derive(Resource, Clone)]
+pub struct Roster(pub Arc<Scenario>);
+
+impl Roster {
+    /// A short description of what an event acts on, for `events.csv`.
+    pub fn target(&self, e: &Event) -> String {
+        let s = &self.0;
+        match e {
+            Event::Compromise { vendor } | Event::Detect { vendor } | Event::Announce { vendor } => s.vendors[*vendor].name.clone(),
+            Event::Disconnect { platforms } | Event::Restore { platforms, .. } => {
+                platforms.iter().map(|p| s.platforms[*p].name.as_str()).collect::<Vec<_>>().join(" ")
+            }
+            Event::Exfiltrate { providers, .. } => format!("{} providers", providers.len()),
+            Event::Note => String::new(),
+        }
+    }
+}
+
+/// Stream numbers per purpose within a replication.
+const STREAM_ARRIVALS: u64 = 0;
+const STREAM_INCIDENT: u64 = 1;
+const STREAMS_PER_REPLICATION: u64 = 8;
+
+fn stream(seed: u64, replication: u64, purpose: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(replication.wrapping_mul(STREAMS_PER_REPLICATION).wrapping_add(purpose));
+    rng
+}
+
+/// What one provider went through.
+#[derive(Debug, Clone)]
+pub struct ProviderResult {
+    pub kind: ProviderKind,
+    pub hosting: Hosting,
+    pub vendor: u16,
+    pub records_stolen: u64,
+    pub high_sensitivity: bool,
+    pub exhausted_day: Option<u32>,
+    pub disrupted_days: u32,
+    pub max_tolerable_days: f64,
+    pub queued_at_end: u64,
+}
+
+/// Everything a replication produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub scenario: Arc<Scenario>,
+    pub seed: u64,
+    pub replication: u64,
+    pub days: u32,
+    /// Per day, one row per provider kind present.
+    pub series: Vec<DayRow>,
+    pub events: Vec<EventRow>,
+    pub peak_backlog: i64,
+    pub peak_backlog_by_kind: [i64; ProviderKind::COUNT],
+    pub incident: Incident,
+    pub providers: Vec<ProviderResult>,
+    pub tick_hours: u32,
+}
+
+/// Run one replication of `scenario`.
+pub fn run(scenario: Arc<Scenario>, options: RunOptions) -> Outcome {
+    let mut world = build_world(scenario.clone(), options);
+    let mut schedule = systems::schedule();
+    let ticks = scenario.days * (24 / scenario.tick_hours);
+    for tick in 0..ticks {
+        world.resource_mut::<Clock>().tick = tick;
+        schedule.run(&mut world);
+    }
+    extract(world, scenario, options)
+}
+
+/// The scenario with every incident inject removed: the "normal" comparison run.
+pub fn baseline_of(scenario: &Scenario) -> Scenario {
+    let mut base = scenario.clone();
+    base.timeline.retain(|i| !i.is_incident());
+    base
+}
+
+/// Run the scenario and its baseline (same seed: common random numbers) side by side.
+pub fn run_with_baseline(scenario: Arc<Scenario>, options: RunOptions) -> (Outcome, Outcome) {
+    let base = Arc::new(baseline_of(&scenario));
+    std::thread::scope(|s| {
+        let handle = s.spawn(|| run(base, options));
+        let incident = run(scenario, options);
+        let baseline = handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (incident, baseline)
+    })
+}
+
+fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
+    let mut world = World::new();
+    let tick_hours = scenario.tick_hours;
+    let ticks_per_day = 24 / tick_hours;
+    world.insert_resource(Clock { tick: 0, tick_hours, ticks_per_day, start_weekday: scenario.start.weekday() });
+    world.insert_resource(Streams { arrivals: stream(options.seed, options.replication, STREAM_ARRIVALS) });
+
+    // The timeline, with random delays drawn from the incident stream.
+    let mut incident_rng = stream(options.seed, options.replication, STREAM_INCIDENT);
+    let mut injects: Vec<(u32, crate::scenario::Inject)> = scenario
+        .timeline
+        .iter()
+        .map(|inj| {
+            let hours = f64::from(inj.day * 24 + inj.hour) + inj.delay.as_ref().map_or(0.0, |d| draw_delay(d, &mut incident_rng));
+            ((hours / f64::from(tick_hours)).floor() as u32, inj.clone())
+        })
+        .collect();
+    injects.sort_by_key(|(t, _)| *t);
+    world.insert_resource(Timeline { injects, next: 0 });
+    world.insert_resource(Fired::default());
+    world.insert_resource(PlatformStatus { states: vec![Availability::Up; scenario.platforms.len()], changed: false });
+    world.insert_resource(Incident::default());
+    world.insert_resource(Tally::default());
+    world.insert_resource(Diversions::default());
+    world.insert_resource(EventLog::default());
+    world.insert_resource(Series(Vec::with_capacity(scenario.days as usize * 4)));
+    world.insert_resource(Roster(scenario.clone()));
+
+    let mut entities = Vec::with_capacity(scenario.providers.len());
+    for (index, spec) in scenario.providers.iter().enumerate() {
+        let profile = &scenario.profiles[spec.profile];
+        let scale = spec.patients as f64 / 1000.0;
+        let services = profile
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let open_ticks = (0..ticks_per_day).filter(|t| (s.open..s.close).contains(&(t * tick_hours))).count().max(1) as u32;
+                let daily = s.demand_per_1000 * scale;
+                let per_tick = daily / f64::from(open_ticks);
+                let tick_minutes = 60.0 * f64::from(tick_hours);
+                Service {
+                    spec: i as u16,
+                    open: s.open as u8,
+                    close: s.close as u8,
+                    weekdays_only: s.days == crate::scenario::OpenDays::Weekdays,
+                    open_ticks,
+                    needs: s.needs,
+                    arrivals: [URGENT, SOON, ELECTIVE].map(|c| Arrivals::new(per_tick * s.share[c])),
+                    wait_ticks: s.max_wait_hours.map(|h| ((h / f64::from(tick_hours)).ceil() as u32).max(1)),
+                    clinical_minutes: s.clinical_minutes,
+                    admin_minutes: s.admin_minutes,
+                    clinical_capacity: s.clinical_staff_per_1000 * scale * tick_minutes,
+                    admin_capacity: s.admin_staff_per_1000 * scale * tick_minutes,
+                    daily_demand: daily,
+                    queues: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
+                    overdue: 0,
+                    queued: 0,
+                    clinical_balance: 0.0,
+                    admin_balance: 0.0,
+                    mode: Mode::Normal,
+                    cost: (1.0, 0.0),
+                }
+            })
+            .collect();
+        let plan = &profile.plan;
+        let entity = world
+            .spawn((
+                Provider {
+                    index: index as u32,
+                    kind: spec.kind,
+                    region: spec.region as u16,
+                    vendor: spec.vendor as u16,
+                    hosting: spec.hosting,
+                    rollout_rank: rollout_rank(index as u64),
+                },
+                Functions { sources: spec.sources, available: FunctionSet::ALL, down_since: [0; Function::COUNT] },
+                Records { patients: spec.patients, high_sensitivity: spec.high_sensitivity, stolen: 0 },
+                Staffing {
+                    sick_share: profile.sick_leave,
+                    base_sick_share: profile.sick_leave,
+                    fatigue: 0.0,
+                    contracted_today: 0.0,
+                    overtime_today: 0.0,
+                },
+                Continuity {
+                    activation_ticks: (plan.activation_hours / f64::from(tick_hours)).ceil() as u32,
+                    covers: plan.covers,
+                    fallback: plan.fallback,
+                    overtime_cap: plan.overtime_cap,
+                    max_tolerable_days: plan.max_tolerable_days,
+                    disrupted_today: false,
+                    disrupted_days: 0,
+                    exhausted_day: None,
+                },
+                CareServices(services),
+            ))
+            .id();
+        entities.push(entity);
+    }
+    world.insert_resource(Network { providers: entities, neighbours: neighbours(&scenario) });
+    world
+}
+
+/// Up to four neighbours per provider: the next providers of the same profile in its region.
+fn neighbours(scenario: &Scenario) -> Vec<Vec<u32>> {
+    const MAX: usize = 4;
+    let mut groups: HashMap<(usize, usize), Vec<u32>> = HashMap::new();
+    for (i, p) in scenario.providers.iter().enumerate() {
+        groups.entry((p.profile, p.region)).or_default().push(i as u32);
+    }
+    let mut out = vec![Vec::new(); scenario.providers.len()];
+    for members in groups.values() {
+        let n = members.len();
+        for (k, &m) in members.iter().enumerate() {
+            out[m as usize] = (1..n.min(MAX + 1)).map(|j| members[(k + j) % n]).collect();
+        }
+    }
+    out
+}
+
+/// A stable pseudo-random rank in [0, 1) for staged restores (splitmix64 of the index).
+fn rollout_rank(index: u64) -> f64 {
+    let mut z = index.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn draw_delay(d: &Delay, rng: &mut ChaCha8Rng) -> f64 {
+    match *d {
+        Delay::Uniform { min, max } => {
+            if max > min {
+                rng.random_range(min..max)
+            } else {
+                min
+            }
+        }
+        Delay::Triangular { min, mode, max } => {
+            if max <= min {
+                return min;
+            }
+            let u: f64 = rng.random();
+            let c = (mode - min) / (max - min);
+            if u < c {
+                min + (u * (max - min) * (mode - min)).sqrt()
+            } else {
+                max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
+            }
+        }
+    }
+}
+
+fn extract(mut world: World, scenario: Arc<Scenario>, options: RunOptions) -> Outcome {
+    let mut results: Vec<(u32, ProviderResult)> = world
+        .query::<(&Provider, &Records, &Continuity, &CareServices)>()
+        .iter(&world)
+        .map(|(p, r, c, s)| {
+            (
+                p.index,
+                ProviderResult {
+                    kind: p.kind,
+                    hosting: p.hosting,
+                    vendor: p.vendor,
+                    records_stolen: r.stolen,
+                    high_sensitivity: r.high_sensitivity,
+                    exhausted_day: c.exhausted_day,
+                    disrupted_days: c.disrupted_days,
+                    max_tolerable_days: c.max_tolerable_days,
+                    queued_at_end: s.0.iter().map(|s| u64::from(s.queued)).sum(),
+                },
+            )
+        })
+        .collect();
+    results.sort_by_key(|(i, _)| *i);
+    let tally = world.resource::<Tally>().clone();
+    let mut events = std::mem::take(&mut world.resource_mut::<EventLog>().0);
+    let horizon = scenario.days * (24 / scenario.tick_hours);
+    events.retain(|e| e.tick < horizon);
+    events.sort_by_key(|e| e.tick);
+    Outcome {
+        seed: options.seed,
+        replication: options.replication,
+        days: scenario.days,
+        tick_hours: scenario.tick_hours,
+        series: std::mem::take(&mut world.resource_mut::<Series>().0),
+        events,
+        peak_backlog: tally.peak_backlog_total,
+        peak_backlog_by_kind: tally.peak_backlog,
+        incident: world.resource::<Incident>().clone(),
+        providers: results.into_iter().map(|(_, r)| r).collect(),
+        scenario,
+    }
+}

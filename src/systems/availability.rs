@@ -1,0 +1,62 @@
+//! Platform availability (disconnects, staged restores) and the functions each provider has.
+
+use bevy_ecs::prelude::*;
+
+use crate::model::{Availability, Clock, Fired, Function, FunctionSet, Functions, PlatformStatus, Provider, Source, Timeline};
+use crate::scenario::Event;
+
+pub fn update_availability(
+    clock: Res<Clock>,
+    timeline: Res<Timeline>,
+    fired: Res<Fired>,
+    mut status: ResMut<PlatformStatus>,
+    mut providers: Query<(&Provider, &mut Functions)>,
+) {
+    status.changed = false;
+    for &i in &fired.0 {
+        match &timeline.injects[i].1.event {
+            Event::Disconnect { platforms } => {
+                for &p in platforms {
+                    status.states[p] = Availability::Down;
+                }
+                status.changed = true;
+            }
+            Event::Restore { platforms, capacity } => {
+                let state = if *capacity >= 1.0 {
+                    Availability::Up
+                } else if *capacity <= 0.0 {
+                    Availability::Down
+                } else {
+                    Availability::Degraded(*capacity)
+                };
+                for &p in platforms {
+                    status.states[p] = state;
+                }
+                status.changed = true;
+            }
+            _ => {}
+        }
+    }
+    if !status.changed {
+        return;
+    }
+    for (provider, mut functions) in &mut providers {
+        let mut available = FunctionSet::EMPTY;
+        for f in Function::ALL {
+            let up = match functions.sources[f.index()] {
+                Source::Local => true,
+                Source::Platform(p) => match status.states[usize::from(p)] {
+                    Availability::Up => true,
+                    Availability::Down => false,
+                    Availability::Degraded(c) => provider.rollout_rank < c,
+                },
+            };
+            if up {
+                available = available | f.bit();
+            } else if functions.available.contains(f) {
+                functions.down_since[f.index()] = clock.tick;
+            }
+        }
+        functions.available = available;
+    }
+}

@@ -1,0 +1,176 @@
+//! Delivering care: each service's mode, its staff capacity with sick leave and overtime, cases
+//! served in urgency order at normal or fallback cost, and what happens to cases whose maximum
+//! wait has passed (urgent: diverted or delayed; soon and elective: postponed and rescheduled).
+
+use bevy_ecs::prelude::*;
+
+use crate::model::{
+    CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Functions, Mode, Provider, Service, Staffing, Tally,
+};
+use crate::systems::demand::deadline;
+
+pub fn deliver_care(
+    clock: Res<Clock>,
+    mut tally: ResMut<Tally>,
+    mut diversions: ResMut<Diversions>,
+    mut providers: Query<(&Provider, &Functions, &mut Continuity, &mut Staffing, &mut CareServices)>,
+) {
+    let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
+    let day_ticks = clock.ticks_per_day;
+    for (provider, functions, mut plan, mut staff, mut services) in &mut providers {
+        let kind = provider.kind.index();
+        let counters = &mut tally.today[kind];
+        let on_duty = 1.0 - staff.sick_share;
+        let mut served_total = 0u64;
+        let mut disrupted = false;
+        for (s, service) in services.0.iter_mut().enumerate() {
+            set_mode(service, functions, &plan, now);
+            disrupted |= service.mode != Mode::Normal;
+            if !service.is_open(weekday, hour) {
+                continue;
+            }
+            let contracted = service.clinical_capacity + service.admin_capacity;
+            staff.contracted_today += contracted;
+            counters.clinical_capacity_minutes += service.clinical_capacity;
+            if service.mode == Mode::Blocked {
+                service.clinical_balance = service.clinical_balance.min(0.0);
+                service.admin_balance = service.admin_balance.min(0.0);
+            } else {
+                let (factor, extra_admin) = service.cost;
+                let clinical_cost = service.clinical_minutes * factor;
+                let admin_cost = service.admin_minutes + extra_admin;
+                let (c0, a0) = (service.clinical_capacity * on_duty, service.admin_capacity * on_duty);
+                service.clinical_balance += c0;
+                service.admin_balance += a0;
+                let mut served = serve_all(service, clinical_cost, admin_cost);
+                let mut overtime = (0.0, 0.0);
+                let pressing = service.overdue > 0 || !service.queues[0].is_empty();
+                if service.queued > 0 && plan.overtime_cap > 0.0 && (service.mode == Mode::Fallback || pressing) {
+                    overtime = (service.clinical_capacity * plan.overtime_cap, service.admin_capacity * plan.overtime_cap);
+                    service.clinical_balance += overtime.0;
+                    service.admin_balance += overtime.1;
+                    served += serve_all(service, clinical_cost, admin_cost);
+                }
+                // Time left over is idle time, lost; a negative balance is a case still in progress.
+                let idle_c = service.clinical_balance.max(0.0);
+                let idle_a = service.admin_balance.max(0.0);
+                service.clinical_balance -= idle_c;
+                service.admin_balance -= idle_a;
+                let ot = (overtime.0 - idle_c).max(0.0) + (overtime.1 - idle_a).max(0.0);
+                staff.overtime_today += ot;
+                counters.overtime_minutes += ot;
+                counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
+                counters.admin_used_minutes += a0 + overtime.1 - idle_a;
+                counters.served += served;
+                if service.mode == Mode::Fallback {
+                    counters.served_fallback += served;
+                }
+                served_total += served;
+            }
+            expire(service, s as u16, provider.index, now, day_ticks, counters, &mut diversions.0);
+        }
+        tally.backlog[kind] -= served_total as i64;
+        if disrupted {
+            plan.disrupted_today = true;
+        }
+    }
+}
+
+/// Normal when every needed function is up; fallback when the plan covers every missing one and
+/// has had time to activate; blocked otherwise.
+fn set_mode(service: &mut Service, functions: &Functions, plan: &Continuity, now: u32) {
+    let missing = service.needs.minus(functions.available);
+    if missing.is_empty() {
+        service.mode = Mode::Normal;
+        service.cost = (1.0, 0.0);
+        return;
+    }
+    let activated = missing.iter().all(|f| now.saturating_sub(functions.down_since[f.index()]) >= plan.activation_ticks);
+    if missing.is_subset_of(plan.covers) && activated {
+        service.mode = Mode::Fallback;
+        service.cost = plan.cost_without(missing);
+    } else {
+        service.mode = Mode::Blocked;
+    }
+}
+
+/// Serve overdue urgent cases, then urgent, soon and elective ones, while staff time remains.
+fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64) -> u64 {
+    let mut served = 0u64;
+    let n = serve(&mut service.overdue, &mut service.clinical_balance, &mut service.admin_balance, clinical_cost, admin_cost);
+    served += u64::from(n);
+    for class in 0..3 {
+        let Service { queues, clinical_balance, admin_balance, .. } = service;
+        let queue = &mut queues[class];
+        while let Some(front) = queue.front_mut() {
+            let n = serve(&mut front.count, clinical_balance, admin_balance, clinical_cost, admin_cost);
+            served += u64::from(n);
+            if front.count == 0 {
+                queue.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+    service.queued -= served as u32;
+    served
+}
+
+/// Serve as many of `count` cases as the balances allow; a started case may overdraw them.
+#[inline]
+fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f64, admin_cost: f64) -> u32 {
+    if *count == 0 || *clinical <= 0.0 || (admin_cost > 0.0 && *admin <= 0.0) {
+        return 0;
+    }
+    let mut n = (*clinical / clinical_cost).ceil();
+    if admin_cost > 0.0 {
+        n = n.min((*admin / admin_cost).ceil());
+    }
+    let n = (n as u32).min(*count);
+    *count -= n;
+    *clinical -= f64::from(n) * clinical_cost;
+    *admin -= f64::from(n) * admin_cost;
+    n
+}
+
+/// Handle cases past their deadline: urgent ones are diverted (or, if they were diverted here
+/// already, delayed); soon and elective ones are postponed and rescheduled.
+fn expire(
+    service: &mut Service,
+    s: u16,
+    provider: u32,
+    now: u32,
+    day_ticks: u32,
+    counters: &mut crate::model::Counters,
+    diversions: &mut Vec<Diversion>,
+) {
+    while let Some(front) = service.queues[0].front() {
+        if front.deadline > now {
+            break;
+        }
+        let c = *front;
+        service.queues[0].pop_front();
+        if c.flags & Cohort::TRANSFERRED != 0 {
+            service.overdue += c.count;
+            counters.urgent_delayed += u64::from(c.count);
+        } else {
+            service.queued -= c.count;
+            diversions.push(Diversion { from: provider, service: s, count: c.count });
+        }
+    }
+    for class in 1..3 {
+        let wait = service.wait_ticks[class];
+        while let Some(front) = service.queues[class].front() {
+            if front.deadline > now {
+                break;
+            }
+            let c = *front;
+            service.queues[class].pop_front();
+            service.queued -= c.count;
+            if c.flags & Cohort::POSTPONED == 0 {
+                counters.postponed += u64::from(c.count);
+            }
+            service.enqueue(class, deadline(now, wait, day_ticks), c.count, c.flags | Cohort::POSTPONED);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Staff strain, once a day: overtime accrues fatigue, fatigue raises the chance of falling
+//! sick, rest lowers it; and the check whether a provider's emergency protocol can still be
+//! staffed.
+//!
+//! Per provider, with `o` the day's overtime hours per full-time shift equivalent (8 h):
+//!
+//! ```text
+//! fatigue'   = fatigue * FATIGUE_RETAINED + o
+//! p_sick     = p0 * exp(FATIGUE_SICK_EFFECT * fatigue),   p0 = s0 * RECOVERY / (1 - s0)
+//! sick'      = sick + p_sick * (1 - sick) - RECOVERY * sick
+//! ```
+//!
+//! so that in normal times the sick share stays at its base `s0`. The protocol is exhausted on
+//! the first day a disrupted provider's staff on duty, with its full overtime allowance, has
+//! fewer minutes than its expected daily workload at the current (fallback) cost.
+
+use bevy_ecs::prelude::*;
+
+use crate::model::{CareServices, Clock, Continuity, Mode, Staffing};
+
+/// Share of yesterday's fatigue still felt today. Assumption: a half-life of about a week.
+pub const FATIGUE_RETAINED: f64 = 0.9;
+/// Relative rise of the daily chance of falling sick per hour of accumulated fatigue.
+/// Assumption: 16 h of fatigue (a steady 20% overtime) multiplies it by about five.
+pub const FATIGUE_SICK_EFFECT: f64 = 0.1;
+/// Daily chance that a sick staff member returns. Assumption: spells of a week on average.
+pub const RECOVERY: f64 = 1.0 / 7.0;
+
+pub fn update_staff_strain(clock: Res<Clock>, mut providers: Query<(&mut Staffing, &mut Continuity, &CareServices)>) {
+    if !clock.is_last_tick_of_day() {
+        return;
+    }
+    let day = clock.day();
+    let weekday = clock.weekday();
+    for (mut staff, mut plan, services) in &mut providers {
+        let shifts = staff.contracted_today / (8.0 * 60.0);
+        let overtime_hours = if shifts > 0.0 { staff.overtime_today / 60.0 / shifts } else { 0.0 };
+        staff.fatigue = staff.fatigue * FATIGUE_RETAINED + overtime_hours;
+        let s0 = staff.base_sick_share;
+        let p0 = s0 * RECOVERY / (1.0 - s0);
+        let p = (p0 * (FATIGUE_SICK_EFFECT * staff.fatigue).exp()).min(1.0);
+        let s = staff.sick_share;
+        staff.sick_share = (s + p * (1.0 - s) - RECOVERY * s).clamp(0.0, 0.95);
+        staff.contracted_today = 0.0;
+        staff.overtime_today = 0.0;
+
+        if plan.disrupted_today {
+            plan.disrupted_days += 1;
+            if plan.exhausted_day.is_none() && !protocol_holds(&staff, &plan, services, weekday) {
+                plan.exhausted_day = Some(day);
+            }
+        }
+        plan.disrupted_today = false;
+    }
+}
+
+/// Whether staff on duty, with overtime, cover a day's expected work at current costs.
+fn protocol_holds(staff: &Staffing, plan: &Continuity, services: &CareServices, weekday: u32) -> bool {
+    let on_duty = (1.0 - staff.sick_share) * (1.0 + plan.overtime_cap);
+    let (mut need_c, mut have_c, mut need_a, mut have_a) = (0.0, 0.0, 0.0, 0.0);
+    for s in &services.0 {
+        if s.weekdays_only && weekday >= 5 || s.mode == Mode::Blocked {
+            continue;
+        }
+        let open_ticks = f64::from(s.open_ticks);
+        need_c += s.daily_demand * s.clinical_minutes * s.cost.0;
+        need_a += s.daily_demand * (s.admin_minutes + s.cost.1);
+        have_c += s.clinical_capacity * open_ticks * on_duty;
+        have_a += s.admin_capacity * open_ticks * on_duty;
+    }
+    need_c <= have_c && need_a <= have_a
+}
