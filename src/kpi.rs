@@ -64,7 +64,8 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
         k.records_exfiltrated_high_sensitivity += c.records_stolen_high;
     }
     k.overtime_hours = round2(k.overtime_hours);
-    k.care_delivered_pct = if k.care_demand > 0 { round2(100.0 * k.care_delivered as f64 / k.care_demand as f64) } else { 100.0 };
+    k.care_delivered_pct =
+        if k.care_demand > 0 { round2(100.0 * k.care_delivered as f64 / k.care_demand as f64) } else { 100.0 };
     k.peak_backlog = match kind {
         None => outcome.peak_backlog,
         Some(kind) => outcome.peak_backlog_by_kind[kind.index()],
@@ -90,7 +91,10 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
             (None, true) => return None,
             (None, false) => c,
         };
-        inc.iter().zip(&base).find(|(r, b)| r.day >= from && r.backlog as f64 <= 1.05 * b.backlog as f64 + 1.0).map(|(r, _)| r.day)
+        inc.iter()
+            .zip(&base)
+            .find(|(r, b)| r.day >= from && r.backlog as f64 <= 1.05 * b.backlog as f64 + 1.0)
+            .map(|(r, _)| r.day)
     });
     k.time_to_recovery_days = compromise_day.and_then(|c| {
         let level = service_level_7d(&inc);

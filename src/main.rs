@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use downtime::{report, scenario, sim, Error};
+use downtime::{Error, report, scenario, sim};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,7 +47,12 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let mut bad = 0;
             for name in &scenarios {
                 match scenario::load(name) {
-                    Ok(s) => println!("{name}: ok ({} providers, {} days, {} injects)", s.providers.len(), s.days, s.timeline.len()),
+                    Ok(s) => println!(
+                        "{name}: ok ({} providers, {} days, {} injects)",
+                        s.providers.len(),
+                        s.days,
+                        s.timeline.len()
+                    ),
                     Err(e) => {
                         bad += 1;
                         for line in e.to_string().lines() {

@@ -12,7 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
 use crate::model::*;
-use crate::scenario::{raw::Delay, Event, Scenario, ELECTIVE, SOON, URGENT};
+use crate::scenario::{ELECTIVE, Event, SOON, Scenario, URGENT, raw::Delay};
 use crate::systems;
 
 /// Options for one replication.
@@ -33,7 +33,9 @@ impl Roster {
     pub fn target(&self, e: &Event) -> String {
         let s = &self.0;
         match e {
-            Event::Compromise { vendor } | Event::Detect { vendor } | Event::Announce { vendor } => s.vendors[*vendor].name.clone(),
+            Event::Compromise { vendor } | Event::Detect { vendor } | Event::Announce { vendor } => {
+                s.vendors[*vendor].name.clone()
+            }
             Event::Disconnect { platforms } | Event::Restore { platforms, .. } => {
                 platforms.iter().map(|p| s.platforms[*p].name.as_str()).collect::<Vec<_>>().join(" ")
             }
@@ -128,7 +130,8 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         .timeline
         .iter()
         .map(|inj| {
-            let hours = f64::from(inj.day * 24 + inj.hour) + inj.delay.as_ref().map_or(0.0, |d| draw_delay(d, &mut incident_rng));
+            let hours = f64::from(inj.day * 24 + inj.hour)
+                + inj.delay.as_ref().map_or(0.0, |d| draw_delay(d, &mut incident_rng));
             ((hours / f64::from(tick_hours)).floor() as u32, inj.clone())
         })
         .collect();
@@ -152,7 +155,8 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let open_ticks = (0..ticks_per_day).filter(|t| (s.open..s.close).contains(&(t * tick_hours))).count().max(1) as u32;
+                let open_ticks =
+                    (0..ticks_per_day).filter(|t| (s.open..s.close).contains(&(t * tick_hours))).count().max(1) as u32;
                 let daily = s.demand_per_1000 * scale;
                 let per_tick = daily / f64::from(open_ticks);
                 let tick_minutes = 60.0 * f64::from(tick_hours);

@@ -124,11 +124,12 @@ impl Service {
         }
         self.queued += count;
         let q = &mut self.queues[class];
-        if let Some(last) = q.back_mut() {
-            if last.deadline == deadline && last.flags == flags {
-                last.count += count;
-                return;
-            }
+        if let Some(last) = q.back_mut()
+            && last.deadline == deadline
+            && last.flags == flags
+        {
+            last.count += count;
+            return;
         }
         q.push_back(Cohort { deadline, count, flags });
     }

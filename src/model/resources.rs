@@ -28,7 +28,7 @@ impl Clock {
         (self.start_weekday + self.day()) % 7
     }
     pub fn is_last_tick_of_day(&self) -> bool {
-        (self.tick + 1) % self.ticks_per_day == 0
+        (self.tick + 1).is_multiple_of(self.ticks_per_day)
     }
 }
 

@@ -5,4 +5,4 @@ mod atomic;
 mod run_folder;
 
 pub use atomic::write_atomic;
-pub use run_folder::{summary_table, write_run, RunSummary};
+pub use run_folder::{RunSummary, summary_table, write_run};

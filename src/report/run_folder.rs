@@ -69,7 +69,8 @@ fn timeseries_csv(outcome: &Outcome, baseline: &Outcome) -> String {
     let start = outcome.scenario.start;
     for (r, b) in outcome.series.iter().zip(&baseline.series) {
         let c = &r.counters;
-        let utilisation = if c.clinical_capacity_minutes > 0.0 { c.clinical_used_minutes / c.clinical_capacity_minutes } else { 0.0 };
+        let utilisation =
+            if c.clinical_capacity_minutes > 0.0 { c.clinical_used_minutes / c.clinical_capacity_minutes } else { 0.0 };
         let level = if c.demand > 0 { c.served as f64 / c.demand as f64 } else { 1.0 };
         let _ = writeln!(
             out,
@@ -125,11 +126,7 @@ fn events_csv(outcome: &Outcome) -> String {
 /// Quote a CSV field when it holds a comma, quote or line break; neutralise spreadsheet formulas.
 pub fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 /// The short table printed after a run.
@@ -138,7 +135,11 @@ pub fn summary_table(s: &RunSummary) -> String {
     let b = &s.baseline;
     let opt = |x: Option<u32>| x.map_or("—".to_string(), |d| format!("day {d}"));
     let rows: Vec<(&str, String, String)> = vec![
-        ("care delivered", format!("{:.1}% of {}", k.care_delivered_pct, k.care_demand), format!("{:.1}%", b.care_delivered_pct)),
+        (
+            "care delivered",
+            format!("{:.1}% of {}", k.care_delivered_pct, k.care_demand),
+            format!("{:.1}%", b.care_delivered_pct),
+        ),
         ("  in fallback", k.care_delivered_fallback.to_string(), b.care_delivered_fallback.to_string()),
         ("postponed", k.postponed.to_string(), b.postponed.to_string()),
         ("diverted", k.diverted.to_string(), b.diverted.to_string()),
@@ -149,7 +150,11 @@ pub fn summary_table(s: &RunSummary) -> String {
         ("protocol exhausted", opt(k.protocol_exhaustion_day), opt(b.protocol_exhaustion_day)),
         ("providers past MTPD", k.providers_mtpd_breached.to_string(), b.providers_mtpd_breached.to_string()),
         ("records stolen", k.records_exfiltrated.to_string(), b.records_exfiltrated.to_string()),
-        ("  high sensitivity", k.records_exfiltrated_high_sensitivity.to_string(), b.records_exfiltrated_high_sensitivity.to_string()),
+        (
+            "  high sensitivity",
+            k.records_exfiltrated_high_sensitivity.to_string(),
+            b.records_exfiltrated_high_sensitivity.to_string(),
+        ),
         ("time to recovery", k.time_to_recovery_days.map_or("—".into(), |d| format!("{d} days")), "—".into()),
     ];
     let mut out = format!("{} — {} providers, {} days, seed {}\n", s.title, s.providers, s.days, s.seed);

@@ -223,11 +223,7 @@ fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| {
         let hint = if path.extension().is_none() {
-            format!(
-                "; `{}` is not a built-in either (built-ins: {})",
-                name,
-                builtin::names().join(", ")
-            )
+            format!("; `{}` is not a built-in either (built-ins: {})", name, builtin::names().join(", "))
         } else {
             String::new()
         };
@@ -242,7 +238,10 @@ fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
             &name,
             1,
             1,
-            format!("the file is larger than {} MiB; a scenario should be a few hundred lines (use `groups` for many providers)", MAX_FILE_BYTES >> 20),
+            format!(
+                "the file is larger than {} MiB; a scenario should be a few hundred lines (use `groups` for many providers)",
+                MAX_FILE_BYTES >> 20
+            ),
         ));
     }
     Ok(text)

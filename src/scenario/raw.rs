@@ -218,13 +218,7 @@ pub struct RawPlan {
 
 impl Default for RawPlan {
     fn default() -> Self {
-        Self {
-            activation_hours: 4.0,
-            covers: None,
-            fallback: Vec::new(),
-            overtime_cap: 0.2,
-            max_tolerable_days: 14.0,
-        }
+        Self { activation_hours: 4.0, covers: None, fallback: Vec::new(), overtime_cap: 0.2, max_tolerable_days: 14.0 }
     }
 }
 

@@ -32,9 +32,9 @@ pub const MAX_SERVICE_CASES: f64 = 1.0e9;
 /// Parse and validate scenario text; `file` names it in errors.
 pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let raw: RawScenario = options.from_str(text).map_err(|e| {
-        ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code))
-    })?;
+    let raw: RawScenario = options
+        .from_str(text)
+        .map_err(|e| ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code)))?;
     let mut v = Validator { loc: Locations::index(text), problems: Vec::new() };
     let scenario = v.scenario(raw);
     if v.problems.is_empty() {
@@ -136,14 +136,23 @@ impl Validator {
             );
         }
         let start = parse_date(&raw.start).unwrap_or_else(|| {
-            self.err("start", format!("the start date `{}` is not a date; write it as \"YYYY-MM-DD\", such as \"2026-04-01\"", raw.start.escape_default()));
+            self.err(
+                "start",
+                format!(
+                    "the start date `{}` is not a date; write it as \"YYYY-MM-DD\", such as \"2026-04-01\"",
+                    raw.start.escape_default()
+                ),
+            );
             Date { year: 2026, month: 1, day: 1 }
         });
         if raw.days == 0 || raw.days > MAX_DAYS {
             self.err("days", format!("the horizon is {} days; it must be 1 to {MAX_DAYS}", raw.days));
         }
         if ![1, 2, 3, 4, 6, 8, 12, 24].contains(&raw.tick_hours) {
-            self.err("tick_hours", format!("a tick of {} hours does not divide the day; use 1, 2, 3, 4, 6, 8, 12 or 24", raw.tick_hours));
+            self.err(
+                "tick_hours",
+                format!("a tick of {} hours does not divide the day; use 1, 2, 3, 4, 6, 8, 12 or 24", raw.tick_hours),
+            );
         }
         let days = raw.days.clamp(1, MAX_DAYS);
 
@@ -187,7 +196,10 @@ impl Validator {
         for (i, p) in raw.platforms.iter().enumerate() {
             let vendor = self.lookup(&format!("platforms[{i}].vendor"), "vendor", &p.vendor, &vendor_ids).unwrap_or(0);
             if p.functions.is_empty() {
-                self.err(&format!("platforms[{i}].functions"), "a platform must provide at least one function, such as [OnlineBooking]");
+                self.err(
+                    &format!("platforms[{i}].functions"),
+                    "a platform must provide at least one function, such as [OnlineBooking]",
+                );
             }
             platforms.push(Platform {
                 id: p.id.clone(),
@@ -198,8 +210,16 @@ impl Validator {
             });
         }
         for (i, p) in platforms.iter().enumerate() {
-            if p.kind == PlatformKind::Cloud && platforms[..i].iter().any(|q| q.kind == PlatformKind::Cloud && q.vendor == p.vendor) {
-                self.err(&format!("platforms[{i}].kind"), format!("vendor `{}` already has a Cloud platform; one per vendor", vendors.get(p.vendor).map_or("", |v| &v.id)));
+            if p.kind == PlatformKind::Cloud
+                && platforms[..i].iter().any(|q| q.kind == PlatformKind::Cloud && q.vendor == p.vendor)
+            {
+                self.err(
+                    &format!("platforms[{i}].kind"),
+                    format!(
+                        "vendor `{}` already has a Cloud platform; one per vendor",
+                        vendors.get(p.vendor).map_or("", |v| &v.id)
+                    ),
+                );
             }
         }
 
@@ -215,7 +235,10 @@ impl Validator {
         let mut total: u64 = raw.providers.len() as u64;
         for (g, group) in raw.groups.iter().enumerate() {
             if group.count == 0 || u64::from(group.count) > MAX_PROVIDERS {
-                self.err(&format!("groups[{g}].count"), format!("the count is {}; it must be 1 to {MAX_PROVIDERS}", group.count));
+                self.err(
+                    &format!("groups[{g}].count"),
+                    format!("the count is {}; it must be 1 to {MAX_PROVIDERS}", group.count),
+                );
             }
             total += u64::from(group.count.min(MAX_PROVIDERS as u32));
         }
@@ -239,7 +262,10 @@ impl Validator {
                 None => 0,
             };
             if p.patients == 0 || p.patients > MAX_PATIENTS {
-                self.err(&format!("{path}.patients"), format!("{} patients; it must be 1 to {MAX_PATIENTS}", p.patients));
+                self.err(
+                    &format!("{path}.patients"),
+                    format!("{} patients; it must be 1 to {MAX_PATIENTS}", p.patients),
+                );
             }
             let hosting = p.hosting.unwrap_or_default();
             let (Some(profile), Some(vendor)) = (profile, vendor) else { continue };
@@ -247,7 +273,9 @@ impl Validator {
                 Some(list) => list
                     .iter()
                     .enumerate()
-                    .filter_map(|(j, name)| self.lookup(&format!("{path}.platforms[{j}]"), "platform", name, &platform_ids))
+                    .filter_map(|(j, name)| {
+                        self.lookup(&format!("{path}.platforms[{j}]"), "platform", name, &platform_ids)
+                    })
                     .collect(),
                 None => default_platforms(&platforms, vendor, hosting),
             };
@@ -266,9 +294,21 @@ impl Validator {
             });
         }
 
-        let mut population = rand::rngs::ChaCha8Rng::seed_from_u64(raw.seed ^ 0x5eed_9e0u64);
+        let mut population = rand::rngs::ChaCha8Rng::seed_from_u64(raw.seed ^ 0x05ee_d9e0_u64);
         for (g, group) in raw.groups.iter().enumerate() {
-            self.group(g, group, &mut population, &profile_ids, &vendor_ids, &region_ids, &platforms, &vendors, &profiles, &mut providers, &mut provider_ids);
+            self.group(
+                g,
+                group,
+                &mut population,
+                &profile_ids,
+                &vendor_ids,
+                &region_ids,
+                &platforms,
+                &vendors,
+                &profiles,
+                &mut providers,
+                &mut provider_ids,
+            );
         }
         self.demand_bounds(&profiles, &providers, days);
         if providers.is_empty() && self.problems.is_empty() {
@@ -284,7 +324,10 @@ impl Validator {
         for (i, inj) in raw.timeline.iter().enumerate() {
             let path = format!("timeline[{i}]");
             if inj.day >= days {
-                self.err(&format!("{path}.day"), format!("day {} is past the horizon of {days} days; use 0 to {}", inj.day, days - 1));
+                self.err(
+                    &format!("{path}.day"),
+                    format!("day {} is past the horizon of {days} days; use 0 to {}", inj.day, days - 1),
+                );
             }
             if inj.hour > 23 {
                 self.err(&format!("{path}.hour"), format!("hour {} does not exist; use 0 to 23", inj.hour));
@@ -292,9 +335,17 @@ impl Validator {
             if let Some(d) = &inj.delay {
                 self.delay(&format!("{path}.delay"), d);
             }
-            let event = self.event(&format!("{path}.event"), &inj.event, &vendor_ids, &platform_ids, &provider_ids, &providers);
+            let event =
+                self.event(&format!("{path}.event"), &inj.event, &vendor_ids, &platform_ids, &provider_ids, &providers);
             let title = inj.title.clone().unwrap_or_else(|| default_title(&event, &vendors, &platforms));
-            timeline.push(Inject { day: inj.day.min(days - 1), hour: inj.hour.min(23), delay: inj.delay.clone(), event, title, text: inj.text.clone() });
+            timeline.push(Inject {
+                day: inj.day.min(days - 1),
+                hour: inj.hour.min(23),
+                delay: inj.delay.clone(),
+                event,
+                title,
+                text: inj.text.clone(),
+            });
         }
         self.timeline_order(&timeline);
 
@@ -318,7 +369,10 @@ impl Validator {
     fn profile(&mut self, i: usize, p: &RawProfile) -> Profile {
         let path = format!("profiles[{i}]");
         if p.services.is_empty() || p.services.len() > MAX_SERVICES {
-            self.err(&format!("{path}.services"), format!("{} services; a profile needs 1 to {MAX_SERVICES}", p.services.len()));
+            self.err(
+                &format!("{path}.services"),
+                format!("{} services; a profile needs 1 to {MAX_SERVICES}", p.services.len()),
+            );
         }
         let mut services = Vec::new();
         let mut names = HashMap::new();
@@ -327,23 +381,68 @@ impl Validator {
             if names.insert(s.name.clone(), j).is_some() {
                 self.err(&format!("{sp}.name"), format!("the service `{}` is listed twice in this profile", s.name));
             }
-            let demand = self.check_range(&format!("{sp}.demand_per_1000"), "demand per 1,000 patients", s.demand_per_1000, 0.0, 100_000.0);
+            let demand = self.check_range(
+                &format!("{sp}.demand_per_1000"),
+                "demand per 1,000 patients",
+                s.demand_per_1000,
+                0.0,
+                100_000.0,
+            );
             let (open, close) = s.hours;
             if open >= close || close > 24 {
                 self.err(&format!("{sp}.hours"), format!("opening hours ({open}, {close}) are impossible; write (from, to) with 0 <= from < to <= 24, such as (8, 17)"));
             }
             let u = &s.urgency;
-            self.shares(&format!("{sp}.urgency"), "urgency", [u.urgent.share, u.soon.share, u.elective.share].into_iter());
+            self.shares(
+                &format!("{sp}.urgency"),
+                "urgency",
+                [u.urgent.share, u.soon.share, u.elective.share].into_iter(),
+            );
             let mut waits = [0.0; 3];
-            for (k, (name, class)) in [("urgent", &u.urgent), ("soon", &u.soon), ("elective", &u.elective)].into_iter().enumerate() {
-                waits[k] = self.check_range(&format!("{sp}.urgency.{name}.max_wait_hours"), "the maximum wait", class.max_wait_hours, 0.01, 24.0 * 365.0);
+            for (k, (name, class)) in
+                [("urgent", &u.urgent), ("soon", &u.soon), ("elective", &u.elective)].into_iter().enumerate()
+            {
+                waits[k] = self.check_range(
+                    &format!("{sp}.urgency.{name}.max_wait_hours"),
+                    "the maximum wait",
+                    class.max_wait_hours,
+                    0.01,
+                    24.0 * 365.0,
+                );
             }
-            let clinical = self.check_range(&format!("{sp}.clinical_minutes"), "clinical minutes per case", s.clinical_minutes, 0.01, 100_000.0);
-            let admin = self.check_range(&format!("{sp}.admin_minutes"), "admin minutes per case", s.admin_minutes, 0.0, 100_000.0);
-            let cstaff = self.check_range(&format!("{sp}.clinical_staff_per_1000"), "clinical staff per 1,000 patients", s.clinical_staff_per_1000, 1e-6, 1_000.0);
-            let astaff = self.check_range(&format!("{sp}.admin_staff_per_1000"), "admin staff per 1,000 patients", s.admin_staff_per_1000, 0.0, 1_000.0);
+            let clinical = self.check_range(
+                &format!("{sp}.clinical_minutes"),
+                "clinical minutes per case",
+                s.clinical_minutes,
+                0.01,
+                100_000.0,
+            );
+            let admin = self.check_range(
+                &format!("{sp}.admin_minutes"),
+                "admin minutes per case",
+                s.admin_minutes,
+                0.0,
+                100_000.0,
+            );
+            let cstaff = self.check_range(
+                &format!("{sp}.clinical_staff_per_1000"),
+                "clinical staff per 1,000 patients",
+                s.clinical_staff_per_1000,
+                1e-6,
+                1_000.0,
+            );
+            let astaff = self.check_range(
+                &format!("{sp}.admin_staff_per_1000"),
+                "admin staff per 1,000 patients",
+                s.admin_staff_per_1000,
+                0.0,
+                1_000.0,
+            );
             if admin > 0.0 && astaff == 0.0 {
-                self.err(&format!("{sp}.admin_staff_per_1000"), "the service needs admin minutes but has no admin staff; set admin_staff_per_1000 above 0");
+                self.err(
+                    &format!("{sp}.admin_staff_per_1000"),
+                    "the service needs admin minutes but has no admin staff; set admin_staff_per_1000 above 0",
+                );
             }
             services.push(ServiceSpec {
                 name: s.name.clone(),
@@ -365,8 +464,10 @@ impl Validator {
         let mut fallback = DEFAULT_FALLBACK;
         for (k, f) in plan.fallback.iter().enumerate() {
             let fp = format!("{pp}.fallback[{k}]");
-            let cf = self.check_range(&format!("{fp}.clinical_factor"), "the clinical factor", f.clinical_factor, 1.0, 10.0);
-            let am = self.check_range(&format!("{fp}.admin_minutes"), "extra admin minutes", f.admin_minutes, 0.0, 1_000.0);
+            let cf =
+                self.check_range(&format!("{fp}.clinical_factor"), "the clinical factor", f.clinical_factor, 1.0, 10.0);
+            let am =
+                self.check_range(&format!("{fp}.admin_minutes"), "extra admin minutes", f.admin_minutes, 0.0, 1_000.0);
             fallback[f.function.index()] = crate::model::FallbackCost { clinical_factor: cf, admin_minutes: am };
         }
         let sick = p.sick_leave.unwrap_or(0.06);
@@ -375,11 +476,29 @@ impl Validator {
             kind: p.kind,
             services,
             plan: Plan {
-                activation_hours: self.check_range(&format!("{pp}.activation_hours"), "the activation delay", plan.activation_hours, 0.0, 24.0 * 365.0),
+                activation_hours: self.check_range(
+                    &format!("{pp}.activation_hours"),
+                    "the activation delay",
+                    plan.activation_hours,
+                    0.0,
+                    24.0 * 365.0,
+                ),
                 covers: plan.covers.as_ref().map_or(FunctionSet::ALL, |c| FunctionSet::of(c)),
                 fallback,
-                overtime_cap: self.check_range(&format!("{pp}.overtime_cap"), "the overtime cap", plan.overtime_cap, 0.0, 1.0),
-                max_tolerable_days: self.check_range(&format!("{pp}.max_tolerable_days"), "the maximum tolerable period", plan.max_tolerable_days, 0.01, 3650.0),
+                overtime_cap: self.check_range(
+                    &format!("{pp}.overtime_cap"),
+                    "the overtime cap",
+                    plan.overtime_cap,
+                    0.0,
+                    1.0,
+                ),
+                max_tolerable_days: self.check_range(
+                    &format!("{pp}.max_tolerable_days"),
+                    "the maximum tolerable period",
+                    plan.max_tolerable_days,
+                    0.01,
+                    3650.0,
+                ),
             },
             high_sensitivity: p.sensitivity.map_or(p.kind.high_sensitivity(), |s| s == Sensitivity::High),
             sick_leave: self.check_range(&format!("{path}.sick_leave"), "the sick-leave share", sick, 0.0, 0.5),
@@ -387,10 +506,26 @@ impl Validator {
     }
 
     /// Where each function of a provider comes from.
-    fn sources(&mut self, path: &str, platforms: &[Platform], used: &[usize], vendor: usize, hosting: Hosting, vendors: &[Vendor]) -> [Source; Function::COUNT] {
+    fn sources(
+        &mut self,
+        path: &str,
+        platforms: &[Platform],
+        used: &[usize],
+        vendor: usize,
+        hosting: Hosting,
+        vendors: &[Vendor],
+    ) -> [Source; Function::COUNT] {
         let mut sources = [Source::Local; Function::COUNT];
-        if hosting == Hosting::VendorCloud && !platforms.iter().any(|p| p.vendor == vendor && p.kind == PlatformKind::Cloud) {
-            self.err(path, format!("hosting is VendorCloud but vendor `{}` has no platform of kind Cloud; add one or use SelfHosted", vendors[vendor].id));
+        if hosting == Hosting::VendorCloud
+            && !platforms.iter().any(|p| p.vendor == vendor && p.kind == PlatformKind::Cloud)
+        {
+            self.err(
+                path,
+                format!(
+                    "hosting is VendorCloud but vendor `{}` has no platform of kind Cloud; add one or use SelfHosted",
+                    vendors[vendor].id
+                ),
+            );
         }
         for f in Function::ALL {
             // The first used platform that provides the function; the vendor cloud only for
@@ -449,10 +584,13 @@ impl Validator {
             None => (0..region_ids.len().max(1)).collect(),
         };
         match group.patients {
-            Size::Fixed(n) if n == 0 || n > MAX_PATIENTS => self.err(&format!("{path}.patients"), format!("{n} patients; it must be 1 to {MAX_PATIENTS}")),
-            Size::Uniform(a, b) if a == 0 || a > b || b > MAX_PATIENTS => {
-                self.err(&format!("{path}.patients"), format!("Uniform({a}, {b}) is not a range of patients; use 1 <= min <= max <= {MAX_PATIENTS}"))
+            Size::Fixed(n) if n == 0 || n > MAX_PATIENTS => {
+                self.err(&format!("{path}.patients"), format!("{n} patients; it must be 1 to {MAX_PATIENTS}"))
             }
+            Size::Uniform(a, b) if a == 0 || a > b || b > MAX_PATIENTS => self.err(
+                &format!("{path}.patients"),
+                format!("Uniform({a}, {b}) is not a range of patients; use 1 <= min <= max <= {MAX_PATIENTS}"),
+            ),
             Size::LogNormal { median, sigma } => {
                 self.check_range(&format!("{path}.patients.median"), "the median", median, 1.0, MAX_PATIENTS as f64);
                 self.check_range(&format!("{path}.patients.sigma"), "sigma", sigma, 0.0, 3.0);
@@ -464,7 +602,9 @@ impl Validator {
         let vendor_of = apportion(count, &vendor_shares.iter().map(|s| s.1).collect::<Vec<_>>());
         let hosting_of = apportion(count, &hosting_shares.iter().map(|s| s.1).collect::<Vec<_>>());
         let lognormal = match group.patients {
-            Size::LogNormal { median, sigma } if median >= 1.0 && (0.0..=3.0).contains(&sigma) => LogNormal::new(median.ln(), sigma).ok(),
+            Size::LogNormal { median, sigma } if median >= 1.0 && (0.0..=3.0).contains(&sigma) => {
+                LogNormal::new(median.ln(), sigma).ok()
+            }
             _ => None,
         };
         let width = count.to_string().len().max(3);
@@ -482,7 +622,10 @@ impl Validator {
             .clamp(1, MAX_PATIENTS);
             let id = format!("{}-{:0width$}", group.id, k + 1);
             if provider_ids.insert(id.clone(), providers.len()).is_some() {
-                self.err(&format!("{path}.id"), format!("the generated id `{id}` clashes with another provider; choose another prefix"));
+                self.err(
+                    &format!("{path}.id"),
+                    format!("the generated id `{id}` clashes with another provider; choose another prefix"),
+                );
                 return;
             }
             let used = default_platforms(platforms, vendor, hosting);
@@ -561,30 +704,52 @@ impl Validator {
                 .collect()
         };
         match e {
-            RawEvent::Compromise { vendor } => Event::Compromise { vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0) },
-            RawEvent::Detect { vendor } => Event::Detect { vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0) },
-            RawEvent::Announce { vendor } => Event::Announce { vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0) },
+            RawEvent::Compromise { vendor } => Event::Compromise {
+                vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0),
+            },
+            RawEvent::Detect { vendor } => Event::Detect {
+                vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0),
+            },
+            RawEvent::Announce { vendor } => Event::Announce {
+                vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0),
+            },
             RawEvent::Disconnect { platforms } => Event::Disconnect { platforms: platforms_of(self, platforms) },
             RawEvent::Restore { platforms, capacity } => {
-                let capacity = self.check_range(&format!("{path}.capacity"), "the restored capacity", capacity.unwrap_or(1.0), 0.0, 1.0);
+                let capacity = self.check_range(
+                    &format!("{path}.capacity"),
+                    "the restored capacity",
+                    capacity.unwrap_or(1.0),
+                    0.0,
+                    1.0,
+                );
                 Event::Restore { platforms: platforms_of(self, platforms), capacity }
             }
             RawEvent::Exfiltrate { scope, share } => {
-                let share = self.check_range(&format!("{path}.share"), "the stolen share", share.unwrap_or(1.0), 0.0, 1.0);
+                let share =
+                    self.check_range(&format!("{path}.share"), "the stolen share", share.unwrap_or(1.0), 0.0, 1.0);
                 let sp = format!("{path}.scope");
                 let providers: Vec<u32> = match scope {
                     RawScope::CloudTenants(v) => match self.lookup(&sp, "vendor", v, vendor_ids) {
-                        Some(v) => providers.iter().enumerate().filter(|(_, p)| p.vendor == v && p.hosting == Hosting::VendorCloud).map(|(i, _)| i as u32).collect(),
+                        Some(v) => providers
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, p)| p.vendor == v && p.hosting == Hosting::VendorCloud)
+                            .map(|(i, _)| i as u32)
+                            .collect(),
                         None => Vec::new(),
                     },
                     RawScope::Customers(v) => match self.lookup(&sp, "vendor", v, vendor_ids) {
-                        Some(v) => providers.iter().enumerate().filter(|(_, p)| p.vendor == v).map(|(i, _)| i as u32).collect(),
+                        Some(v) => {
+                            providers.iter().enumerate().filter(|(_, p)| p.vendor == v).map(|(i, _)| i as u32).collect()
+                        }
                         None => Vec::new(),
                     },
                     RawScope::Providers(list) => list
                         .iter()
                         .enumerate()
-                        .filter_map(|(j, p)| self.lookup(&format!("{sp}[{j}]"), "provider", p, provider_ids).map(|i| i as u32))
+                        .filter_map(|(j, p)| {
+                            self.lookup(&format!("{sp}[{j}]"), "provider", p, provider_ids).map(|i| i as u32)
+                        })
                         .collect(),
                 };
                 Event::Exfiltrate { providers, share }
@@ -613,17 +778,32 @@ impl Validator {
                             _ => {}
                         }
                     }
-                    if let Some(c) = first_compromise {
-                        if hour(inj) < c {
-                            self.err(&path, format!("this restore comes before the first compromise (day {}, hour {}); restore after it", c / 24, c % 24));
-                        }
+                    if let Some(c) = first_compromise
+                        && hour(inj) < c
+                    {
+                        self.err(
+                            &path,
+                            format!(
+                                "this restore comes before the first compromise (day {}, hour {}); restore after it",
+                                c / 24,
+                                c % 24
+                            ),
+                        );
                     }
                 }
                 Event::Exfiltrate { .. } | Event::Announce { .. } | Event::Detect { .. } => {
-                    if let Some(c) = first_compromise {
-                        if hour(inj) < c {
-                            self.err(&path, format!("this {} comes before the first compromise (day {}, hour {}); move it later", inj.event.key(), c / 24, c % 24));
-                        }
+                    if let Some(c) = first_compromise
+                        && hour(inj) < c
+                    {
+                        self.err(
+                            &path,
+                            format!(
+                                "this {} comes before the first compromise (day {}, hour {}); move it later",
+                                inj.event.key(),
+                                c / 24,
+                                c % 24
+                            ),
+                        );
                     }
                 }
                 _ => {}
@@ -682,13 +862,17 @@ pub(crate) fn apportion(count: usize, shares: &[f64]) -> Vec<usize> {
 
 fn default_title(e: &Event, vendors: &[Vendor], platforms: &[Platform]) -> String {
     let vname = |v: &usize| vendors.get(*v).map_or("?", |v| v.name.as_str()).to_string();
-    let pnames = |ps: &[usize]| ps.iter().map(|p| platforms.get(*p).map_or("?", |p| p.name.as_str())).collect::<Vec<_>>().join(", ");
+    let pnames = |ps: &[usize]| {
+        ps.iter().map(|p| platforms.get(*p).map_or("?", |p| p.name.as_str())).collect::<Vec<_>>().join(", ")
+    };
     match e {
         Event::Compromise { vendor } => format!("{} compromised", vname(vendor)),
         Event::Detect { vendor } => format!("{} detects the attack", vname(vendor)),
         Event::Announce { vendor } => format!("{} announces the breach", vname(vendor)),
         Event::Disconnect { platforms } => format!("Disconnected: {}", pnames(platforms)),
-        Event::Restore { platforms, capacity } => format!("Restored to {:.0}%: {}", capacity * 100.0, pnames(platforms)),
+        Event::Restore { platforms, capacity } => {
+            format!("Restored to {:.0}%: {}", capacity * 100.0, pnames(platforms))
+        }
         Event::Exfiltrate { providers, .. } => format!("Data stolen from {} providers", providers.len()),
         Event::Note => "Note".to_string(),
     }

@@ -2,7 +2,9 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{Availability, Clock, Fired, Function, FunctionSet, Functions, PlatformStatus, Provider, Source, Timeline};
+use crate::model::{
+    Availability, Clock, Fired, Function, FunctionSet, Functions, PlatformStatus, Provider, Source, Timeline,
+};
 use crate::scenario::Event;
 
 pub fn update_availability(

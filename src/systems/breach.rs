@@ -31,7 +31,9 @@ pub fn steal_records(
             Event::Exfiltrate { providers: scope, share } => {
                 let mut total = 0u64;
                 for &p in scope {
-                    let Ok((provider, mut records)) = providers.get_mut(network.providers[p as usize]) else { continue };
+                    let Ok((provider, mut records)) = providers.get_mut(network.providers[p as usize]) else {
+                        continue;
+                    };
                     let target = ((records.patients as f64) * share).round() as u64;
                     let new = target.saturating_sub(records.stolen);
                     records.stolen += new;

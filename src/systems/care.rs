@@ -46,7 +46,8 @@ pub fn deliver_care(
                 let mut overtime = (0.0, 0.0);
                 let pressing = service.overdue > 0 || !service.queues[0].is_empty();
                 if service.queued > 0 && plan.overtime_cap > 0.0 && (service.mode == Mode::Fallback || pressing) {
-                    overtime = (service.clinical_capacity * plan.overtime_cap, service.admin_capacity * plan.overtime_cap);
+                    overtime =
+                        (service.clinical_capacity * plan.overtime_cap, service.admin_capacity * plan.overtime_cap);
                     service.clinical_balance += overtime.0;
                     service.admin_balance += overtime.1;
                     served += serve_all(service, clinical_cost, admin_cost);
@@ -85,7 +86,8 @@ fn set_mode(service: &mut Service, functions: &Functions, plan: &Continuity, now
         service.cost = (1.0, 0.0);
         return;
     }
-    let activated = missing.iter().all(|f| now.saturating_sub(functions.down_since[f.index()]) >= plan.activation_ticks);
+    let activated =
+        missing.iter().all(|f| now.saturating_sub(functions.down_since[f.index()]) >= plan.activation_ticks);
     if missing.is_subset_of(plan.covers) && activated {
         service.mode = Mode::Fallback;
         service.cost = plan.cost_without(missing);
@@ -97,7 +99,13 @@ fn set_mode(service: &mut Service, functions: &Functions, plan: &Continuity, now
 /// Serve overdue urgent cases, then urgent, soon and elective ones, while staff time remains.
 fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64) -> u64 {
     let mut served = 0u64;
-    let n = serve(&mut service.overdue, &mut service.clinical_balance, &mut service.admin_balance, clinical_cost, admin_cost);
+    let n = serve(
+        &mut service.overdue,
+        &mut service.clinical_balance,
+        &mut service.admin_balance,
+        clinical_cost,
+        admin_cost,
+    );
     served += u64::from(n);
     for class in 0..3 {
         let Service { queues, clinical_balance, admin_balance, .. } = service;

@@ -40,9 +40,5 @@ pub fn draw_arrivals(
 /// up to the end of a day so that one day's cases share a cohort.
 pub fn deadline(now: u32, wait_ticks: u32, ticks_per_day: u32) -> u32 {
     let d = now.saturating_add(wait_ticks);
-    if wait_ticks >= ticks_per_day {
-        d.div_ceil(ticks_per_day).saturating_mul(ticks_per_day)
-    } else {
-        d
-    }
+    if wait_ticks >= ticks_per_day { d.div_ceil(ticks_per_day).saturating_mul(ticks_per_day) } else { d }
 }

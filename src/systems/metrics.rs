@@ -19,7 +19,8 @@ pub fn record_metrics(
         return;
     }
     let day = clock.day();
-    let mut rows: [DayRow; ProviderKind::COUNT] = std::array::from_fn(|k| DayRow { day, kind: k, ..Default::default() });
+    let mut rows: [DayRow; ProviderKind::COUNT] =
+        std::array::from_fn(|k| DayRow { day, kind: k, ..Default::default() });
     let mut sick_weight = [0.0f64; ProviderKind::COUNT];
     for (provider, staff, services) in &providers {
         let k = provider.kind.index();

@@ -30,10 +30,7 @@ pub struct Tick;
 pub fn schedule() -> Schedule {
     let mut schedule = Schedule::new(Tick);
     schedule.set_executor(SingleThreadedExecutor::new());
-    schedule.set_build_settings(ScheduleBuildSettings {
-        ambiguity_detection: LogLevel::Error,
-        ..Default::default()
-    });
+    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
     schedule.add_systems(
         (
             timeline::fire_injects,

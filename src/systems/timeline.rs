@@ -35,7 +35,11 @@ pub fn fire_injects(
             tick,
             event: inject.event.key().to_string(),
             target: roster.target(&inject.event),
-            text: if inject.text.is_empty() { inject.title.clone() } else { format!("{}: {}", inject.title, inject.text) },
+            text: if inject.text.is_empty() {
+                inject.title.clone()
+            } else {
+                format!("{}: {}", inject.title, inject.text)
+            },
         });
         fired.0.push(index);
         timeline.next += 1;
