@@ -272,7 +272,7 @@ impl Locations {
                                 Tok::Ident(s) => s.to_string(),
                                 _ => String::from("?"),
                             };
-                            let kpath = format!("{path}.{key}");
+                            let kpath = join(&path, &key);
                             self.record(&kpath, kl, kc);
                             *i += 1;
                             if let Some((Tok::Colon, ..)) = toks.get(*i) {
@@ -298,7 +298,7 @@ impl Locations {
                 Tok::Comma => *i += 1,
                 Tok::Ident(name) if matches!(toks.get(*i + 1), Some((Tok::Colon, ..))) => {
                     *i += 2;
-                    self.value(toks, i, format!("{path}.{name}"), depth + 1);
+                    self.value(toks, i, join(path, name), depth + 1);
                 }
                 _ => {
                     let p = if named && n == 0 { path.to_string() } else { format!("{path}[{n}]") };
@@ -308,6 +308,10 @@ impl Locations {
             }
         }
     }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! [`ScenarioError`] listing every problem with its `FILE:LINE:COLUMN`.
 
 pub mod builtin;
-mod locate;
+pub(crate) mod locate;
 pub mod raw;
 pub(crate) mod validate;
 
@@ -14,7 +14,7 @@ use std::path::Path;
 
 pub use crate::error::{Problem, ScenarioError};
 pub use raw::{OpenDays, Sensitivity};
-pub use validate::from_str;
+pub use validate::{from_raw, from_str, parse_raw};
 
 use crate::model::{FallbackCost, FunctionSet, Hosting, ProviderKind, Source};
 

@@ -45,6 +45,28 @@ pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     }
 }
 
+/// Parse scenario text into its raw form only; `file` names it in errors. With [`from_raw`],
+/// callers (policy sweeps) can change a [`RawScenario`] before validating it.
+pub fn parse_raw(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options
+        .from_str(text)
+        .map_err(|e| ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code)))
+}
+
+/// Validate a (possibly changed) [`RawScenario`]; `text` is the source it was read from, for
+/// positions, and `file` names it in errors.
+pub fn from_raw(raw: RawScenario, text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let mut v = Validator { loc: Locations::index(text), problems: Vec::new() };
+    let scenario = v.scenario(raw);
+    if v.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        v.problems.sort_by_key(|p| (p.line, p.column));
+        Err(ScenarioError { file: file.to_string(), problems: v.problems })
+    }
+}
+
 /// ron's messages, with a hint where the usual cause is known.
 fn explain_syntax(code: &ron::Error) -> String {
     let base = code.to_string();
@@ -607,12 +629,14 @@ impl Validator {
             }
             _ => None,
         };
+        // Spread hosting across vendors with a stride coprime to the count, so both mixes hold.
+        let stride = [7919, 7907, 7901, 1].into_iter().find(|s| gcd(*s, count) == 1).unwrap_or(1);
         let width = count.to_string().len().max(3);
         let prof = &profiles[profile];
         let mut checked_hosting = [false; 3];
         for k in 0..count {
             let vendor = vendor_shares[vendor_of[k]].0;
-            let hosting = hosting_shares[hosting_of[(k * 7919) % count]].0;
+            let hosting = hosting_shares[hosting_of[(k * stride) % count]].0;
             let patients = match group.patients {
                 Size::Fixed(n) => n,
                 Size::Uniform(a, b) if a >= 1 && a <= b => rng.random_range(a..=b),
@@ -876,6 +900,10 @@ fn default_title(e: &Event, vendors: &[Vendor], platforms: &[Platform]) -> Strin
         Event::Exfiltrate { providers, .. } => format!("Data stolen from {} providers", providers.len()),
         Event::Note => "Note".to_string(),
     }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 fn parse_date(s: &str) -> Option<Date> {

@@ -1,0 +1,481 @@
+//! Monte Carlo batches: replications, their seeds, parallelism and the statistics over them.
+//!
+//! Replication `r` of a batch with master seed `S` is `RunOptions { seed: S, replication: r }`;
+//! its KPIs are measured against the baseline of the same seed and replication (common random
+//! numbers). Replications run in parallel on a local rayon pool of `jobs` threads, one whole
+//! World each; every replication yields a [`Record`], records are collected in replication order
+//! and every statistic is reduced from them sequentially, so the output does not depend on the
+//! thread count, nor on whether the replications ran in one process or in shards
+//! ([`crate::shard`]).
+//!
+//! Quantiles use linear interpolation between order statistics (Hyndman and Fan type 7, the
+//! default of R and numpy): for `n` sorted values, `p` sits at rank `h = (n - 1) p`, between
+//! `x[floor h]` and `x[floor h + 1]`. A KPI that can be null (`backlog_cleared_day`,
+//! `protocol_exhaustion_day`, `time_to_recovery_days`) has its mean and quantiles taken over the
+//! runs where it has a value, and `null_runs` counts the runs where it has none.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::Error;
+use crate::kpi::{self, Kpis};
+use crate::model::ProviderKind;
+use crate::report::write_atomic;
+use crate::scenario::Scenario;
+use crate::shard::Shard;
+use crate::sim::{self, RunOptions};
+
+/// Upper bound on replications in one batch (keeps memory bounded whatever the input).
+pub const MAX_RUNS: u64 = 1_000_000;
+
+/// KPIs that may be null in a replication; their statistics always carry `null_runs`.
+pub const NULLABLE: [&str; 3] = ["backlog_cleared_day", "protocol_exhaustion_day", "time_to_recovery_days"];
+
+/// A derived KPI added to every record: care delivered in the baseline minus care delivered under
+/// the incident (cases), i.e. the care the incident cost within the horizon.
+pub const CARE_LOST: &str = "care_lost";
+
+/// Per-day metrics of `bands.csv`, from the daily [demand, served, backlog] of each record.
+pub const BAND_METRICS: [&str; 3] = ["service_level", "served", "backlog"];
+
+/// Settings of a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchOptions {
+    /// Replications in the whole batch (all shards together).
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub jobs: usize,
+    /// The slice of replications to run.
+    pub shard: Shard,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl BatchOptions {
+    /// Check the numbers; a bad value is a usage error (exit code 2).
+    pub fn check(&self) -> Result<(), Error> {
+        if self.runs == 0 || self.runs > MAX_RUNS {
+            return Err(Error::Usage(format!("--runs is {}; use 1 to {MAX_RUNS}", self.runs)));
+        }
+        if self.jobs == 0 || self.jobs > 1024 {
+            return Err(Error::Usage(format!("--jobs is {}; use 1 to 1024", self.jobs)));
+        }
+        self.shard.check()
+    }
+
+    /// The replications this process runs, in order.
+    pub fn replications(&self) -> Vec<u64> {
+        (0..self.runs).filter(|r| self.shard.owns(*r)).collect()
+    }
+}
+
+/// The default number of worker threads: the machine's parallelism.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// An `f64` that survives a trip through JSON bit for bit: written as Rust's shortest
+/// round-trip decimal string, read back with the correctly rounded `str::parse`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exact(pub f64);
+
+impl Serialize for Exact {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Exact {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<f64>().map(Exact).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Names shared by every record of a batch: KPI names and provider kinds, in record order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    pub kpis: Vec<String>,
+    /// Provider kinds present; `daily` has one more entry first, `all`.
+    pub kinds: Vec<String>,
+}
+
+/// What one replication leaves for the statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub replication: u64,
+    /// KPI values aligned with [`Layout::kpis`]; `None` where the KPI is null.
+    pub kpis: Vec<Option<Exact>>,
+    /// The same per provider kind, aligned with [`Layout::kinds`].
+    pub by_kind: Vec<Vec<Option<Exact>>>,
+    /// Per kind (`all` first, then [`Layout::kinds`]), per day: `[demand, served, backlog]`.
+    pub daily: Vec<Vec<[i64; 3]>>,
+}
+
+/// The identity of a batch, repeated in partial results so that merge can check them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchMeta {
+    pub scenario: String,
+    pub title: String,
+    pub seed: u64,
+    pub days: u32,
+    pub providers: usize,
+    pub runs: u64,
+}
+
+impl BatchMeta {
+    pub fn new(scenario: &Scenario, seed: u64, runs: u64) -> Self {
+        BatchMeta {
+            scenario: scenario.id.clone(),
+            title: scenario.title.clone(),
+            seed,
+            days: scenario.days,
+            providers: scenario.providers.len(),
+            runs,
+        }
+    }
+}
+
+/// The provider kinds present in a scenario, in [`ProviderKind::ALL`] order.
+pub fn kinds_of(scenario: &Scenario) -> Vec<ProviderKind> {
+    ProviderKind::ALL.into_iter().filter(|k| scenario.providers.iter().any(|p| p.kind == *k)).collect()
+}
+
+/// The record layout of a scenario.
+pub fn layout(scenario: &Scenario) -> Layout {
+    let mut kpis: Vec<String> = kpi_values(&Kpis::default(), 0).into_iter().map(|(k, _)| k).collect();
+    kpis.sort();
+    Layout { kpis, kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect() }
+}
+
+/// KPI name → value (`None` for null), plus [`CARE_LOST`] given the baseline's delivered care.
+fn kpi_values(k: &Kpis, baseline_delivered: u64) -> BTreeMap<String, Option<f64>> {
+    let value = serde_json::to_value(k).expect("KPIs serialise");
+    let mut out: BTreeMap<String, Option<f64>> = match value {
+        serde_json::Value::Object(map) => map.into_iter().map(|(name, v)| (name, v.as_f64())).collect(),
+        _ => BTreeMap::new(),
+    };
+    out.insert(CARE_LOST.to_string(), Some(baseline_delivered as f64 - k.care_delivered as f64));
+    out
+}
+
+fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Option<Exact>> {
+    layout.kpis.iter().map(|name| values.get(name).copied().flatten().map(Exact)).collect()
+}
+
+/// Run replication `replication` of `scenario` (and of its baseline `base`) and measure it.
+/// Both runs happen on the calling thread.
+pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, seed: u64, replication: u64) -> Record {
+    let options = RunOptions { seed, replication };
+    let outcome = sim::run(scenario.clone(), options);
+    let baseline = sim::run(base.clone(), options);
+    let kinds = kinds_of(scenario);
+    let measure = |kind: Option<ProviderKind>| {
+        let k = kpi::compute(&outcome, &baseline, kind);
+        let b = kpi::compute(&baseline, &baseline, kind);
+        aligned(layout, &kpi_values(&k, b.care_delivered))
+    };
+    let day_rows = |kind: Option<ProviderKind>| -> Vec<[i64; 3]> {
+        kpi::daily(&outcome, kind)
+            .iter()
+            .map(|d| [d.counters.demand as i64, d.counters.served as i64, d.backlog])
+            .collect()
+    };
+    Record {
+        replication,
+        kpis: measure(None),
+        by_kind: kinds.iter().map(|k| measure(Some(*k))).collect(),
+        daily: std::iter::once(None).chain(kinds.iter().map(|k| Some(*k))).map(day_rows).collect(),
+    }
+}
+
+/// Map `f` over `items` on a local pool of `jobs` threads; results come back in item order.
+/// With `progress`, an indicatif bar with an ETA is drawn on stderr when it is a terminal.
+pub fn par_map<T: Sync, R: Send>(
+    jobs: usize,
+    items: &[T],
+    progress: bool,
+    f: impl Fn(&T) -> R + Sync,
+) -> Result<Vec<R>, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {jobs} worker threads: {e}")))?;
+    let bar = if progress && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(items.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} runs, ETA {eta_precise}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let out = pool.install(|| {
+        items
+            .par_iter()
+            .map(|item| {
+                let r = f(item);
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+/// Run the replications of `options` (its shard only) and return their records in order.
+pub fn run_records(scenario: &Scenario, options: &BatchOptions) -> Result<(Layout, Vec<Record>), Error> {
+    options.check()?;
+    let layout = layout(scenario);
+    let scenario = Arc::new(scenario.clone());
+    let base = Arc::new(sim::baseline_of(&scenario));
+    let reps = options.replications();
+    let records =
+        par_map(options.jobs, &reps, options.progress, |&r| record(&scenario, &base, &layout, options.seed, r))?;
+    Ok((layout, records))
+}
+
+/// Mean and quantiles of one KPI over the runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stat {
+    pub mean: Option<f64>,
+    pub p5: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    /// Runs in which the KPI was null (only for KPIs that can be null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub null_runs: Option<u64>,
+}
+
+impl Stat {
+    /// Statistics of `values` (nulls left out and counted for nullable KPIs).
+    pub fn of(name: &str, values: impl Iterator<Item = Option<f64>>) -> Stat {
+        let mut nulls = 0;
+        let mut xs: Vec<f64> = values
+            .filter_map(|v| {
+                if v.is_none() {
+                    nulls += 1;
+                }
+                v
+            })
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        let q = |p| (!xs.is_empty()).then(|| round4(quantile(&xs, p)));
+        Stat {
+            mean: mean(&xs).map(round4),
+            p5: q(0.05),
+            p50: q(0.5),
+            p95: q(0.95),
+            null_runs: (nulls > 0 || NULLABLE.contains(&name)).then_some(nulls),
+        }
+    }
+}
+
+/// The `p` quantile (0..=1) of sorted values by linear interpolation (type 7); NaN when empty.
+pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let frac = h - lo as f64;
+    if frac == 0.0 { sorted[lo] } else { sorted[lo] + frac * (sorted[hi] - sorted[lo]) }
+}
+
+/// The arithmetic mean, summed in order; `None` when empty.
+pub fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// Round to 4 decimals for output (every output goes through this, so it is reproducible).
+pub fn round4(x: f64) -> f64 {
+    let r = (x * 10_000.0).round() / 10_000.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// `summary.json` of a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    pub scenario: String,
+    pub title: String,
+    pub seed: u64,
+    pub days: u32,
+    pub providers: usize,
+    pub runs: u64,
+    /// How quantiles are computed.
+    pub quantiles: &'static str,
+    pub kpis: BTreeMap<String, Stat>,
+    pub by_kind: BTreeMap<String, BTreeMap<String, Stat>>,
+}
+
+/// A description of the quantile method, repeated in every summary.
+pub const QUANTILE_METHOD: &str = "linear interpolation between order statistics (type 7); nullable KPIs over the runs with a value, null_runs counts the others";
+
+/// Statistics of KPI values per KPI name.
+pub fn kpi_stats(layout: &Layout, rows: &[&[Option<Exact>]]) -> BTreeMap<String, Stat> {
+    layout
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.clone(), Stat::of(name, rows.iter().map(|r| r.get(i).copied().flatten().map(|e| e.0)))))
+        .collect()
+}
+
+/// Reduce the records (sorted by replication) into the summary.
+pub fn summarize(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> BatchSummary {
+    let totals: Vec<&[Option<Exact>]> = records.iter().map(|r| r.kpis.as_slice()).collect();
+    let by_kind = layout
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(k, kind)| {
+            let rows: Vec<&[Option<Exact>]> =
+                records.iter().map(|r| r.by_kind.get(k).map_or(&[][..], |v| v.as_slice())).collect();
+            (kind.clone(), kpi_stats(layout, &rows))
+        })
+        .collect();
+    BatchSummary {
+        scenario: meta.scenario.clone(),
+        title: meta.title.clone(),
+        seed: meta.seed,
+        days: meta.days,
+        providers: meta.providers,
+        runs: records.len() as u64,
+        quantiles: QUANTILE_METHOD,
+        kpis: kpi_stats(layout, &totals),
+        by_kind,
+    }
+}
+
+/// One band of `bands.csv`: statistics of one metric of one kind on one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub day: u32,
+    pub kind: String,
+    pub metric: &'static str,
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+/// Per-day quantile bands for every kind (`all` first) and metric of [`BAND_METRICS`].
+pub fn bands(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Vec<Band> {
+    let mut out = Vec::new();
+    let kinds: Vec<&str> = std::iter::once("all").chain(layout.kinds.iter().map(String::as_str)).collect();
+    for day in 0..meta.days as usize {
+        for (k, kind) in kinds.iter().enumerate() {
+            for (m, metric) in BAND_METRICS.iter().enumerate() {
+                let mut xs: Vec<f64> = records
+                    .iter()
+                    .filter_map(|r| r.daily.get(k).and_then(|d| d.get(day)))
+                    .map(|&[demand, served, backlog]| match m {
+                        0 => {
+                            if demand > 0 {
+                                served as f64 / demand as f64
+                            } else {
+                                1.0
+                            }
+                        }
+                        1 => served as f64,
+                        _ => backlog as f64,
+                    })
+                    .collect();
+                if xs.is_empty() {
+                    continue;
+                }
+                let avg = mean(&xs).unwrap_or(0.0);
+                xs.sort_by(f64::total_cmp);
+                out.push(Band {
+                    day: day as u32,
+                    kind: kind.to_string(),
+                    metric,
+                    mean: round4(avg),
+                    p5: round4(quantile(&xs, 0.05)),
+                    p50: round4(quantile(&xs, 0.5)),
+                    p95: round4(quantile(&xs, 0.95)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `bands.csv`: `day,kind,metric,mean,p5,p50,p95`, one row per day, kind and metric.
+pub fn bands_csv(bands: &[Band]) -> String {
+    let mut out = String::from("day,kind,metric,mean,p5,p50,p95\n");
+    for b in bands {
+        let _ = writeln!(out, "{},{},{},{},{},{},{}", b.day, b.kind, b.metric, b.mean, b.p5, b.p50, b.p95);
+    }
+    out
+}
+
+/// Write the outputs of a whole batch into `dir`: `summary.json`, `bands.csv` and the fan charts.
+/// The records must be complete and sorted by replication.
+pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Result<BatchSummary, Error> {
+    let summary = summarize(meta, layout, records);
+    let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
+    write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
+    let bands = bands(meta, layout, records);
+    write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
+    // PLOT HOOK (batch): fan charts of service level and backlog from `bands` (kind "all").
+    // src/plot/ (fan_chart) is written by another helper; call it here once it lands.
+    Ok(summary)
+}
+
+/// KPIs shown in the terminal table of batch, compare and sweep, with their labels.
+pub const HEADLINE: [(&str, &str); 9] = [
+    ("care_delivered_pct", "care delivered %"),
+    (CARE_LOST, "care lost (cases)"),
+    ("urgent_delayed", "urgent delayed"),
+    ("diverted", "diverted"),
+    ("peak_backlog", "peak backlog"),
+    ("overtime_hours", "overtime hours"),
+    ("records_exfiltrated", "records stolen"),
+    ("records_exfiltrated_high_sensitivity", "  high sensitivity"),
+    ("time_to_recovery_days", "time to recovery (days)"),
+];
+
+/// A number for tables: integers without decimals, others with up to two.
+pub fn fmt_num(x: Option<f64>) -> String {
+    match x {
+        None => "—".to_string(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// The terminal table of a batch.
+pub fn summary_table(s: &BatchSummary) -> String {
+    let mut out =
+        format!("{} — {} providers, {} days, {} runs from seed {}\n", s.title, s.providers, s.days, s.runs, s.seed);
+    let _ = writeln!(out, "  {:<26} {:>14} {:>14} {:>14} {:>14}", "", "mean", "p5", "p50", "p95");
+    for (key, label) in HEADLINE {
+        let Some(st) = s.kpis.get(key) else { continue };
+        let _ = write!(
+            out,
+            "  {label:<26} {:>14} {:>14} {:>14} {:>14}",
+            fmt_num(st.mean),
+            fmt_num(st.p5),
+            fmt_num(st.p50),
+            fmt_num(st.p95)
+        );
+        if let Some(n) = st.null_runs.filter(|n| *n > 0) {
+            let _ = write!(out, "  (none in {n} runs)");
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,191 @@
+//! The staff-load chart, three panels over time: clinical utilisation, overtime hours against
+//! the continuity plans' overtime cap, and the sick share against its normal level.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, VERMILLION, draw_markers, inject_markers};
+use super::{ORANGE, PURPLE, fmt_count, legend_line, nice_max, short_date, text, title_style};
+use crate::kpi;
+use crate::scenario::{Date, OpenDays, Scenario};
+use crate::sim::Outcome;
+
+/// File stem of the chart.
+pub const STEM: &str = "staff-load";
+
+/// Staff load per day, all providers together, incident against baseline.
+pub struct Staff {
+    pub start: Date,
+    pub days: u32,
+    /// Clinical minutes used / contracted, in %.
+    pub utilisation: [Vec<f64>; 2],
+    /// Overtime hours per day.
+    pub overtime: [Vec<f64>; 2],
+    /// The plans' overtime cap in hours per day (every service at its cap all its open hours).
+    pub overtime_cap: Vec<f64>,
+    /// Mean sick share in %.
+    pub sick: [Vec<f64>; 2],
+    /// The normal sick-leave rate, in %.
+    pub normal_sick: f64,
+    pub markers: Vec<Marker>,
+}
+
+impl Staff {
+    pub fn new(outcome: &Outcome, baseline: &Outcome) -> Self {
+        let rows = [kpi::daily(outcome, None), kpi::daily(baseline, None)];
+        let per = |f: &dyn Fn(&crate::model::DayRow) -> f64| rows.clone().map(|r| r.iter().map(f).collect::<Vec<f64>>());
+        let utilisation = per(&|r| {
+            let c = &r.counters;
+            if c.clinical_capacity_minutes > 0.0 { 100.0 * c.clinical_used_minutes / c.clinical_capacity_minutes } else { 0.0 }
+        });
+        let overtime = per(&|r| r.counters.overtime_minutes / 60.0);
+        let sick = per(&|r| 100.0 * r.sick_share);
+        let s = &outcome.scenario;
+        let mut markers = inject_markers(outcome);
+        if let Some(d) = outcome.providers.iter().filter_map(|p| p.exhausted_day).min() {
+            markers.push(Marker { day: f64::from(d) + 1.0, label: "protocol exhausted".into() });
+            markers.sort_by(|a, b| a.day.total_cmp(&b.day));
+        }
+        Staff {
+            start: s.start,
+            days: outcome.days,
+            utilisation,
+            overtime,
+            overtime_cap: overtime_cap_hours(s),
+            sick,
+            normal_sick: normal_sick_share(s),
+            markers,
+        }
+    }
+}
+
+/// The overtime every plan allows per day, in hours: for each provider and service open that
+/// day, its contracted staff hours times its plan's overtime cap.
+pub fn overtime_cap_hours(s: &Scenario) -> Vec<f64> {
+    // Per profile: (weekday hours, weekend hours) of staff per patient, times the cap.
+    let per_profile: Vec<(f64, f64)> = s
+        .profiles
+        .iter()
+        .map(|p| {
+            let mut week = 0.0;
+            let mut weekend = 0.0;
+            for sv in &p.services {
+                let h = (sv.clinical_staff_per_1000 + sv.admin_staff_per_1000) / 1000.0
+                    * f64::from(sv.close.saturating_sub(sv.open))
+                    * p.plan.overtime_cap;
+                week += h;
+                if sv.days == OpenDays::AllWeek {
+                    weekend += h;
+                }
+            }
+            (week, weekend)
+        })
+        .collect();
+    let (mut week, mut weekend) = (0.0, 0.0);
+    for pr in &s.providers {
+        let (a, b) = per_profile[pr.profile];
+        week += a * pr.patients as f64;
+        weekend += b * pr.patients as f64;
+    }
+    let w0 = s.start.weekday();
+    (0..s.days).map(|d| if (w0 + d) % 7 >= 5 { weekend } else { week }).collect()
+}
+
+/// The providers' normal sick-leave share, in % (mean over providers).
+fn normal_sick_share(s: &Scenario) -> f64 {
+    if s.providers.is_empty() {
+        return 0.0;
+    }
+    100.0 * s.providers.iter().map(|p| s.profiles[p.profile].sick_leave).sum::<f64>() / s.providers.len() as f64
+}
+
+fn points(values: &[f64]) -> Vec<(f64, f64)> {
+    values.iter().enumerate().map(|(d, v)| (d as f64 + 0.5, *v)).collect()
+}
+
+impl Figure for Staff {
+    fn size(&self) -> (u32, u32) {
+        (1200, 1100)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let root = root.titled("Staff load under the emergency protocol", title_style())?;
+        let panels = root.split_evenly((3, 1));
+        let days = f64::from(self.days.max(1));
+        let start = self.start;
+        let x_labels = (days as usize / super::day_step(self.days) as usize).max(2);
+        let dashed = |c: RGBColor, w: u32| ShapeStyle { color: c.to_rgba(), filled: false, stroke_width: w };
+
+        type Panel<'a> = (&'a str, &'a str, &'a [Vec<f64>; 2], Option<(f64, &'a str)>);
+        let specs: [Panel; 3] = [
+            (
+                "Clinical staff utilisation (minutes used / contracted)",
+                "utilisation",
+                &self.utilisation,
+                Some((100.0, "contracted hours (100%)")),
+            ),
+            ("Overtime worked", "hours per day", &self.overtime, None),
+            ("Staff off sick", "share of staff", &self.sick, Some((self.normal_sick, "normal sick leave"))),
+        ];
+        for (i, (caption, y_desc, series, reference)) in specs.into_iter().enumerate() {
+            let area = &panels[i];
+            let percent = i != 1;
+            let mut top = series.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+            if let Some((r, _)) = reference {
+                top = top.max(r);
+            }
+            if i == 1 {
+                top = top.max(self.overtime_cap.iter().fold(0.0f64, |a, &b| a.max(b)));
+            }
+            let y_max = nice_max(top);
+            let mut chart = ChartBuilder::on(area)
+                .margin(15)
+                .caption(caption, text(19.0))
+                .x_label_area_size(if i == 2 { 50 } else { 30 })
+                .y_label_area_size(90)
+                .build_cartesian_2d(0.0..days, 0.0..y_max)?;
+            chart
+                .configure_mesh()
+                .light_line_style(LIGHT.mix(0.0))
+                .bold_line_style(LIGHT)
+                .x_labels(x_labels)
+                .y_labels(6)
+                .x_label_formatter(&|x| short_date(start, *x))
+                .y_label_formatter(&|y| if percent { format!("{y:.0}%") } else { fmt_count(*y) })
+                .y_desc(y_desc)
+                .label_style(text(15.0))
+                .axis_desc_style(text(16.0))
+                .draw()?;
+            draw_markers(&mut chart, &self.markers, i == 0)?;
+            if i == 1 {
+                chart
+                    .draw_series(DashedLineSeries::new(points(&self.overtime_cap), 8, 5, dashed(VERMILLION, 2)))?
+                    .label("Plans' overtime cap")
+                    .legend(legend_line(VERMILLION, 2));
+            }
+            if let Some((r, name)) = reference {
+                chart
+                    .draw_series(DashedLineSeries::new([(0.0, r), (days, r)], 8, 5, dashed(VERMILLION, 2)))?
+                    .label(name)
+                    .legend(legend_line(VERMILLION, 2));
+            }
+            let color = [BLUE, ORANGE, PURPLE][i];
+            chart
+                .draw_series(LineSeries::new(points(&series[1]), GREY.stroke_width(2)))?
+                .label("Baseline (no incident)")
+                .legend(legend_line(GREY, 2));
+            chart
+                .draw_series(LineSeries::new(points(&series[0]), color.stroke_width(3)))?
+                .label("Incident run")
+                .legend(legend_line(color, 3));
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.9))
+                .border_style(GREY)
+                .label_font(text(14.0))
+                .draw()?;
+        }
+        Ok(())
+    }
+}
