@@ -430,9 +430,22 @@ pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Rec
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
     let bands = bands(meta, layout, records);
     write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
-    // PLOT HOOK (batch): fan charts of service level and backlog from `bands` (kind "all").
-    // src/plot/ (fan_chart) is written by another helper; call it here once it lands.
+    fan_charts(&dir.join("plots"), &bands)?;
     Ok(summary)
+}
+
+/// The fan charts of a batch: service level and backlog of all providers, p5–p95 and median.
+fn fan_charts(dir: &Path, bands: &[Band]) -> Result<(), Error> {
+    for (metric, stem, title, y_label, scale) in [
+        ("service_level", "fan_service_level", "Service level, all providers (p5–p95, median)", "% of demand served", 100.0),
+        ("backlog", "fan_backlog", "Backlog, all providers (p5–p95, median)", "cases waiting", 1.0),
+    ] {
+        let rows: Vec<&Band> = bands.iter().filter(|b| b.kind == "all" && b.metric == metric).collect();
+        let col = |f: fn(&Band) -> f64| rows.iter().map(|b| f(b) * scale).collect::<Vec<f64>>();
+        let x: Vec<f64> = rows.iter().map(|b| f64::from(b.day)).collect();
+        crate::plot::fan_chart(dir, stem, title, y_label, &x, &col(|b| b.p5), &col(|b| b.p50), &col(|b| b.p95))?;
+    }
+    Ok(())
 }
 
 /// KPIs shown in the terminal table of batch, compare and sweep, with their labels.
@@ -478,4 +491,60 @@ pub fn summary_table(s: &BatchSummary) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What `downtime batch` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BatchCommand {
+    pub scenario: String,
+    pub runs: u64,
+    pub seed: Option<u64>,
+    pub jobs: Option<usize>,
+    pub days: Option<u32>,
+    pub out: Option<std::path::PathBuf>,
+    pub shard: Option<Shard>,
+}
+
+/// `downtime batch`: run, then write the batch folder (or, with a shard, its `partial.json`).
+/// Returns the text to print.
+pub fn command(c: &BatchCommand) -> Result<String, Error> {
+    let mut scenario = crate::scenario::load(&c.scenario)?;
+    if let Some(d) = c.days {
+        scenario.set_days(d);
+    }
+    let options = BatchOptions {
+        runs: c.runs,
+        seed: c.seed.unwrap_or(scenario.seed),
+        jobs: c.jobs.unwrap_or_else(default_jobs),
+        shard: c.shard.unwrap_or(Shard::ALL),
+        progress: true,
+    };
+    let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
+    let meta = BatchMeta::new(&scenario, options.seed, options.runs);
+    let (layout, records) = run_records(&scenario, &options)?;
+    match c.shard {
+        Some(shard) => {
+            let out = c.out.clone().unwrap_or_else(|| default.join(shard.folder()));
+            let partial = crate::shard::Partial::Batch {
+                format: crate::shard::FORMAT.to_string(),
+                shard,
+                meta,
+                layout,
+                records,
+            };
+            let path = crate::shard::write_partial(&out, &partial)?;
+            Ok(format!("shard {shard}: wrote {}\n", path.display()))
+        }
+        None => {
+            let out = c.out.clone().unwrap_or(default);
+            let summary = write_batch(&out, &meta, &layout, &records)?;
+            Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
+        }
+    }
+}
+
+/// Quote a CSV field when it holds a comma, quote or line break; neutralise spreadsheet formulas.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }

@@ -40,4 +40,71 @@ pub enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Monte Carlo: many replications in parallel; quantiles, per-day bands, fan charts.
+    Batch {
+        /// A scenario file (.ron) or the name of a built-in.
+        #[arg(default_value = "chipsoft-2026")]
+        scenario: String,
+        /// Replications (all shards together).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        runs: u64,
+        /// Master seed (default: the scenario's own); replication r uses (seed, r).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Horizon in days, overriding the scenario's.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        /// Output folder (default: reports/<scenario-id>-batch/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<downtime::shard::Shard>,
+    },
+    /// Compare scenarios on the same replications (common random numbers).
+    Compare {
+        /// Two or more scenario files or built-in names; differences are against the first.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<String>,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        runs: u64,
+        /// Master seed (default: the first scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        /// Output folder (default: reports/<first-id>-compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Policy sweep: variants of a base scenario over policy levers (see docs/distributed.md).
+    Sweep {
+        /// The sweep file (.ron), such as scenarios/sweeps/diversification.ron.
+        sweep: PathBuf,
+        /// Replications per variant (default: the sweep file's).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        runs: Option<u64>,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Output folder (default: reports/<sweep-id>-sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<downtime::shard::Shard>,
+    },
+    /// Combine the partial results of `--shard I/N` runs into exactly the unsharded result.
+    Merge {
+        /// The shard folders (or their partial.json files).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, required = true)]
+        out: PathBuf,
+    },
 }

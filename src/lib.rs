@@ -35,12 +35,16 @@
 //! run single-threaded in a fixed order, and query order follows spawn order. The same scenario
 //! and seed give byte-identical output files.
 
+pub mod batch;
+pub mod compare;
 pub mod error;
 pub mod kpi;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
+pub mod sweep;
 pub mod systems;
 
 pub use error::{Error, ScenarioError};

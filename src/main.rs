@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use downtime::{Error, report, scenario, sim};
+use downtime::{Error, batch, compare, report, scenario, shard, sim, sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,6 +62,23 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+        Command::Batch { scenario, runs, seed, jobs, days, out, shard } => {
+            let jobs = jobs.map(|j| j as usize);
+            print!("{}", batch::command(&batch::BatchCommand { scenario, runs, seed, jobs, days, out, shard })?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare { scenarios, runs, seed, jobs, days, out } => {
+            print!("{}", compare::command(&scenarios, runs, seed, jobs.map(|j| j as usize), days, out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sweep { sweep, runs, jobs, out, shard } => {
+            print!("{}", sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, shard)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { dirs, out } => {
+            print!("{}", shard::command(&dirs, &out)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios => {
             for (name, about, _) in scenario::builtin::BUILTINS {

@@ -1,0 +1,240 @@
+//! Scenario comparison: the same replications (same seed, same replication numbers: common
+//! random numbers) of several scenarios, and the paired difference of every KPI against the first.
+//!
+//! For each scenario after the first and each KPI, the difference `x_s,r - x_0,r` is taken per
+//! replication `r` (pairs where either value is null are left out); `compare.csv` and
+//! `compare.md` give both means, the mean difference with a 95% confidence interval (normal
+//! approximation, mean ± 1.96 sd / sqrt(n)) and the 5th and 95th percentiles of the paired
+//! differences. A scenario compared with itself gives differences of exactly zero.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::batch::{self, BatchOptions, HEADLINE, Layout, Record, csv_field, fmt_num, mean, quantile, round4};
+use crate::error::Error;
+use crate::report::write_atomic;
+use crate::scenario::Scenario;
+use crate::sim;
+
+/// The comparison of one KPI of one scenario with the first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diff {
+    pub scenario: String,
+    pub kpi: String,
+    pub base_mean: Option<f64>,
+    pub mean: Option<f64>,
+    pub diff_mean: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub diff_p5: Option<f64>,
+    pub diff_p95: Option<f64>,
+    /// Replications where both values exist.
+    pub pairs: u64,
+}
+
+/// Everything a comparison produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Labels of the scenarios, the first being the reference.
+    pub scenarios: Vec<String>,
+    pub seed: u64,
+    pub runs: u64,
+    pub diffs: Vec<Diff>,
+}
+
+/// Labels for the scenarios: their ids, made unique with `#2`, `#3`... where repeated.
+fn labels(scenarios: &[Scenario]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in scenarios {
+        let n = out.iter().filter(|l| *l == &s.id || l.starts_with(&format!("{}#", s.id))).count();
+        out.push(if n == 0 { s.id.clone() } else { format!("{}#{}", s.id, n + 1) });
+    }
+    out
+}
+
+/// Run every scenario with the same replications and compare them with the first.
+pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Comparison, Error> {
+    options.check()?;
+    if scenarios.len() < 2 {
+        return Err(Error::Usage("compare needs at least two scenarios".into()));
+    }
+    let layout = batch::layout(&scenarios[0]);
+    let arcs: Vec<(Arc<Scenario>, Arc<Scenario>)> = scenarios
+        .iter()
+        .map(|s| {
+            let s = Arc::new(s.clone());
+            let b = Arc::new(sim::baseline_of(&s));
+            (s, b)
+        })
+        .collect();
+    let reps = options.replications();
+    let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
+    let records = batch::par_map(options.jobs, &items, options.progress, |&(i, r)| {
+        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
+    })?;
+    let per: Vec<&[Record]> = records.chunks(reps.len().max(1)).collect();
+    let labels = labels(scenarios);
+    let mut diffs = Vec::new();
+    for (s, label) in labels.iter().enumerate().skip(1) {
+        diffs.extend(paired(&layout, label, per[0], per[s]));
+    }
+    Ok(Comparison { scenarios: labels, seed: options.seed, runs: reps.len() as u64, diffs })
+}
+
+fn paired(layout: &Layout, label: &str, base: &[Record], other: &[Record]) -> Vec<Diff> {
+    layout
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let value = |r: &Record| r.kpis.get(k).copied().flatten().map(|e| e.0);
+            let xs: Vec<f64> = base.iter().filter_map(value).collect();
+            let ys: Vec<f64> = other.iter().filter_map(value).collect();
+            let mut d: Vec<f64> =
+                base.iter().zip(other).filter_map(|(a, b)| Some(value(b)? - value(a)?)).collect();
+            let m = mean(&d);
+            let half = m.map(|m| {
+                let n = d.len() as f64;
+                if d.len() < 2 {
+                    0.0
+                } else {
+                    let var = d.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+                    1.96 * (var / n).sqrt()
+                }
+            });
+            d.sort_by(f64::total_cmp);
+            let q = |p| (!d.is_empty()).then(|| round4(quantile(&d, p)));
+            Diff {
+                scenario: label.to_string(),
+                kpi: name.clone(),
+                base_mean: mean(&xs).map(round4),
+                mean: mean(&ys).map(round4),
+                diff_mean: m.map(round4),
+                ci95_low: m.zip(half).map(|(m, h)| round4(m - h)),
+                ci95_high: m.zip(half).map(|(m, h)| round4(m + h)),
+                diff_p5: q(0.05),
+                diff_p95: q(0.95),
+                pairs: d.len() as u64,
+            }
+        })
+        .collect()
+}
+
+fn cell(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// `compare.csv`: one row per scenario (after the first) and KPI.
+pub fn compare_csv(c: &Comparison) -> String {
+    let mut out = String::from("scenario,reference,kpi,reference_mean,mean,diff_mean,ci95_low,ci95_high,diff_p5,diff_p95,pairs\n");
+    for d in &c.diffs {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&d.scenario),
+            csv_field(&c.scenarios[0]),
+            d.kpi,
+            cell(d.base_mean),
+            cell(d.mean),
+            cell(d.diff_mean),
+            cell(d.ci95_low),
+            cell(d.ci95_high),
+            cell(d.diff_p5),
+            cell(d.diff_p95),
+            d.pairs
+        );
+    }
+    out
+}
+
+/// `compare.md`: the headline KPIs as a Markdown table per scenario.
+pub fn compare_md(c: &Comparison) -> String {
+    let mut out = format!(
+        "# Comparison against `{}`\n\n{} paired replications from seed {} (common random numbers). \
+         Difference = scenario − reference, per replication; 95% CI of the mean difference \
+         (normal approximation) and the 5th–95th percentile of the paired differences.\n",
+        c.scenarios[0], c.runs, c.seed
+    );
+    for label in c.scenarios.iter().skip(1) {
+        let _ = write!(
+            out,
+            "\n## `{label}`\n\n| KPI | {} | {label} | difference | 95% CI | p5 … p95 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+            c.scenarios[0]
+        );
+        for (key, name) in HEADLINE {
+            let Some(d) = c.diffs.iter().find(|d| &d.scenario == label && d.kpi == key) else { continue };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} … {} | {} … {} |",
+                name.trim(),
+                fmt_num(d.base_mean),
+                fmt_num(d.mean),
+                fmt_num(d.diff_mean),
+                fmt_num(d.ci95_low),
+                fmt_num(d.ci95_high),
+                fmt_num(d.diff_p5),
+                fmt_num(d.diff_p95)
+            );
+        }
+    }
+    out
+}
+
+/// Write `compare.csv`, `compare.md` and `summary.json` into `dir`.
+pub fn write_comparison(dir: &Path, c: &Comparison) -> Result<(), Error> {
+    write_atomic(&dir.join("compare.csv"), compare_csv(c).as_bytes())?;
+    write_atomic(&dir.join("compare.md"), compare_md(c).as_bytes())?;
+    let json = serde_json::to_string_pretty(c).expect("comparison serialises");
+    write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
+    let labels: Vec<String> = c.scenarios.iter().skip(1).cloned().collect();
+    for (key, stem, title, y_label) in [
+        (batch::CARE_LOST, "compare_care_lost", "Care lost, difference from the reference (mean, 95% CI)", "cases"),
+        ("records_exfiltrated", "compare_records", "Records stolen, difference (mean, 95% CI)", "patient dossiers"),
+    ] {
+        let col = |f: fn(&Diff) -> Option<f64>| -> Vec<f64> {
+            labels
+                .iter()
+                .map(|l| c.diffs.iter().find(|d| &d.scenario == l && d.kpi == key).and_then(f).unwrap_or(f64::NAN))
+                .collect()
+        };
+        let (mean, lo, hi) = (col(|d| d.diff_mean), col(|d| d.ci95_low), col(|d| d.ci95_high));
+        crate::plot::interval_chart(&dir.join("plots"), stem, title, y_label, &labels, &mean, &lo, &hi)?;
+    }
+    Ok(())
+}
+
+/// `downtime compare`: load the scenarios, compare them, write the folder; returns the text to print.
+pub fn command(
+    names: &[String],
+    runs: u64,
+    seed: Option<u64>,
+    jobs: Option<usize>,
+    days: Option<u32>,
+    out: Option<std::path::PathBuf>,
+) -> Result<String, Error> {
+    let mut scenarios = Vec::new();
+    for n in names {
+        let mut s = crate::scenario::load(n)?;
+        if let Some(d) = days {
+            s.set_days(d);
+        }
+        scenarios.push(s);
+    }
+    if scenarios.len() < 2 {
+        return Err(Error::Usage("compare needs at least two scenarios".into()));
+    }
+    let options = BatchOptions {
+        runs,
+        seed: seed.unwrap_or(scenarios[0].seed),
+        jobs: jobs.unwrap_or_else(batch::default_jobs),
+        shard: crate::shard::Shard::ALL,
+        progress: true,
+    };
+    let c = compare(&scenarios, &options)?;
+    let out = out.unwrap_or_else(|| std::path::PathBuf::from("reports").join(format!("{}-compare", scenarios[0].id)));
+    write_comparison(&out, &c)?;
+    Ok(format!("{}wrote {}\n", compare_md(&c), out.display()))
+}

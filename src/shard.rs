@@ -1,0 +1,222 @@
+//! Runs beyond one machine: `--shard I/N` slices, partial result files, and `downtime merge`.
+//!
+//! Shard `I/N` runs the replications `r` with `r % N == I` of a batch or sweep and writes
+//! `partial.json`: the identity of the run, the shard, and one [`Record`] per replication (floats
+//! as exact decimal strings). [`merge`] reads the partials of all `N` shards, checks that they
+//! belong to the same run and cover every replication exactly once, sorts the records by
+//! replication and writes the outputs with the same code as the unsharded run, so the merged
+//! `summary.json` and CSVs are byte-identical to it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::batch::{self, BatchMeta, Layout, Record};
+use crate::error::Error;
+use crate::report::write_atomic;
+use crate::sweep::{self, SweepMeta};
+
+/// Name of a partial result file inside a shard's output folder.
+pub const PARTIAL_FILE: &str = "partial.json";
+/// Format tag of partial files.
+pub const FORMAT: &str = "downtime-partial/1";
+/// Largest partial file merge reads.
+pub const MAX_PARTIAL_BYTES: u64 = 4 << 30;
+
+/// A deterministic slice of the replications: those with `r % count == index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole run.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    pub fn owns(&self, replication: u64) -> bool {
+        replication % self.count.max(1) == self.index
+    }
+
+    pub fn check(&self) -> Result<(), Error> {
+        if self.count == 0 || self.index >= self.count {
+            return Err(Error::Usage(format!(
+                "shard {}/{} does not exist; write I/N with 0 <= I < N, such as 0/4",
+                self.index, self.count
+            )));
+        }
+        Ok(())
+    }
+
+    /// The folder name of this shard below a run's default output folder.
+    pub fn folder(&self) -> String {
+        format!("shard-{}-of-{}", self.index, self.count)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a shard; write I/N with 0 <= I < N, such as 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let shard = Shard { index: i.trim().parse().map_err(|_| bad())?, count: n.trim().parse().map_err(|_| bad())? };
+        shard.check().map_err(|_| bad())?;
+        Ok(shard)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The records of one sweep variant in a partial file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantRecords {
+    pub variant: sweep::VariantMeta,
+    pub records: Vec<Record>,
+}
+
+/// What a shard leaves behind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "lowercase")]
+pub enum Partial {
+    Batch { format: String, shard: Shard, meta: BatchMeta, layout: Layout, records: Vec<Record> },
+    Sweep { format: String, shard: Shard, meta: SweepMeta, layout: Layout, variants: Vec<VariantRecords> },
+}
+
+impl Partial {
+    fn shard(&self) -> Shard {
+        match self {
+            Partial::Batch { shard, .. } | Partial::Sweep { shard, .. } => *shard,
+        }
+    }
+}
+
+/// Write `partial.json` into `dir`.
+pub fn write_partial(dir: &Path, partial: &Partial) -> Result<PathBuf, Error> {
+    let path = dir.join(PARTIAL_FILE);
+    let json = serde_json::to_string(partial).expect("partial serialises");
+    write_atomic(&path, format!("{json}\n").as_bytes())?;
+    Ok(path)
+}
+
+/// Read a partial result: `path` is a shard's folder or its `partial.json`.
+pub fn read_partial(path: &Path) -> Result<Partial, Error> {
+    use std::io::Read;
+    let file = if path.is_dir() { path.join(PARTIAL_FILE) } else { path.to_path_buf() };
+    let name = file.display().to_string();
+    let bad = |line: usize, column: usize, msg: String| Error::Scenario(crate::ScenarioError::single(&name, line, column, msg));
+    let f = std::fs::File::open(&file)
+        .map_err(|e| bad(0, 0, format!("cannot read the partial result: {e}; give the folder a --shard run wrote")))?;
+    let mut text = String::new();
+    f.take(MAX_PARTIAL_BYTES + 1).read_to_string(&mut text).map_err(|e| bad(0, 0, format!("cannot read: {e}")))?;
+    let partial: Partial = serde_json::from_str(&text)
+        .map_err(|e| bad(e.line(), e.column(), format!("not a partial result of `downtime batch/sweep --shard`: {e}")))?;
+    let format = match &partial {
+        Partial::Batch { format, .. } | Partial::Sweep { format, .. } => format,
+    };
+    if format != FORMAT {
+        return Err(bad(1, 1, format!("partial format `{format}` is not `{FORMAT}`; rerun the shard with this version")));
+    }
+    Ok(partial)
+}
+
+/// What merge wrote.
+#[derive(Debug, Clone)]
+pub enum Merged {
+    Batch(batch::BatchSummary),
+    Sweep(sweep::SweepSummary),
+}
+
+/// Combine the partial results in `inputs` into `out`, exactly as the unsharded run writes it.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
+    if inputs.is_empty() {
+        return Err(Error::Usage("merge needs at least one shard folder".into()));
+    }
+    let partials: Vec<(String, Partial)> =
+        inputs.iter().map(|p| read_partial(p).map(|x| (p.display().to_string(), x))).collect::<Result<_, _>>()?;
+    let mismatch = |what: &str, a: &str, b: &str| {
+        Error::Usage(format!("{b} is from a different run than {a} ({what} differ); merge the shards of one run only"))
+    };
+    let (first_name, first) = &partials[0];
+    let count = first.shard().count;
+    let mut seen: BTreeMap<u64, String> = BTreeMap::new();
+    for (name, p) in &partials {
+        let s = p.shard();
+        if s.count != count {
+            return Err(mismatch("shard counts", first_name, name));
+        }
+        if let Some(other) = seen.insert(s.index, name.clone()) {
+            return Err(Error::Usage(format!("{other} and {name} are both shard {s}; give each shard once")));
+        }
+    }
+    let missing: Vec<String> = (0..count).filter(|i| !seen.contains_key(i)).map(|i| format!("{i}/{count}")).collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!("shards missing: {}; merge needs all {count}", missing.join(", "))));
+    }
+    match first {
+        Partial::Batch { meta, layout, .. } => {
+            let mut records = Vec::new();
+            for (name, p) in &partials {
+                match p {
+                    Partial::Batch { meta: m, layout: l, records: r, .. } if m == meta && l == layout => {
+                        records.extend(r.iter().cloned())
+                    }
+                    _ => return Err(mismatch("scenario, seed, runs or command", first_name, name)),
+                }
+            }
+            let records = complete(records, meta.runs)?;
+            Ok(Merged::Batch(batch::write_batch(out, meta, layout, &records)?))
+        }
+        Partial::Sweep { meta, layout, variants, .. } => {
+            let mut per_variant: Vec<Vec<Record>> = vec![Vec::new(); variants.len()];
+            for (name, p) in &partials {
+                match p {
+                    Partial::Sweep { meta: m, layout: l, variants: v, .. }
+                        if m == meta
+                            && l == layout
+                            && v.len() == variants.len()
+                            && v.iter().zip(variants).all(|(a, b)| a.variant == b.variant) =>
+                    {
+                        for (acc, vr) in per_variant.iter_mut().zip(v) {
+                            acc.extend(vr.records.iter().cloned());
+                        }
+                    }
+                    _ => return Err(mismatch("sweep, variants, seed, runs or command", first_name, name)),
+                }
+            }
+            let results = variants
+                .iter()
+                .zip(per_variant)
+                .map(|(v, records)| complete(records, meta.runs).map(|r| (v.variant.clone(), r)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Merged::Sweep(sweep::write_sweep(out, meta, layout, &results)?))
+        }
+    }
+}
+
+/// Sort records by replication and check that each of `0..runs` is there exactly once.
+fn complete(mut records: Vec<Record>, runs: u64) -> Result<Vec<Record>, Error> {
+    records.sort_by_key(|r| r.replication);
+    let ok = records.len() as u64 == runs && records.iter().enumerate().all(|(i, r)| r.replication == i as u64);
+    if !ok {
+        return Err(Error::Usage(format!(
+            "the shards hold {} records for {runs} replications; some are missing or repeated",
+            records.len()
+        )));
+    }
+    Ok(records)
+}
+
+/// `downtime merge`: merge and write; returns the text to print.
+pub fn command(inputs: &[PathBuf], out: &Path) -> Result<String, Error> {
+    let text = match merge(inputs, out)? {
+        Merged::Batch(s) => batch::summary_table(&s),
+        Merged::Sweep(s) => sweep::summary_table(&s),
+    };
+    Ok(format!("{text}merged {} shards into {}\n", inputs.len(), out.display()))
+}

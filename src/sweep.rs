@@ -1,0 +1,794 @@
+//! Policy sweeps: a base scenario and variants over policy levers, each run with the same
+//! replications (common random numbers), with the HHI of each variant's market.
+//!
+//! A sweep file (RON) names a base scenario (a built-in or a path relative to the sweep file) and
+//! a list of variants, each a list of levers applied in order to the base's raw form
+//! ([`crate::scenario::raw::RawScenario`]), which is then validated like any scenario:
+//!
+//! - `AddVendor(id, like)`: a new vendor with copies of `like`'s platforms (ids `<id>-<platform>`).
+//! - `MarketShares(groups, vendors)`: the vendor shares of the groups named (by group id or
+//!   profile id; `[]` = every group).
+//! - `HostingMix(groups, hosting)`: the hosting shares of those groups.
+//! - `Plan(profiles, overtime_cap, activation_hours, fallback_efficiency)`: plan strength of the
+//!   profiles named (`[]` = all). `fallback_efficiency` e in 0..=1 removes that share of every
+//!   fallback's extra cost (clinical factor `1 + (f - 1)(1 - e)`, admin minutes `a (1 - e)`).
+//! - `Compromise(Named("epic") | Largest | EachInTurn)`: move the incident from the vendor the
+//!   base compromises to another (its platforms mapped by kind; injects on platforms the new
+//!   vendor lacks are dropped). `Largest` is the vendor with most providers in the sweep's
+//!   `market`; `EachInTurn` expands the variant into one per vendor with customers.
+//! - `Exchange(Central | Federated)`: applied after validation, to every provider. Central: the
+//!   first platform of kind `Exchange` carries the exchange function for all providers (a single
+//!   point of failure); federated: every provider exchanges from its own side (`Source::Local`).
+//!
+//! The HHI of a variant is the sum of squared percentage vendor shares (0-10,000) of the
+//! providers of the sweep's `market` kind (all providers when none is set), counting providers.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::batch::{self, BatchOptions, HEADLINE, Layout, Record, Stat, csv_field, fmt_num, round4};
+use crate::error::{Error, Problem, ScenarioError};
+use crate::model::{DEFAULT_FALLBACK, Function, Hosting, ProviderKind, Source};
+use crate::report::write_atomic;
+use crate::scenario::locate::Locations;
+use crate::scenario::raw::{PlatformKind, RawEvent, RawFallback, RawPlatform, RawScenario, RawScope, RawVendor};
+use crate::scenario::{self, Scenario};
+use crate::shard::{self, Partial, Shard, VariantRecords};
+use crate::sim;
+
+/// Most variants a sweep may expand to.
+pub const MAX_VARIANTS: usize = 1_000;
+/// Largest sweep file accepted, in bytes.
+pub const MAX_SWEEP_BYTES: u64 = 1 << 20;
+
+/// The sweep file: `Sweep(id: "...", base: "nl-national", variants: [...])`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
+pub struct RawSweep {
+    /// Short identifier, used in the default output folder `reports/<id>-sweep/`.
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A built-in scenario name or a path relative to the sweep file.
+    pub base: String,
+    /// Replications per variant when the command line gives none. Default 20.
+    #[serde(default)]
+    pub runs: Option<u64>,
+    /// Master seed. Default: the base scenario's.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Horizon in days, overriding the base's.
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// The provider kind whose vendor market the HHI and `Largest` refer to. Default: all.
+    #[serde(default)]
+    pub market: Option<ProviderKind>,
+    pub variants: Vec<RawVariant>,
+}
+
+/// One variant: a name and the levers that make it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Variant")]
+pub struct RawVariant {
+    pub name: String,
+    #[serde(default)]
+    pub levers: Vec<Lever>,
+}
+
+/// A policy lever.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Lever {
+    AddVendor {
+        id: String,
+        like: String,
+        #[serde(default)]
+        name: Option<String>,
+    },
+    MarketShares {
+        #[serde(default)]
+        groups: Vec<String>,
+        vendors: BTreeMap<String, f64>,
+    },
+    HostingMix {
+        #[serde(default)]
+        groups: Vec<String>,
+        hosting: BTreeMap<Hosting, f64>,
+    },
+    Plan {
+        #[serde(default)]
+        profiles: Vec<String>,
+        #[serde(default)]
+        overtime_cap: Option<f64>,
+        #[serde(default)]
+        activation_hours: Option<f64>,
+        #[serde(default)]
+        fallback_efficiency: Option<f64>,
+    },
+    Compromise(Target),
+    Exchange(ExchangeMode),
+}
+
+/// Which vendor the incident hits.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Target {
+    Named(String),
+    Largest,
+    EachInTurn,
+}
+
+/// Exchange architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ExchangeMode {
+    Central,
+    Federated,
+}
+
+/// What a variant is, as written to the outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantMeta {
+    pub name: String,
+    /// The vendor the incident compromises.
+    pub compromised: String,
+    pub hhi: f64,
+    pub providers: usize,
+}
+
+/// The identity of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepMeta {
+    pub sweep: String,
+    pub title: String,
+    pub base: String,
+    pub seed: u64,
+    pub days: u32,
+    pub runs: u64,
+    pub market: String,
+}
+
+/// A sweep ready to run.
+pub struct Sweep {
+    pub meta: SweepMeta,
+    pub variants: Vec<(VariantMeta, Scenario)>,
+    /// Default replications per variant.
+    pub runs: u64,
+}
+
+struct Ctx<'a> {
+    file: String,
+    loc: Locations,
+    problems: Vec<Problem>,
+    _text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        let (line, column) = self.loc.at(path);
+        self.problems.push(Problem { line, column, message: message.into() });
+    }
+    fn fail(&mut self) -> ScenarioError {
+        ScenarioError { file: self.file.clone(), problems: std::mem::take(&mut self.problems) }
+    }
+}
+
+/// Load a sweep file and build its variants (every variant validated).
+pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
+    use std::io::Read;
+    let file = path.display().to_string();
+    let f = std::fs::File::open(path)
+        .map_err(|e| ScenarioError::single(&file, 0, 0, format!("cannot read the sweep file: {e}")))?;
+    let mut text = String::new();
+    f.take(MAX_SWEEP_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| ScenarioError::single(&file, 0, 0, format!("cannot read the sweep file as UTF-8 text: {e}")))?;
+    if text.len() as u64 > MAX_SWEEP_BYTES {
+        return Err(ScenarioError::single(&file, 1, 1, "the sweep file is larger than 1 MiB".into()));
+    }
+    from_str(&text, &file, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Parse and build a sweep from text; `dir` resolves a relative base path.
+pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let raw: RawSweep = options.from_str(text).map_err(|e| {
+        ScenarioError::single(
+            file,
+            e.span.start.line,
+            e.span.start.col,
+            format!("syntax: {}; see docs/distributed.md or scenarios/sweeps/diversification.ron", e.code),
+        )
+    })?;
+    let mut cx = Ctx { file: file.to_string(), loc: Locations::index(text), problems: Vec::new(), _text: text };
+    if raw.variants.is_empty() {
+        cx.err("variants", "no variants; add at least one, such as Variant(name: \"today\")");
+    }
+    if raw.variants.len() > MAX_VARIANTS {
+        cx.err("variants", format!("{} variants; at most {MAX_VARIANTS}", raw.variants.len()));
+    }
+    if let Some(d) = raw.days
+        && !(1..=3650).contains(&d)
+    {
+        cx.err("days", format!("the horizon is {d} days; use 1 to 3650"));
+    }
+    if let Some(r) = raw.runs
+        && !(1..=batch::MAX_RUNS).contains(&r)
+    {
+        cx.err("runs", format!("{r} runs; use 1 to {}", batch::MAX_RUNS));
+    }
+    if !cx.problems.is_empty() {
+        return Err(cx.fail());
+    }
+    // The base, as text (for positions) and raw.
+    let (base_text, base_name) = match scenario::builtin::get(&raw.base) {
+        Some(t) => (t.to_string(), format!("<built-in {}>", raw.base)),
+        None => {
+            let p: PathBuf = dir.join(&raw.base);
+            match std::fs::read_to_string(&p) {
+                Ok(t) if t.len() as u64 <= scenario::MAX_FILE_BYTES => (t, p.display().to_string()),
+                _ => {
+                    cx.err(
+                        "base",
+                        format!(
+                            "the base `{}` is neither a built-in ({}) nor a readable scenario file relative to the sweep file",
+                            raw.base,
+                            scenario::builtin::names().join(", ")
+                        ),
+                    );
+                    return Err(cx.fail());
+                }
+            }
+        }
+    };
+    let base_raw = scenario::parse_raw(&base_text, &base_name)?;
+    let base = scenario::from_raw(base_raw.clone(), &base_text, &base_name)?;
+    let market = raw.market;
+    let mut variants = Vec::new();
+    for (i, v) in raw.variants.iter().enumerate() {
+        let vp = format!("variants[{i}]");
+        let mut r = base_raw.clone();
+        let mut exchange = None;
+        let mut target = None;
+        for (j, lever) in v.levers.iter().enumerate() {
+            let lp = format!("{vp}.levers[{j}]");
+            match lever {
+                Lever::Exchange(m) => exchange = Some(*m),
+                Lever::Compromise(t) => target = Some((t.clone(), lp)),
+                other => apply(&mut cx, &lp, &mut r, other),
+            }
+        }
+        if !cx.problems.is_empty() {
+            continue;
+        }
+        let validate = |r: &RawScenario| -> Result<Scenario, ScenarioError> {
+            let mut s = scenario::from_raw(r.clone(), &base_text, &base_name).map_err(|mut e| {
+                e.file = format!("{} (variant `{}` of {file})", e.file, v.name);
+                e
+            })?;
+            if let Some(d) = raw.days {
+                s.set_days(d);
+            }
+            Ok(s)
+        };
+        let first = validate(&r)?;
+        let targets: Vec<Option<String>> = match &target {
+            None => vec![None],
+            Some((Target::Named(name), lp)) => {
+                if !r.vendors.iter().any(|x| &x.id == name) {
+                    cx.err(lp, format!("unknown vendor `{name}`; known: {}", vendor_list(&r)));
+                    continue;
+                }
+                vec![Some(name.clone())]
+            }
+            Some((Target::Largest, _)) => vec![largest(&first, market)],
+            Some((Target::EachInTurn, _)) => (0..first.vendors.len())
+                .filter(|&x| first.providers.iter().any(|p| p.vendor == x))
+                .map(|x| Some(first.vendors[x].id.clone()))
+                .collect(),
+        };
+        for t in targets {
+            let (mut s, name) = match &t {
+                None => (first.clone(), v.name.clone()),
+                Some(vendor) => {
+                    let mut rv = r.clone();
+                    if let Err(msg) = retarget(&mut rv, vendor) {
+                        let lp = target.as_ref().map_or(vp.clone(), |(_, lp)| lp.clone());
+                        cx.err(&lp, msg);
+                        continue;
+                    }
+                    let name = if matches!(target, Some((Target::EachInTurn, _))) {
+                        format!("{} / {vendor} compromised", v.name)
+                    } else {
+                        v.name.clone()
+                    };
+                    (validate(&rv)?, name)
+                }
+            };
+            if let Some(mode) = exchange
+                && let Err(msg) = set_exchange(&mut s, mode)
+            {
+                cx.err(&format!("{vp}.levers"), msg);
+                continue;
+            }
+            let meta = VariantMeta {
+                name,
+                compromised: compromised(&s).unwrap_or_else(|| "none".into()),
+                hhi: round4(hhi(&s, market)),
+                providers: s.providers.len(),
+            };
+            variants.push((meta, s));
+        }
+    }
+    if variants.len() > MAX_VARIANTS {
+        cx.err("variants", format!("the variants expand to {}; at most {MAX_VARIANTS}", variants.len()));
+    }
+    if !cx.problems.is_empty() {
+        return Err(cx.fail());
+    }
+    let days = variants.first().map_or(base.days, |(_, s)| s.days);
+    Ok(Sweep {
+        meta: SweepMeta {
+            sweep: raw.id.clone(),
+            title: raw.title.clone(),
+            base: raw.base.clone(),
+            seed: raw.seed.unwrap_or(base.seed),
+            days,
+            runs: 0,
+            market: market.map_or("all".into(), |k| k.key().to_string()),
+        },
+        variants,
+        runs: raw.runs.unwrap_or(20),
+    })
+}
+
+fn vendor_list(r: &RawScenario) -> String {
+    r.vendors.iter().map(|v| format!("`{}`", v.id)).collect::<Vec<_>>().join(", ")
+}
+
+fn selected(sel: &[String], id: &str, profile: &str) -> bool {
+    sel.is_empty() || sel.iter().any(|s| s == id || s == profile)
+}
+
+fn check_selectors(cx: &mut Ctx, lp: &str, sel: &[String], known: &[(&str, &str)]) {
+    for (k, s) in sel.iter().enumerate() {
+        if !known.iter().any(|(id, profile)| id == s || profile == s) {
+            let list: Vec<String> = known.iter().map(|(id, _)| format!("`{id}`")).collect();
+            cx.err(&format!("{lp}.groups[{k}]"), format!("no group or profile `{s}`; groups: {}", list.join(", ")));
+        }
+    }
+}
+
+fn check_shares(cx: &mut Ctx, lp: &str, values: impl Iterator<Item = f64>) {
+    let mut sum = 0.0;
+    for v in values {
+        if !(0.0..=1.0).contains(&v) {
+            cx.err(lp, format!("a share is {v}; shares must be between 0 and 1"));
+            return;
+        }
+        sum += v;
+    }
+    if (sum - 1.0).abs() > 1e-6 {
+        cx.err(lp, format!("the shares sum to {sum:.4}; they must sum to 1"));
+    }
+}
+
+/// Apply one raw-level lever.
+fn apply(cx: &mut Ctx, lp: &str, r: &mut RawScenario, lever: &Lever) {
+    match lever {
+        Lever::AddVendor { id, like, name } => {
+            if r.vendors.iter().any(|v| &v.id == id) {
+                cx.err(&format!("{lp}.id"), format!("the vendor `{id}` already exists"));
+                return;
+            }
+            if !r.vendors.iter().any(|v| &v.id == like) {
+                cx.err(&format!("{lp}.like"), format!("unknown vendor `{like}`; known: {}", vendor_list(r)));
+                return;
+            }
+            r.vendors.push(RawVendor { id: id.clone(), name: name.clone() });
+            let copies: Vec<RawPlatform> = r
+                .platforms
+                .iter()
+                .filter(|p| &p.vendor == like)
+                .map(|p| RawPlatform {
+                    id: format!("{id}-{}", p.id),
+                    name: Some(format!("{} ({})", name.as_deref().unwrap_or(id), p.name.as_deref().unwrap_or(&p.id))),
+                    vendor: id.clone(),
+                    kind: p.kind,
+                    functions: p.functions.clone(),
+                })
+                .collect();
+            r.platforms.extend(copies);
+        }
+        Lever::MarketShares { groups, vendors } => {
+            let known: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.id.as_str(), g.profile.as_str())).collect();
+            check_selectors(cx, lp, groups, &known);
+            for name in vendors.keys() {
+                if !r.vendors.iter().any(|v| &v.id == name) {
+                    cx.err(
+                        &format!("{lp}.vendors.{name}"),
+                        format!("unknown vendor `{name}`; known: {} (add one with AddVendor)", vendor_list(r)),
+                    );
+                }
+            }
+            check_shares(cx, &format!("{lp}.vendors"), vendors.values().copied());
+            for g in r.groups.iter_mut().filter(|g| selected(groups, &g.id, &g.profile)) {
+                g.vendors = vendors.clone();
+            }
+        }
+        Lever::HostingMix { groups, hosting } => {
+            let known: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.id.as_str(), g.profile.as_str())).collect();
+            check_selectors(cx, lp, groups, &known);
+            check_shares(cx, &format!("{lp}.hosting"), hosting.values().copied());
+            for g in r.groups.iter_mut().filter(|g| selected(groups, &g.id, &g.profile)) {
+                g.hosting = Some(hosting.clone());
+            }
+        }
+        Lever::Plan { profiles, overtime_cap, activation_hours, fallback_efficiency } => {
+            for (k, s) in profiles.iter().enumerate() {
+                if !r.profiles.iter().any(|p| &p.id == s) {
+                    cx.err(&format!("{lp}.profiles[{k}]"), format!("no profile `{s}`"));
+                }
+            }
+            if let Some(e) = fallback_efficiency
+                && !(0.0..=1.0).contains(e)
+            {
+                cx.err(&format!("{lp}.fallback_efficiency"), format!("{e}; use 0 (as planned) to 1 (no extra cost)"));
+                return;
+            }
+            for p in r.profiles.iter_mut().filter(|p| selected(profiles, &p.id, &p.id)) {
+                if let Some(x) = overtime_cap {
+                    p.plan.overtime_cap = *x;
+                }
+                if let Some(x) = activation_hours {
+                    p.plan.activation_hours = *x;
+                }
+                if let Some(e) = fallback_efficiency {
+                    for f in Function::ALL {
+                        if !p.plan.fallback.iter().any(|x| x.function == f) {
+                            let d = DEFAULT_FALLBACK[f.index()];
+                            p.plan.fallback.push(RawFallback {
+                                function: f,
+                                clinical_factor: d.clinical_factor,
+                                admin_minutes: d.admin_minutes,
+                            });
+                        }
+                    }
+                    for x in &mut p.plan.fallback {
+                        x.clinical_factor = 1.0 + (x.clinical_factor - 1.0) * (1.0 - e);
+                        x.admin_minutes *= 1.0 - e;
+                    }
+                }
+            }
+        }
+        Lever::Compromise(_) | Lever::Exchange(_) => {}
+    }
+}
+
+/// The vendor the first Compromise inject hits.
+fn compromised(s: &Scenario) -> Option<String> {
+    s.timeline.iter().find_map(|i| match i.event {
+        scenario::Event::Compromise { vendor } => Some(s.vendors[vendor].id.clone()),
+        _ => None,
+    })
+}
+
+/// Move the incident from the compromised vendor to `to`, mapping platforms by kind.
+fn retarget(r: &mut RawScenario, to: &str) -> Result<(), String> {
+    let from = r
+        .timeline
+        .iter()
+        .find_map(|i| match &i.event {
+            RawEvent::Compromise { vendor } => Some(vendor.clone()),
+            _ => None,
+        })
+        .ok_or("the base scenario has no Compromise inject to move to another vendor")?;
+    if from == to {
+        return Ok(());
+    }
+    let kind_of: BTreeMap<String, (String, PlatformKind)> =
+        r.platforms.iter().map(|p| (p.id.clone(), (p.vendor.clone(), p.kind))).collect();
+    let map_platform = |id: &String| -> Option<String> {
+        match kind_of.get(id) {
+            Some((v, kind)) if *v == from => {
+                r.platforms.iter().find(|p| p.vendor == to && p.kind == *kind).map(|p| p.id.clone())
+            }
+            _ => Some(id.clone()),
+        }
+    };
+    let map_list = |list: &[String]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in list.iter().filter_map(map_platform) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    };
+    let swap = |v: &mut String| {
+        if *v == from {
+            *v = to.to_string();
+        }
+    };
+    let mut timeline = Vec::with_capacity(r.timeline.len());
+    for mut inj in r.timeline.clone() {
+        match &mut inj.event {
+            RawEvent::Compromise { vendor } | RawEvent::Detect { vendor } | RawEvent::Announce { vendor } => swap(vendor),
+            RawEvent::Disconnect { platforms } | RawEvent::Restore { platforms, .. } => {
+                *platforms = map_list(platforms);
+                if platforms.is_empty() {
+                    continue;
+                }
+            }
+            RawEvent::Exfiltrate { scope, .. } => match scope {
+                RawScope::CloudTenants(v) | RawScope::Customers(v) => swap(v),
+                RawScope::Providers(_) => {}
+            },
+            RawEvent::Note => {}
+        }
+        timeline.push(inj);
+    }
+    r.timeline = timeline;
+    Ok(())
+}
+
+/// Point every provider's exchange function at one central platform, or at its own side.
+fn set_exchange(s: &mut Scenario, mode: ExchangeMode) -> Result<(), String> {
+    let source = match mode {
+        ExchangeMode::Federated => Source::Local,
+        ExchangeMode::Central => {
+            let p = s
+                .platforms
+                .iter()
+                .position(|p| p.kind == PlatformKind::Exchange)
+                .ok_or("Exchange(Central) needs a platform of kind Exchange in the base scenario")?;
+            Source::Platform(p as u16)
+        }
+    };
+    for p in &mut s.providers {
+        p.sources[Function::Exchange.index()] = source;
+    }
+    Ok(())
+}
+
+/// Provider counts per vendor in the market (providers of `market` kind, or all).
+fn market_counts(s: &Scenario, market: Option<ProviderKind>) -> Vec<u64> {
+    let mut counts = vec![0u64; s.vendors.len()];
+    for p in s.providers.iter().filter(|p| market.is_none_or(|k| p.kind == k)) {
+        counts[p.vendor] += 1;
+    }
+    counts
+}
+
+/// Herfindahl-Hirschman index of the market: sum of squared percentage shares, 0-10,000.
+pub fn hhi(s: &Scenario, market: Option<ProviderKind>) -> f64 {
+    let counts = market_counts(s, market);
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return 0.0;
+    }
+    counts.iter().map(|&c| (100.0 * c as f64 / total as f64).powi(2)).sum()
+}
+
+fn largest(s: &Scenario, market: Option<ProviderKind>) -> Option<String> {
+    let counts = market_counts(s, market);
+    let best = counts.iter().enumerate().rev().max_by_key(|(_, c)| **c).map(|(i, _)| i)?;
+    Some(s.vendors[best].id.clone())
+}
+
+/// One variant's row in the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantSummary {
+    #[serde(flatten)]
+    pub variant: VariantMeta,
+    pub kpis: BTreeMap<String, Stat>,
+}
+
+/// `summary.json` of a sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepSummary {
+    #[serde(flatten)]
+    pub meta: SweepMeta,
+    pub quantiles: &'static str,
+    pub variants: Vec<VariantSummary>,
+}
+
+/// Run the sweep's replications (of `options`' shard) for every variant.
+pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, Vec<(VariantMeta, Vec<Record>)>), Error> {
+    options.check()?;
+    let Some((_, first)) = sweep.variants.first() else { return Err(Error::Usage("the sweep has no variants".into())) };
+    let layout = batch::layout(first);
+    let arcs: Vec<(Arc<Scenario>, Arc<Scenario>)> = sweep
+        .variants
+        .iter()
+        .map(|(_, s)| {
+            let s = Arc::new(s.clone());
+            let b = Arc::new(sim::baseline_of(&s));
+            (s, b)
+        })
+        .collect();
+    let reps = options.replications();
+    let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
+    let mut records = batch::par_map(options.jobs, &items, options.progress, |&(i, r)| {
+        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
+    })?
+    .into_iter();
+    let out = sweep
+        .variants
+        .iter()
+        .map(|(meta, _)| (meta.clone(), records.by_ref().take(reps.len()).collect()))
+        .collect();
+    Ok((layout, out))
+}
+
+/// The partial result of a sharded sweep.
+pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(VariantMeta, Vec<Record>)>) -> Partial {
+    Partial::Sweep {
+        format: shard::FORMAT.to_string(),
+        shard,
+        meta: meta.clone(),
+        layout,
+        variants: results.into_iter().map(|(variant, records)| VariantRecords { variant, records }).collect(),
+    }
+}
+
+/// Reduce and write `summary.json`, `results.csv` and `results.md` into `dir`.
+pub fn write_sweep(
+    dir: &Path,
+    meta: &SweepMeta,
+    layout: &Layout,
+    results: &[(VariantMeta, Vec<Record>)],
+) -> Result<SweepSummary, Error> {
+    let variants: Vec<VariantSummary> = results
+        .iter()
+        .map(|(v, records)| {
+            let rows: Vec<&[Option<batch::Exact>]> = records.iter().map(|r| r.kpis.as_slice()).collect();
+            VariantSummary { variant: v.clone(), kpis: batch::kpi_stats(layout, &rows) }
+        })
+        .collect();
+    let summary = SweepSummary { meta: meta.clone(), quantiles: batch::QUANTILE_METHOD, variants };
+    let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
+    write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
+    write_atomic(&dir.join("results.csv"), results_csv(layout, &summary).as_bytes())?;
+    write_atomic(&dir.join("results.md"), results_md(&summary).as_bytes())?;
+    let labels: Vec<String> = summary.variants.iter().map(|v| v.variant.name.clone()).collect();
+    for (key, stem, title, y_label) in [
+        (batch::CARE_LOST, "sweep_care_lost", "Care lost per variant (mean, p5–p95)", "cases"),
+        ("records_exfiltrated", "sweep_records", "Records stolen per variant (mean, p5–p95)", "patient dossiers"),
+    ] {
+        let col = |f: fn(&Stat) -> Option<f64>| -> Vec<f64> {
+            summary.variants.iter().map(|v| v.kpis.get(key).and_then(f).unwrap_or(f64::NAN)).collect()
+        };
+        let (mean, lo, hi) = (col(|s| s.mean), col(|s| s.p5), col(|s| s.p95));
+        crate::plot::interval_chart(&dir.join("plots"), stem, title, y_label, &labels, &mean, &lo, &hi)?;
+    }
+    Ok(summary)
+}
+
+fn cell(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// `results.csv`: one row per variant; `hhi` and, per KPI, mean, p5, p50 and p95.
+pub fn results_csv(layout: &Layout, s: &SweepSummary) -> String {
+    let mut out = String::from("variant,compromised,hhi,providers");
+    for k in &layout.kpis {
+        let _ = write!(out, ",{k}_mean,{k}_p5,{k}_p50,{k}_p95");
+    }
+    out.push('\n');
+    for v in &s.variants {
+        let m = &v.variant;
+        let _ = write!(out, "{},{},{},{}", csv_field(&m.name), csv_field(&m.compromised), m.hhi, m.providers);
+        for k in &layout.kpis {
+            let st = v.kpis.get(k);
+            let _ = write!(
+                out,
+                ",{},{},{},{}",
+                cell(st.and_then(|s| s.mean)),
+                cell(st.and_then(|s| s.p5)),
+                cell(st.and_then(|s| s.p50)),
+                cell(st.and_then(|s| s.p95))
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `results.md`: the headline KPIs per variant, mean with the 5th–95th percentile.
+pub fn results_md(s: &SweepSummary) -> String {
+    let m = &s.meta;
+    let mut out = format!(
+        "# {}\n\nBase `{}`, {} replications per variant from seed {} (the same for every variant), {} days. \
+         HHI over the `{}` market (providers counted; 10,000 = one vendor). Cells: mean (p5 … p95).\n\n",
+        m.title, m.base, m.runs, m.seed, m.days, m.market
+    );
+    out.push_str("| variant | compromised | HHI |");
+    for (_, label) in HEADLINE {
+        let _ = write!(out, " {} |", label.trim());
+    }
+    out.push_str("\n| --- | --- | ---: |");
+    for _ in HEADLINE {
+        out.push_str(" ---: |");
+    }
+    out.push('\n');
+    for v in &s.variants {
+        let _ = write!(
+            out,
+            "| {} | {} | {:.0} |",
+            v.variant.name.replace('|', "/"),
+            v.variant.compromised,
+            v.variant.hhi
+        );
+        for (key, _) in HEADLINE {
+            match v.kpis.get(key) {
+                Some(st) => {
+                    let _ = write!(out, " {} ({} … {}) |", fmt_num(st.mean), fmt_num(st.p5), fmt_num(st.p95));
+                }
+                None => out.push_str(" — |"),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The terminal table of a sweep.
+pub fn summary_table(s: &SweepSummary) -> String {
+    let mut out = format!("{} — {} runs per variant, seed {}\n", s.meta.title, s.meta.runs, s.meta.seed);
+    let _ = writeln!(
+        out,
+        "  {:<40} {:>7} {:>16} {:>12} {:>16}",
+        "variant", "HHI", "care lost", "delivered %", "records stolen"
+    );
+    for v in &s.variants {
+        let get = |k: &str| v.kpis.get(k).and_then(|s| s.mean);
+        let _ = writeln!(
+            out,
+            "  {:<40} {:>7.0} {:>16} {:>12} {:>16}",
+            v.variant.name,
+            v.variant.hhi,
+            fmt_num(get(batch::CARE_LOST)),
+            fmt_num(get("care_delivered_pct")),
+            fmt_num(get("records_exfiltrated"))
+        );
+    }
+    out
+}
+
+/// `downtime sweep`: load, run and write the sweep folder (or, with a shard, its `partial.json`);
+/// returns the text to print.
+pub fn command(
+    file: &Path,
+    runs: Option<u64>,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    shard: Option<Shard>,
+) -> Result<String, Error> {
+    let mut sweep = load(file)?;
+    let runs = runs.unwrap_or(sweep.runs);
+    sweep.meta.runs = runs;
+    let options = BatchOptions {
+        runs,
+        seed: sweep.meta.seed,
+        jobs: jobs.unwrap_or_else(batch::default_jobs),
+        shard: shard.unwrap_or(Shard::ALL),
+        progress: true,
+    };
+    let (layout, results) = run(&sweep, &options)?;
+    let default = PathBuf::from("reports").join(format!("{}-sweep", sweep.meta.sweep));
+    match shard {
+        Some(s) => {
+            let out = out.unwrap_or_else(|| default.join(s.folder()));
+            let path = shard::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
+            Ok(format!("shard {s}: wrote {}\n", path.display()))
+        }
+        None => {
+            let out = out.unwrap_or(default);
+            let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
+            Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
+        }
+    }
+}
