@@ -40,6 +40,7 @@ pub mod compare;
 pub mod error;
 pub mod kpi;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod shard;

@@ -37,6 +37,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&sc.id));
             let (incident, baseline) = sim::run_with_baseline(Arc::new(sc), sim::RunOptions { seed, replication: 0 });
             let summary = report::write_run(&out, &incident, &baseline)?;
+            report::write_charts_and_report(&out, &incident, &baseline, &summary)?;
             if !quiet {
                 print!("{}", report::summary_table(&summary));
                 println!("wrote {}", out.display());

@@ -61,6 +61,7 @@ impl Figure for Backlog {
         let y_max = nice_max(self.backlog.iter().chain(&self.baseline_backlog).fold(0.0f64, |a, &b| a.max(b)));
         let mut chart = ChartBuilder::on(&top)
             .margin(20)
+            .margin_right(40)
             .caption("Cases waiting at the end of the day, all providers", text(19.0))
             .x_label_area_size(40)
             .y_label_area_size(90)
@@ -78,7 +79,9 @@ impl Figure for Backlog {
             .draw()?;
         draw_markers(&mut chart, &self.markers, true)?;
         chart
-            .draw_series(AreaSeries::new(points(&self.backlog), 0.0, BLUE.mix(0.25)).border_style(BLUE.stroke_width(3)))?
+            .draw_series(
+                AreaSeries::new(points(&self.backlog), 0.0, BLUE.mix(0.25)).border_style(BLUE.stroke_width(3)),
+            )?
             .label("Incident run")
             .legend(legend_line(BLUE, 3));
         chart
@@ -103,6 +106,7 @@ impl Figure for Backlog {
         );
         let mut chart = ChartBuilder::on(&bottom)
             .margin(20)
+            .margin_right(40)
             .caption("Patients per day: postponed, diverted, urgent care delayed", text(19.0))
             .x_label_area_size(50)
             .y_label_area_size(90)
@@ -138,6 +142,21 @@ impl Figure for Backlog {
                 }))?
                 .label(name)
                 .legend(legend_box(color.to_rgba()));
+        }
+        for (row, (name, _)) in [
+            ("postponed", &self.postponed),
+            ("diverted", &self.diverted),
+            ("urgent care delayed", &self.urgent_delayed),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.iter().all(|x| *x == 0.0))
+        .enumerate()
+        {
+            chart.draw_series(std::iter::once(Text::new(
+                format!("No patients {name} in this run"),
+                (days * 0.04, y_max * (0.9 - 0.12 * row as f64)),
+                text(18.0).color(&GREY),
+            )))?;
         }
         chart
             .configure_series_labels()

@@ -102,12 +102,16 @@ pub fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<[PathBuf; 
     let size = figure.size();
     let svg_path = dir.join(format!("{stem}.svg"));
     let png_path = dir.join(format!("{stem}.png"));
-    let fail = |path: &Path, e: String| Error::Write { path: path.display().to_string(), source: std::io::Error::other(e) };
+    let fail =
+        |path: &Path, e: String| Error::Write { path: path.display().to_string(), source: std::io::Error::other(e) };
 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE).and_then(|_| figure.draw(&root)).and_then(|_| root.present()).map_err(|e| fail(&svg_path, e.to_string()))?;
+        root.fill(&WHITE)
+            .and_then(|_| figure.draw(&root))
+            .and_then(|_| root.present())
+            .map_err(|e| fail(&svg_path, e.to_string()))?;
     }
     write_atomic(&svg_path, svg.as_bytes())?;
 
@@ -120,7 +124,9 @@ pub fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<[PathBuf; 
         root.present()
     })()
     .map_err(|e| fail(&png_path, e.to_string()))
-    .and_then(|_| std::fs::rename(&tmp, &png_path).map_err(|source| Error::Write { path: png_path.display().to_string(), source }));
+    .and_then(|_| {
+        std::fs::rename(&tmp, &png_path).map_err(|source| Error::Write { path: png_path.display().to_string(), source })
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -200,7 +206,11 @@ fn short_label(event: &str, text: &str) -> String {
 /// Draw vertical dashed lines at `markers` across a chart's plotting area, with labels in
 /// staggered rows at the top so that neighbours do not overlap.
 pub fn draw_markers<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
     markers: &[Marker],
     labels: bool,
 ) -> DrawResult<DB> {
@@ -227,7 +237,7 @@ pub fn draw_markers<DB: DrawingBackend>(
         let y = y1 - (y1 - y0) * (0.02 + 0.055 * row as f64);
         chart.draw_series(std::iter::once(Text::new(
             m.label.clone(),
-            (m.day + 0.004 * span, y),
+            (m.day + 0.006 * span, y),
             text(15.0).color(&RGBColor(60, 60, 60)),
         )))?;
     }
@@ -236,7 +246,12 @@ pub fn draw_markers<DB: DrawingBackend>(
 
 /// A legend entry drawn as a short line of `color` and `width`.
 pub fn legend_line(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: width })
+    move |(x, y)| {
+        PathElement::new(
+            vec![(x, y), (x + 24, y)],
+            ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: width },
+        )
+    }
 }
 
 /// A legend entry drawn as a filled square of `color`.

@@ -50,11 +50,8 @@ impl Figure for Records {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let total: f64 = self.rows.iter().map(|r| r.1 + r.2).sum();
         let high: f64 = self.rows.iter().map(|r| r.2).sum();
-        let title = format!(
-            "Patient records stolen: {} in total, {} of high sensitivity",
-            fmt_count(total),
-            fmt_count(high)
-        );
+        let title =
+            format!("Patient records stolen: {} in total, {} of high sensitivity", fmt_count(total), fmt_count(high));
         let n = self.rows.len().max(1) as f64;
         let x_max = nice_max(self.rows.iter().fold(0.0f64, |a, r| a.max(r.3)));
         let labels: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
@@ -91,12 +88,17 @@ impl Figure for Records {
         };
         chart
             .draw_series(
-                self.rows.iter().enumerate().map(|(i, r)| Rectangle::new(band(i, 0.0, r.3, 0.62), LIGHT.mix(0.8).filled())),
+                self.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| Rectangle::new(band(i, 0.0, r.3, 0.62), LIGHT.mix(0.8).filled())),
             )?
             .label("Records on file, not stolen")
             .legend(legend_box(LIGHT.to_rgba()));
         chart
-            .draw_series(self.rows.iter().enumerate().map(|(i, r)| Rectangle::new(band(i, 0.0, r.1, 0.62), BLUE.filled())))?
+            .draw_series(
+                self.rows.iter().enumerate().map(|(i, r)| Rectangle::new(band(i, 0.0, r.1, 0.62), BLUE.filled())),
+            )?
             .label("Stolen, normal sensitivity")
             .legend(legend_box(BLUE.to_rgba()));
         chart

@@ -1,5 +1,7 @@
-//! The service-level chart: care delivered as a share of care demanded, per day, for each
-//! provider kind and for the baseline (all kinds, no incident), with the injects marked.
+//! The service-level chart: care delivered as a share of care demanded, for each provider kind
+//! and for the baseline (all kinds, no incident), with the injects marked. Each day's value is
+//! delivered / demanded over the 7 days ending that day (as in the time-to-recovery KPI), which
+//! keeps weekends and small provider groups from drowning the signal in noise.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -27,9 +29,15 @@ pub struct ServiceLevel {
     pub markers: Vec<Marker>,
 }
 
+/// The 7-day service level per day in %, `None` while nothing was demanded in the window.
 fn levels(rows: &[crate::model::DayRow]) -> Vec<Option<f64>> {
-    rows.iter()
-        .map(|r| (r.counters.demand > 0).then(|| 100.0 * r.counters.served as f64 / r.counters.demand as f64))
+    (0..rows.len())
+        .map(|d| {
+            let w = &rows[d.saturating_sub(6)..=d];
+            let demand: u64 = w.iter().map(|r| r.counters.demand).sum();
+            let served: u64 = w.iter().map(|r| r.counters.served).sum();
+            (demand > 0).then(|| 100.0 * served as f64 / demand as f64)
+        })
         .collect()
 }
 
@@ -71,13 +79,15 @@ impl Figure for ServiceLevel {
         let all = self.lines.iter().flat_map(|(_, v)| v).chain(&self.total).chain(&self.baseline).flatten();
         let lo = all.clone().fold(100.0f64, |a, &b| a.min(b));
         let hi = all.fold(100.0f64, |a, &b| a.max(b));
-        let y_min = ((lo - 5.0) / 10.0).floor().max(0.0) * 10.0;
-        let y_max = ((hi + 5.0) / 10.0).ceil() * 10.0;
+        let step = if hi - lo > 30.0 { 10.0 } else { 5.0 };
+        let y_min = ((lo - (hi - lo).max(4.0) * 0.6) / step).floor().max(0.0) * step;
+        let y_max = ((hi + (hi - lo).max(4.0) * 0.35) / step).ceil() * step;
         let days = f64::from(self.days.max(1));
         let start = self.start;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, title_style())
             .margin(20)
+            .margin_right(40)
             .x_label_area_size(50)
             .y_label_area_size(80)
             .build_cartesian_2d(0.0..days, y_min..y_max)?;
@@ -88,7 +98,7 @@ impl Figure for ServiceLevel {
             .x_labels((days as usize / super::day_step(self.days) as usize).max(2))
             .x_label_formatter(&|x| short_date(start, *x))
             .y_label_formatter(&|y| format!("{y:.0}%"))
-            .y_desc("delivered / demanded, per day")
+            .y_desc("delivered / demanded, 7 days to date")
             .x_desc("date (day 0 = scenario start)")
             .label_style(text(16.0))
             .axis_desc_style(text(17.0))

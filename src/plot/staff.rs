@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, VERMILLION, draw_markers, inject_markers};
-use super::{ORANGE, PURPLE, fmt_count, legend_line, nice_max, short_date, text, title_style};
+use super::{ORANGE, PURPLE, legend_line, nice_max, short_date, text, title_style};
 use crate::kpi;
 use crate::scenario::{Date, OpenDays, Scenario};
 use crate::sim::Outcome;
@@ -19,10 +19,10 @@ pub struct Staff {
     pub days: u32,
     /// Clinical minutes used / contracted, in %.
     pub utilisation: [Vec<f64>; 2],
-    /// Overtime hours per day.
+    /// Overtime hours per day as a share of contracted staff hours, in %.
     pub overtime: [Vec<f64>; 2],
-    /// The plans' overtime cap in hours per day (every service at its cap all its open hours).
-    pub overtime_cap: Vec<f64>,
+    /// The plans' overtime cap as a share of contracted staff hours, in % (provider-weighted).
+    pub overtime_cap: f64,
     /// Mean sick share in %.
     pub sick: [Vec<f64>; 2],
     /// The normal sick-leave rate, in %.
@@ -33,14 +33,25 @@ pub struct Staff {
 impl Staff {
     pub fn new(outcome: &Outcome, baseline: &Outcome) -> Self {
         let rows = [kpi::daily(outcome, None), kpi::daily(baseline, None)];
-        let per = |f: &dyn Fn(&crate::model::DayRow) -> f64| rows.clone().map(|r| r.iter().map(f).collect::<Vec<f64>>());
+        let per =
+            |f: &dyn Fn(&crate::model::DayRow) -> f64| rows.clone().map(|r| r.iter().map(f).collect::<Vec<f64>>());
         let utilisation = per(&|r| {
             let c = &r.counters;
-            if c.clinical_capacity_minutes > 0.0 { 100.0 * c.clinical_used_minutes / c.clinical_capacity_minutes } else { 0.0 }
+            if c.clinical_capacity_minutes > 0.0 {
+                100.0 * c.clinical_used_minutes / c.clinical_capacity_minutes
+            } else {
+                0.0
+            }
         });
-        let overtime = per(&|r| r.counters.overtime_minutes / 60.0);
-        let sick = per(&|r| 100.0 * r.sick_share);
         let s = &outcome.scenario;
+        let (contracted, cap) = contracted_hours(s);
+        let overtime = rows.clone().map(|r| {
+            r.iter()
+                .zip(&contracted)
+                .map(|(r, c)| if *c > 0.0 { 100.0 * r.counters.overtime_minutes / 60.0 / c } else { 0.0 })
+                .collect::<Vec<f64>>()
+        });
+        let sick = per(&|r| 100.0 * r.sick_share);
         let mut markers = inject_markers(outcome);
         if let Some(d) = outcome.providers.iter().filter_map(|p| p.exhausted_day).min() {
             markers.push(Marker { day: f64::from(d) + 1.0, label: "protocol exhausted".into() });
@@ -51,7 +62,7 @@ impl Staff {
             days: outcome.days,
             utilisation,
             overtime,
-            overtime_cap: overtime_cap_hours(s),
+            overtime_cap: cap,
             sick,
             normal_sick: normal_sick_share(s),
             markers,
@@ -59,11 +70,11 @@ impl Staff {
     }
 }
 
-/// The overtime every plan allows per day, in hours: for each provider and service open that
-/// day, its contracted staff hours times its plan's overtime cap.
-pub fn overtime_cap_hours(s: &Scenario) -> Vec<f64> {
-    // Per profile: (weekday hours, weekend hours) of staff per patient, times the cap.
-    let per_profile: Vec<(f64, f64)> = s
+/// Contracted staff hours per day (clinical and admin, every service's open hours), and the
+/// overtime the plans allow as a share of them, in % (weighted by contracted hours).
+pub fn contracted_hours(s: &Scenario) -> (Vec<f64>, f64) {
+    // Per profile: (weekday hours, weekend hours, cap) of staff per patient.
+    let per_profile: Vec<(f64, f64, f64)> = s
         .profiles
         .iter()
         .map(|p| {
@@ -71,24 +82,25 @@ pub fn overtime_cap_hours(s: &Scenario) -> Vec<f64> {
             let mut weekend = 0.0;
             for sv in &p.services {
                 let h = (sv.clinical_staff_per_1000 + sv.admin_staff_per_1000) / 1000.0
-                    * f64::from(sv.close.saturating_sub(sv.open))
-                    * p.plan.overtime_cap;
+                    * f64::from(sv.close.saturating_sub(sv.open));
                 week += h;
                 if sv.days == OpenDays::AllWeek {
                     weekend += h;
                 }
             }
-            (week, weekend)
+            (week, weekend, p.plan.overtime_cap)
         })
         .collect();
-    let (mut week, mut weekend) = (0.0, 0.0);
+    let (mut week, mut weekend, mut capped) = (0.0, 0.0, 0.0);
     for pr in &s.providers {
-        let (a, b) = per_profile[pr.profile];
+        let (a, b, cap) = per_profile[pr.profile];
         week += a * pr.patients as f64;
         weekend += b * pr.patients as f64;
+        capped += a * cap * pr.patients as f64;
     }
     let w0 = s.start.weekday();
-    (0..s.days).map(|d| if (w0 + d) % 7 >= 5 { weekend } else { week }).collect()
+    let cap = if week > 0.0 { 100.0 * capped / week } else { 0.0 };
+    ((0..s.days).map(|d| if (w0 + d) % 7 >= 5 { weekend } else { week }).collect(), cap)
 }
 
 /// The providers' normal sick-leave share, in % (mean over providers).
@@ -124,22 +136,24 @@ impl Figure for Staff {
                 &self.utilisation,
                 Some((100.0, "contracted hours (100%)")),
             ),
-            ("Overtime worked", "hours per day", &self.overtime, None),
+            (
+                "Overtime worked, as a share of contracted staff hours",
+                "overtime",
+                &self.overtime,
+                Some((self.overtime_cap, "plans' overtime cap")),
+            ),
             ("Staff off sick", "share of staff", &self.sick, Some((self.normal_sick, "normal sick leave"))),
         ];
         for (i, (caption, y_desc, series, reference)) in specs.into_iter().enumerate() {
             let area = &panels[i];
-            let percent = i != 1;
             let mut top = series.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
             if let Some((r, _)) = reference {
                 top = top.max(r);
             }
-            if i == 1 {
-                top = top.max(self.overtime_cap.iter().fold(0.0f64, |a, &b| a.max(b)));
-            }
-            let y_max = nice_max(top);
+            let y_max = nice_max(top * 1.3);
             let mut chart = ChartBuilder::on(area)
                 .margin(15)
+                .margin_right(40)
                 .caption(caption, text(19.0))
                 .x_label_area_size(if i == 2 { 50 } else { 30 })
                 .y_label_area_size(90)
@@ -151,18 +165,12 @@ impl Figure for Staff {
                 .x_labels(x_labels)
                 .y_labels(6)
                 .x_label_formatter(&|x| short_date(start, *x))
-                .y_label_formatter(&|y| if percent { format!("{y:.0}%") } else { fmt_count(*y) })
+                .y_label_formatter(&|y| format!("{y:.0}%"))
                 .y_desc(y_desc)
                 .label_style(text(15.0))
                 .axis_desc_style(text(16.0))
                 .draw()?;
             draw_markers(&mut chart, &self.markers, i == 0)?;
-            if i == 1 {
-                chart
-                    .draw_series(DashedLineSeries::new(points(&self.overtime_cap), 8, 5, dashed(VERMILLION, 2)))?
-                    .label("Plans' overtime cap")
-                    .legend(legend_line(VERMILLION, 2));
-            }
             if let Some((r, name)) = reference {
                 chart
                     .draw_series(DashedLineSeries::new([(0.0, r), (days, r)], 8, 5, dashed(VERMILLION, 2)))?

@@ -1,8 +1,10 @@
 //! What a run leaves behind: `summary.json`, `timeseries.csv`, `events.csv` in its folder, and
 //! the summary table on the terminal. Every file is written atomically.
 
+pub mod aar;
 mod atomic;
 mod run_folder;
 
+pub use aar::write_charts_and_report;
 pub use atomic::write_atomic;
 pub use run_folder::{RunSummary, summary_table, write_run};

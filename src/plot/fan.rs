@@ -1,0 +1,100 @@
+//! The fan chart for Monte Carlo batches: a p5–p95 band and the median line of a quantity over
+//! an x axis (usually days). Data-level: callers pass plain slices, not batch types.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{BLUE, DrawResult, Figure, GREY, LIGHT, fmt_count, legend_box, legend_line, render, text, title_style};
+use crate::error::Error;
+
+/// A fan chart's data. `x`, `p5`, `p50` and `p95` have the same length.
+#[derive(Debug, Clone, Default)]
+pub struct FanChart<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub x: &'a [f64],
+    pub p5: &'a [f64],
+    pub p50: &'a [f64],
+    pub p95: &'a [f64],
+}
+
+/// Write `dir/stem.png` and `dir/stem.svg`: the p5–p95 band and the median over `x` (days).
+pub fn fan_chart(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    y_label: &str,
+    x: &[f64],
+    p5: &[f64],
+    p50: &[f64],
+    p95: &[f64],
+) -> Result<[PathBuf; 2], Error> {
+    render(dir, stem, &FanChart { title, x_label: "day", y_label, x, p5, p50, p95 })
+}
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) =
+        values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        (0.0, 1.0)
+    } else if (hi - lo).abs() < 1e-12 {
+        (lo - 1.0, hi + 1.0)
+    } else {
+        (lo, hi)
+    }
+}
+
+impl Figure for FanChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let n = self.x.len().min(self.p5.len()).min(self.p50.len()).min(self.p95.len());
+        let (x0, x1) = range(self.x[..n].iter().copied());
+        let (lo, hi) = range(self.p5[..n].iter().chain(&self.p95[..n]).chain(&self.p50[..n]).copied());
+        let pad = (hi - lo) * 0.08;
+        let y0 = if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, title_style())
+            .margin(20)
+            .margin_right(40)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, y0..hi + pad)?;
+        chart
+            .configure_mesh()
+            .light_line_style(LIGHT.mix(0.0))
+            .bold_line_style(LIGHT)
+            .x_label_formatter(&|x| fmt_count(*x))
+            .y_label_formatter(&|y| fmt_count(*y))
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .label_style(text(16.0))
+            .axis_desc_style(text(17.0))
+            .draw()?;
+        let band: Vec<(f64, f64)> = (0..n)
+            .map(|i| (self.x[i], self.p95[i]))
+            .chain((0..n).rev().map(|i| (self.x[i], self.p5[i])))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.25).filled())))?
+            .label("5th–95th percentile of runs")
+            .legend(legend_box(BLUE.mix(0.25)));
+        chart
+            .draw_series(LineSeries::new(
+                (0..n).map(|i| (self.x[i], self.p50[i])).filter(|(x, y)| x.is_finite() && y.is_finite()),
+                BLUE.stroke_width(3),
+            ))?
+            .label("Median")
+            .legend(legend_line(BLUE, 3));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GREY)
+            .label_font(text(16.0))
+            .draw()?;
+        Ok(())
+    }
+}
