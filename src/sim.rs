@@ -197,13 +197,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                 },
                 Functions { sources: spec.sources, available: FunctionSet::ALL, down_since: [0; Function::COUNT] },
                 Records { patients: spec.patients, high_sensitivity: spec.high_sensitivity, stolen: 0 },
-                Staffing {
-                    sick_share: profile.sick_leave,
-                    base_sick_share: profile.sick_leave,
-                    fatigue: 0.0,
-                    contracted_today: 0.0,
-                    overtime_today: 0.0,
-                },
+                staffing(profile, spec.patients),
                 Continuity {
                     activation_ticks: (plan.activation_hours / f64::from(tick_hours)).ceil() as u32,
                     covers: plan.covers,
@@ -221,6 +215,18 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     }
     world.insert_resource(Network { providers: entities, neighbours: neighbours(&scenario) });
     world
+}
+
+/// Staff strain starts at the normal sick share; roles are weighed by their contracted minutes.
+fn staffing(profile: &crate::scenario::Profile, patients: u64) -> Staffing {
+    let scale = patients as f64 / 1000.0;
+    let mut weight = [0.0; 2];
+    for s in &profile.services {
+        let hours = f64::from(s.open_hours_per_day()) * scale * 60.0;
+        weight[CLINICAL] += s.clinical_staff_per_1000 * hours;
+        weight[ADMIN] += s.admin_staff_per_1000 * hours;
+    }
+    Staffing::new(profile.sick_leave, weight)
 }
 
 /// Up to four neighbours per provider: the next providers of the same profile in its region.

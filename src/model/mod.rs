@@ -10,4 +10,4 @@ pub use care::{Arrivals, CareServices, Cohort, Mode, Service};
 pub use function::{DEFAULT_FALLBACK, FallbackCost, Function, FunctionSet};
 pub use provider::{Functions, Hosting, Provider, ProviderKind, Records, Source};
 pub use resources::*;
-pub use staff::{Continuity, Staffing};
+pub use staff::{ADMIN, CLINICAL, Continuity, Staffing};

@@ -4,18 +4,44 @@ use bevy_ecs::prelude::*;
 
 use super::function::{FallbackCost, Function, FunctionSet};
 
-/// Sick leave and fatigue of a provider's staff (aggregated over its services).
+/// Staff roles: index into the per-role arrays of [`Staffing`].
+pub const CLINICAL: usize = 0;
+pub const ADMIN: usize = 1;
+
+/// Sick leave and fatigue of a provider's staff, per role (clinical, admin), aggregated over its
+/// services: the admin staff who take the phone calls tire on their own.
 #[derive(Component, Debug, Clone)]
 pub struct Staffing {
-    /// Share of staff off sick now.
-    pub sick_share: f64,
+    /// Share of staff off sick now, per role.
+    pub sick: [f64; 2],
     /// Sick share in normal times.
     pub base_sick_share: f64,
-    /// Accumulated overtime, in hours per full-time shift equivalent, decaying with rest.
-    pub fatigue: f64,
-    /// Contracted staff minutes today and overtime minutes worked today.
-    pub contracted_today: f64,
-    pub overtime_today: f64,
+    /// Accumulated overtime per role, in hours per full-time shift equivalent, decaying with rest.
+    pub fatigue: [f64; 2],
+    /// Contracted staff minutes today and overtime minutes worked today, per role.
+    pub contracted_today: [f64; 2],
+    pub overtime_today: [f64; 2],
+    /// Contracted minutes per open day per role, to weigh the roles in averages.
+    pub weight: [f64; 2],
+}
+
+impl Staffing {
+    pub fn new(base_sick_share: f64, weight: [f64; 2]) -> Self {
+        Self {
+            sick: [base_sick_share; 2],
+            base_sick_share,
+            fatigue: [0.0; 2],
+            contracted_today: [0.0; 2],
+            overtime_today: [0.0; 2],
+            weight,
+        }
+    }
+
+    /// Sick share over all staff.
+    pub fn sick_share(&self) -> f64 {
+        let w = self.weight[0] + self.weight[1];
+        if w > 0.0 { (self.sick[0] * self.weight[0] + self.sick[1] * self.weight[1]) / w } else { self.sick[0] }
+    }
 }
 
 /// The continuity plan in force, and how it is holding up.

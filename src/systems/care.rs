@@ -5,7 +5,8 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Functions, Mode, Provider, Service, Staffing, Tally,
+    ADMIN, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Functions, Mode, Provider,
+    Service, Staffing, Tally,
 };
 use crate::systems::demand::deadline;
 
@@ -20,7 +21,7 @@ pub fn deliver_care(
     for (provider, functions, mut plan, mut staff, mut services) in &mut providers {
         let kind = provider.kind.index();
         let counters = &mut tally.today[kind];
-        let on_duty = 1.0 - staff.sick_share;
+        let on_duty = [1.0 - staff.sick[CLINICAL], 1.0 - staff.sick[ADMIN]];
         let mut served_total = 0u64;
         let mut disrupted = false;
         for (s, service) in services.0.iter_mut().enumerate() {
@@ -29,8 +30,8 @@ pub fn deliver_care(
             if !service.is_open(weekday, hour) {
                 continue;
             }
-            let contracted = service.clinical_capacity + service.admin_capacity;
-            staff.contracted_today += contracted;
+            staff.contracted_today[CLINICAL] += service.clinical_capacity;
+            staff.contracted_today[ADMIN] += service.admin_capacity;
             counters.clinical_capacity_minutes += service.clinical_capacity;
             if service.mode == Mode::Blocked {
                 service.clinical_balance = service.clinical_balance.min(0.0);
@@ -39,7 +40,7 @@ pub fn deliver_care(
                 let (factor, extra_admin) = service.cost;
                 let clinical_cost = service.clinical_minutes * factor;
                 let admin_cost = service.admin_minutes + extra_admin;
-                let (c0, a0) = (service.clinical_capacity * on_duty, service.admin_capacity * on_duty);
+                let (c0, a0) = (service.clinical_capacity * on_duty[CLINICAL], service.admin_capacity * on_duty[ADMIN]);
                 service.clinical_balance += c0;
                 service.admin_balance += a0;
                 let mut served = serve_all(service, clinical_cost, admin_cost);
@@ -57,8 +58,10 @@ pub fn deliver_care(
                 let idle_a = service.admin_balance.max(0.0);
                 service.clinical_balance -= idle_c;
                 service.admin_balance -= idle_a;
-                let ot = (overtime.0 - idle_c).max(0.0) + (overtime.1 - idle_a).max(0.0);
-                staff.overtime_today += ot;
+                let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
+                staff.overtime_today[CLINICAL] += ot[0];
+                staff.overtime_today[ADMIN] += ot[1];
+                let ot = ot[0] + ot[1];
                 counters.overtime_minutes += ot;
                 counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
                 counters.admin_used_minutes += a0 + overtime.1 - idle_a;

@@ -27,7 +27,7 @@ pub fn record_metrics(
         let row = &mut rows[k];
         row.providers += 1;
         let weight: f64 = services.0.iter().map(|s| s.clinical_capacity + s.admin_capacity).sum();
-        row.sick_share += staff.sick_share * weight;
+        row.sick_share += staff.sick_share() * weight;
         sick_weight[k] += weight;
         for s in &services.0 {
             match s.mode {

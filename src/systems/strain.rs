@@ -2,7 +2,8 @@
 //! sick, rest lowers it; and the check whether a provider's emergency protocol can still be
 //! staffed.
 //!
-//! Per provider, with `o` the day's overtime hours per full-time shift equivalent (8 h):
+//! Per provider and role (clinical, admin), with `o` the day's overtime hours per full-time
+//! shift equivalent (8 h) of that role:
 //!
 //! ```text
 //! fatigue'   = fatigue * FATIGUE_RETAINED + o
@@ -16,7 +17,7 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{CareServices, Clock, Continuity, Mode, Staffing};
+use crate::model::{ADMIN, CLINICAL, CareServices, Clock, Continuity, Mode, Staffing};
 
 /// Share of yesterday's fatigue still felt today. Assumption: a half-life of about a week.
 pub const FATIGUE_RETAINED: f64 = 0.9;
@@ -33,17 +34,18 @@ pub fn update_staff_strain(clock: Res<Clock>, mut providers: Query<(&mut Staffin
     let day = clock.day();
     let weekday = clock.weekday();
     for (mut staff, mut plan, services) in &mut providers {
-        let shifts = staff.contracted_today / (8.0 * 60.0);
-        let overtime_hours = if shifts > 0.0 { staff.overtime_today / 60.0 / shifts } else { 0.0 };
-        staff.fatigue = staff.fatigue * FATIGUE_RETAINED + overtime_hours;
         let s0 = staff.base_sick_share;
         let p0 = s0 * RECOVERY / (1.0 - s0);
-        let p = (p0 * (FATIGUE_SICK_EFFECT * staff.fatigue).exp()).min(1.0);
-        let s = staff.sick_share;
-        staff.sick_share = (s + p * (1.0 - s) - RECOVERY * s).clamp(0.0, 0.95);
-        staff.contracted_today = 0.0;
-        staff.overtime_today = 0.0;
-
+        for role in [CLINICAL, ADMIN] {
+            let shifts = staff.contracted_today[role] / (8.0 * 60.0);
+            let overtime_hours = if shifts > 0.0 { staff.overtime_today[role] / 60.0 / shifts } else { 0.0 };
+            staff.fatigue[role] = staff.fatigue[role] * FATIGUE_RETAINED + overtime_hours;
+            let p = (p0 * (FATIGUE_SICK_EFFECT * staff.fatigue[role]).exp()).min(1.0);
+            let s = staff.sick[role];
+            staff.sick[role] = (s + p * (1.0 - s) - RECOVERY * s).clamp(0.0, 0.95);
+            staff.contracted_today[role] = 0.0;
+            staff.overtime_today[role] = 0.0;
+        }
         if plan.disrupted_today {
             plan.disrupted_days += 1;
             if plan.exhausted_day.is_none() && !protocol_holds(&staff, &plan, services, weekday) {
@@ -56,7 +58,7 @@ pub fn update_staff_strain(clock: Res<Clock>, mut providers: Query<(&mut Staffin
 
 /// Whether staff on duty, with overtime, cover a day's expected work at current costs.
 fn protocol_holds(staff: &Staffing, plan: &Continuity, services: &CareServices, weekday: u32) -> bool {
-    let on_duty = (1.0 - staff.sick_share) * (1.0 + plan.overtime_cap);
+    let on_duty = |role: usize| (1.0 - staff.sick[role]) * (1.0 + plan.overtime_cap);
     let (mut need_c, mut have_c, mut need_a, mut have_a) = (0.0, 0.0, 0.0, 0.0);
     for s in &services.0 {
         if s.weekdays_only && weekday >= 5 || s.mode == Mode::Blocked {
@@ -65,8 +67,8 @@ fn protocol_holds(staff: &Staffing, plan: &Continuity, services: &CareServices, 
         let open_ticks = f64::from(s.open_ticks);
         need_c += s.daily_demand * s.clinical_minutes * s.cost.0;
         need_a += s.daily_demand * (s.admin_minutes + s.cost.1);
-        have_c += s.clinical_capacity * open_ticks * on_duty;
-        have_a += s.admin_capacity * open_ticks * on_duty;
+        have_c += s.clinical_capacity * open_ticks * on_duty(CLINICAL);
+        have_a += s.admin_capacity * open_ticks * on_duty(ADMIN);
     }
     need_c <= have_c && need_a <= have_a
 }

@@ -1,0 +1,167 @@
+//! Model behaviour that would catch a wrong model: determinism, conservation, the reference
+//! case's facts, monotonicity.
+
+use downtime::kpi;
+use downtime::model::{Hosting, ProviderKind};
+
+use crate::common::{bin, builtin, run, run_pair};
+
+fn run_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin()).args(args).output().expect("binary runs")
+}
+
+#[test]
+fn same_seed_gives_identical_files_and_another_seed_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    for (name, seed) in [("a", "7"), ("b", "7"), ("c", "8")] {
+        let o = run_cli(&["run", "chipsoft-2026", "--seed", seed, "--days", "30", "--quiet", "--out", &out(name)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |d: &str, f: &str| std::fs::read(dir.path().join(d).join(f)).unwrap();
+    for f in ["summary.json", "timeseries.csv", "events.csv"] {
+        assert_eq!(read("a", f), read("b", f), "{f} differs between two runs with the same seed");
+    }
+    assert_ne!(read("a", "timeseries.csv"), read("c", "timeseries.csv"), "another seed gives the same series");
+}
+
+#[test]
+fn no_case_vanishes() {
+    let mut scenario = builtin("chipsoft-2026");
+    // A weak plan, so that cases wait, get postponed, diverted and delayed.
+    for p in &mut scenario.profiles {
+        p.plan.overtime_cap = 0.0;
+        for s in &mut p.services {
+            s.admin_staff_per_1000 *= 0.8;
+        }
+        // GP practices have no fallback at all: their urgent patients must go elsewhere.
+        if p.id == "gp" {
+            p.plan.covers = downtime::model::FunctionSet::EMPTY;
+        }
+    }
+    scenario.set_days(40);
+    let outcome = run(&scenario, 3);
+    let days = kpi::daily(&outcome, None);
+    let (mut arrived, mut served) = (0i64, 0i64);
+    for d in &days {
+        arrived += d.counters.demand as i64;
+        served += d.counters.served as i64;
+        // Every arrival is served or still waiting (postponed cases wait again, diverted ones
+        // wait at their receiver): nothing leaves the system any other way.
+        assert_eq!(arrived - served, d.backlog, "day {}: arrivals - served != backlog", d.day);
+    }
+    let waiting: u64 = outcome.providers.iter().map(|p| p.queued_at_end).sum();
+    assert_eq!(waiting as i64, days.last().unwrap().backlog, "providers' queues disagree with the tally");
+    let k = kpi::compute(&outcome, &outcome, None);
+    assert!(k.postponed > 0 && k.urgent_delayed + k.diverted > 0, "the stress test did not stress: {k:?}");
+}
+
+#[test]
+fn chipsoft_reference_facts() {
+    let scenario = builtin("chipsoft-2026");
+    let (incident, baseline) = run_pair(&scenario, 1);
+    let k = kpi::compute(&incident, &baseline, None);
+    // 1.8 million dossiers, all from vendor-cloud tenants; none from self-hosted providers.
+    assert_eq!(k.records_exfiltrated, 1_800_000);
+    for (p, spec) in incident.providers.iter().zip(&scenario.providers) {
+        match spec.hosting {
+            Hosting::VendorCloud if scenario.vendors[spec.vendor].id == "chipsoft" => {
+                assert_eq!(p.records_stolen, spec.patients, "{} lost less than its records", spec.id)
+            }
+            _ => assert_eq!(p.records_stolen, 0, "{} is not a ChipSoft cloud tenant but lost records", spec.id),
+        }
+    }
+    // The forensic-care provider's records are the high-sensitivity ones.
+    assert_eq!(k.records_exfiltrated_high_sensitivity, 5_000);
+    // Self-hosted hospitals lose no records but do lose the portals: their services go to fallback.
+    let hospitals = kpi::daily(&incident, Some(ProviderKind::Hospital));
+    assert!(hospitals[10].services_fallback > 0, "hospitals did not switch to fallback while portals were down");
+    assert_eq!(hospitals[40].services_fallback, 0, "hospitals still in fallback after the restore");
+    // Events on 7, 8, 16 and 17 April 2026.
+    let days: Vec<(String, u32)> = incident.events.iter().map(|e| (e.event.clone(), e.tick / 24)).collect();
+    for (event, day) in [("compromise", 6), ("disconnect", 7), ("exfiltrate", 15), ("restore", 16)] {
+        assert!(days.contains(&(event.to_string(), day)), "no {event} on day {day}: {days:?}");
+    }
+    // Nothing is stolen and nothing falls back in the baseline.
+    let b = kpi::compute(&baseline, &baseline, None);
+    assert_eq!(b.records_exfiltrated, 0);
+    assert_eq!(b.care_delivered_fallback, 0);
+}
+
+#[test]
+fn portals_down_moves_booking_to_admin_phone_time() {
+    let scenario = builtin("chipsoft-2026");
+    let (incident, baseline) = run_pair(&scenario, 5);
+    let admin_per_case = |o: &downtime::sim::Outcome, days: std::ops::Range<usize>| {
+        let rows = kpi::daily(o, Some(ProviderKind::GpPractice));
+        let (admin, served) =
+            rows[days].iter().fold((0.0, 0u64), |(a, s), r| (a + r.counters.admin_used_minutes, s + r.counters.served));
+        admin / served as f64
+    };
+    // Days 9-14: portals down. Days 40-50: long after the restore.
+    let during = admin_per_case(&incident, 9..15);
+    let normal = admin_per_case(&baseline, 9..15);
+    let after = admin_per_case(&incident, 40..51);
+    assert!(during > normal * 1.2, "admin minutes per case: {during:.2} during the outage vs {normal:.2} normally");
+    assert!((after - admin_per_case(&baseline, 40..51)).abs() < 0.3 * normal, "admin time did not return to normal");
+}
+
+#[test]
+fn more_staff_never_delivers_less_care() {
+    let mut base = builtin("chipsoft-2026");
+    base.set_days(35);
+    for p in &mut base.profiles {
+        p.plan.overtime_cap = 0.05;
+    }
+    let mut more = base.clone();
+    for p in &mut more.profiles {
+        for s in &mut p.services {
+            s.clinical_staff_per_1000 *= 1.15;
+            s.admin_staff_per_1000 *= 1.15;
+        }
+    }
+    let (mut less_total, mut more_total) = (0u64, 0u64);
+    for seed in 1..=4 {
+        let (a, ab) = run_pair(&base, seed);
+        let (b, bb) = run_pair(&more, seed);
+        let (ka, kb) = (kpi::compute(&a, &ab, None), kpi::compute(&b, &bb, None));
+        assert_eq!(ka.care_demand, kb.care_demand, "common random numbers: the same demand");
+        assert!(kb.care_delivered >= ka.care_delivered, "seed {seed}: more staff delivered less");
+        assert!(kb.peak_backlog <= ka.peak_backlog, "seed {seed}: more staff, larger backlog");
+        less_total += ka.care_delivered;
+        more_total += kb.care_delivered;
+    }
+    assert!(more_total > less_total, "more staff made no difference at all: the test is not testing");
+}
+
+#[test]
+fn longer_outage_never_shrinks_the_backlog() {
+    let base = builtin("chipsoft-2026");
+    let mut longer = base.clone();
+    for inj in &mut longer.timeline {
+        if matches!(inj.event, downtime::scenario::Event::Restore { .. }) {
+            inj.day += 7;
+        }
+    }
+    for seed in 1..=3 {
+        let (a, ab) = run_pair(&base, seed);
+        let (b, bb) = run_pair(&longer, seed);
+        let (ka, kb) = (kpi::compute(&a, &ab, None), kpi::compute(&b, &bb, None));
+        assert!(kb.peak_backlog >= ka.peak_backlog, "seed {seed}: a longer outage shrank the peak backlog");
+        assert!(kb.overtime_hours > ka.overtime_hours, "seed {seed}: a longer outage needed no more overtime");
+    }
+}
+
+#[test]
+fn sustained_overtime_raises_sick_leave() {
+    let mut scenario = builtin("chipsoft-2026");
+    // Portals never come back: fallback for the whole horizon.
+    scenario.timeline.retain(|i| !matches!(i.event, downtime::scenario::Event::Restore { .. }));
+    let (incident, baseline) = run_pair(&scenario, 2);
+    let sick = |o: &downtime::sim::Outcome, day: usize| kpi::daily(o, Some(ProviderKind::GpPractice))[day].sick_share;
+    assert!(sick(&incident, 40) > sick(&baseline, 40) + 0.01, "five weeks on fallback left sick leave unchanged");
+    assert!(sick(&incident, 40) > sick(&incident, 15), "sick leave did not keep rising under sustained overtime");
+    assert!((sick(&baseline, 40) - 0.06).abs() < 0.005, "sick leave drifts in normal times");
+    let k = kpi::compute(&incident, &baseline, None);
+    assert!(k.protocol_exhaustion_day.is_some(), "an endless outage never exhausted any protocol");
+}
