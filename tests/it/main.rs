@@ -1,5 +1,6 @@
 //! The integration tests: one binary, one module per area.
 
+mod batch;
 mod common;
 mod model;
 mod scenarios;
