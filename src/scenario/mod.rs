@@ -6,6 +6,7 @@
 //! [`ScenarioError`] listing every problem with its `FILE:LINE:COLUMN`.
 
 pub mod builtin;
+pub mod evaluation;
 pub(crate) mod locate;
 pub mod raw;
 pub(crate) mod validate;
@@ -35,6 +36,8 @@ pub struct Scenario {
     pub profiles: Vec<Profile>,
     pub providers: Vec<ProviderSpec>,
     pub timeline: Vec<Inject>,
+    /// Thresholds for the after-action report's ratings.
+    pub evaluation: evaluation::Evaluation,
 }
 
 /// A calendar date.

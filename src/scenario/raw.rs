@@ -51,6 +51,10 @@ pub struct RawScenario {
     /// The master scenario events list: injects at times.
     #[serde(default)]
     pub timeline: Vec<RawInject>,
+    /// Thresholds for the after-action report's P / S / M / U ratings; every field optional.
+    /// See [`super::evaluation::RawEvaluation`]. Default: the defaults listed there.
+    #[serde(default)]
+    pub evaluation: Option<super::evaluation::RawEvaluation>,
 }
 
 fn default_days() -> u32 {

@@ -370,6 +370,10 @@ impl Validator {
             });
         }
         self.timeline_order(&timeline);
+        let (evaluation, problems) = super::evaluation::check(raw.evaluation.as_ref());
+        for (path, message) in problems {
+            self.err(&path, message);
+        }
 
         Scenario {
             id: raw.id,
@@ -385,6 +389,7 @@ impl Validator {
             profiles,
             providers,
             timeline,
+            evaluation,
         }
     }
 
@@ -852,6 +857,7 @@ fn empty(raw: RawScenario, start: Date, days: u32) -> Scenario {
         profiles: Vec::new(),
         providers: Vec::new(),
         timeline: Vec::new(),
+        evaluation: Default::default(),
     }
 }
 
