@@ -151,7 +151,7 @@ pub fn kinds_of(scenario: &Scenario) -> Vec<ProviderKind> {
 
 /// The record layout of a scenario.
 pub fn layout(scenario: &Scenario) -> Layout {
-    let mut kpis: Vec<String> = kpi_values(&Kpis::default(), 0).into_iter().map(|(k, _)| k).collect();
+    let mut kpis: Vec<String> = kpi_values(&Kpis::default(), 0).into_keys().collect();
     kpis.sort();
     Layout { kpis, kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect() }
 }
@@ -437,7 +437,13 @@ pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Rec
 /// The fan charts of a batch: service level and backlog of all providers, p5–p95 and median.
 fn fan_charts(dir: &Path, bands: &[Band]) -> Result<(), Error> {
     for (metric, stem, title, y_label, scale) in [
-        ("service_level", "fan_service_level", "Service level, all providers (p5–p95, median)", "% of demand served", 100.0),
+        (
+            "service_level",
+            "fan_service_level",
+            "Service level, all providers (p5–p95, median)",
+            "% of demand served",
+            100.0,
+        ),
         ("backlog", "fan_backlog", "Backlog, all providers (p5–p95, median)", "cases waiting", 1.0),
     ] {
         let rows: Vec<&Band> = bands.iter().filter(|b| b.kind == "all" && b.metric == metric).collect();
@@ -525,13 +531,8 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
     match c.shard {
         Some(shard) => {
             let out = c.out.clone().unwrap_or_else(|| default.join(shard.folder()));
-            let partial = crate::shard::Partial::Batch {
-                format: crate::shard::FORMAT.to_string(),
-                shard,
-                meta,
-                layout,
-                records,
-            };
+            let partial =
+                crate::shard::Partial::Batch { format: crate::shard::FORMAT.to_string(), shard, meta, layout, records };
             let path = crate::shard::write_partial(&out, &partial)?;
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }

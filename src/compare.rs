@@ -93,8 +93,7 @@ fn paired(layout: &Layout, label: &str, base: &[Record], other: &[Record]) -> Ve
             let value = |r: &Record| r.kpis.get(k).copied().flatten().map(|e| e.0);
             let xs: Vec<f64> = base.iter().filter_map(value).collect();
             let ys: Vec<f64> = other.iter().filter_map(value).collect();
-            let mut d: Vec<f64> =
-                base.iter().zip(other).filter_map(|(a, b)| Some(value(b)? - value(a)?)).collect();
+            let mut d: Vec<f64> = base.iter().zip(other).filter_map(|(a, b)| Some(value(b)? - value(a)?)).collect();
             let m = mean(&d);
             let half = m.map(|m| {
                 let n = d.len() as f64;
@@ -129,7 +128,9 @@ fn cell(x: Option<f64>) -> String {
 
 /// `compare.csv`: one row per scenario (after the first) and KPI.
 pub fn compare_csv(c: &Comparison) -> String {
-    let mut out = String::from("scenario,reference,kpi,reference_mean,mean,diff_mean,ci95_low,ci95_high,diff_p5,diff_p95,pairs\n");
+    let mut out = String::from(
+        "scenario,reference,kpi,reference_mean,mean,diff_mean,ci95_low,ci95_high,diff_p5,diff_p95,pairs\n",
+    );
     for d in &c.diffs {
         let _ = writeln!(
             out,

@@ -109,18 +109,25 @@ pub fn read_partial(path: &Path) -> Result<Partial, Error> {
     use std::io::Read;
     let file = if path.is_dir() { path.join(PARTIAL_FILE) } else { path.to_path_buf() };
     let name = file.display().to_string();
-    let bad = |line: usize, column: usize, msg: String| Error::Scenario(crate::ScenarioError::single(&name, line, column, msg));
+    let bad = |line: usize, column: usize, msg: String| {
+        Error::Scenario(crate::ScenarioError::single(&name, line, column, msg))
+    };
     let f = std::fs::File::open(&file)
         .map_err(|e| bad(0, 0, format!("cannot read the partial result: {e}; give the folder a --shard run wrote")))?;
     let mut text = String::new();
     f.take(MAX_PARTIAL_BYTES + 1).read_to_string(&mut text).map_err(|e| bad(0, 0, format!("cannot read: {e}")))?;
-    let partial: Partial = serde_json::from_str(&text)
-        .map_err(|e| bad(e.line(), e.column(), format!("not a partial result of `downtime batch/sweep --shard`: {e}")))?;
+    let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+        bad(e.line(), e.column(), format!("not a partial result of `downtime batch/sweep --shard`: {e}"))
+    })?;
     let format = match &partial {
         Partial::Batch { format, .. } | Partial::Sweep { format, .. } => format,
     };
     if format != FORMAT {
-        return Err(bad(1, 1, format!("partial format `{format}` is not `{FORMAT}`; rerun the shard with this version")));
+        return Err(bad(
+            1,
+            1,
+            format!("partial format `{format}` is not `{FORMAT}`; rerun the shard with this version"),
+        ));
     }
     Ok(partial)
 }

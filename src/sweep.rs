@@ -158,14 +158,13 @@ pub struct Sweep {
     pub runs: u64,
 }
 
-struct Ctx<'a> {
+struct Ctx {
     file: String,
     loc: Locations,
     problems: Vec<Problem>,
-    _text: &'a str,
 }
 
-impl Ctx<'_> {
+impl Ctx {
     fn err(&mut self, path: &str, message: impl Into<String>) {
         let (line, column) = self.loc.at(path);
         self.problems.push(Problem { line, column, message: message.into() });
@@ -202,7 +201,7 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
             format!("syntax: {}; see docs/distributed.md or scenarios/sweeps/diversification.ron", e.code),
         )
     })?;
-    let mut cx = Ctx { file: file.to_string(), loc: Locations::index(text), problems: Vec::new(), _text: text };
+    let mut cx = Ctx { file: file.to_string(), loc: Locations::index(text), problems: Vec::new() };
     if raw.variants.is_empty() {
         cx.err("variants", "no variants; add at least one, such as Variant(name: \"today\")");
     }
@@ -515,7 +514,9 @@ fn retarget(r: &mut RawScenario, to: &str) -> Result<(), String> {
     let mut timeline = Vec::with_capacity(r.timeline.len());
     for mut inj in r.timeline.clone() {
         match &mut inj.event {
-            RawEvent::Compromise { vendor } | RawEvent::Detect { vendor } | RawEvent::Announce { vendor } => swap(vendor),
+            RawEvent::Compromise { vendor } | RawEvent::Detect { vendor } | RawEvent::Announce { vendor } => {
+                swap(vendor)
+            }
             RawEvent::Disconnect { platforms } | RawEvent::Restore { platforms, .. } => {
                 *platforms = map_list(platforms);
                 if platforms.is_empty() {
@@ -595,8 +596,11 @@ pub struct SweepSummary {
     pub variants: Vec<VariantSummary>,
 }
 
+/// Each variant with its records in replication order.
+pub type VariantResults = Vec<(VariantMeta, Vec<Record>)>;
+
 /// Run the sweep's replications (of `options`' shard) for every variant.
-pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, Vec<(VariantMeta, Vec<Record>)>), Error> {
+pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResults), Error> {
     options.check()?;
     let Some((_, first)) = sweep.variants.first() else { return Err(Error::Usage("the sweep has no variants".into())) };
     let layout = batch::layout(first);
@@ -615,11 +619,8 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, Vec<(Varian
         batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
     })?
     .into_iter();
-    let out = sweep
-        .variants
-        .iter()
-        .map(|(meta, _)| (meta.clone(), records.by_ref().take(reps.len()).collect()))
-        .collect();
+    let out =
+        sweep.variants.iter().map(|(meta, _)| (meta.clone(), records.by_ref().take(reps.len()).collect())).collect();
     Ok((layout, out))
 }
 
@@ -715,13 +716,8 @@ pub fn results_md(s: &SweepSummary) -> String {
     }
     out.push('\n');
     for v in &s.variants {
-        let _ = write!(
-            out,
-            "| {} | {} | {:.0} |",
-            v.variant.name.replace('|', "/"),
-            v.variant.compromised,
-            v.variant.hhi
-        );
+        let _ =
+            write!(out, "| {} | {} | {:.0} |", v.variant.name.replace('|', "/"), v.variant.compromised, v.variant.hhi);
         for (key, _) in HEADLINE {
             match v.kpis.get(key) {
                 Some(st) => {

@@ -120,8 +120,7 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         let (layout, records) = batch::run_records(&s, &options(runs, 1, shard)).unwrap();
         assert!(records.iter().all(|r| r.replication % 3 == index));
         let dir = tmp.path().join(shard.folder());
-        let partial =
-            Partial::Batch { format: shard::FORMAT.into(), shard, meta: meta.clone(), layout, records };
+        let partial = Partial::Batch { format: shard::FORMAT.into(), shard, meta: meta.clone(), layout, records };
         shard::write_partial(&dir, &partial).unwrap();
         dirs.push(dir);
     }
