@@ -63,17 +63,29 @@ impl Arrivals {
         if let Some(p) = &self.large {
             return p.sample(rng).min(f64::from(u32::MAX / 4)) as u32;
         }
+        // Inversion: walk the CDF from 0 until it passes a uniform draw (about mean + 1 steps).
         let u: f64 = rng.random();
-        let (mut k, mut p) = (0u32, self.exp_neg_mean);
+        let (mut k, mut p) = (0usize, self.exp_neg_mean);
         let mut cdf = p;
-        while u > cdf && k < 200 {
+        while u > cdf && k < INVERSE.len() - 1 {
             k += 1;
-            p *= self.mean / f64::from(k);
+            p *= self.mean * INVERSE[k];
             cdf += p;
         }
-        k
+        k as u32
     }
 }
+
+/// 1/k for the inversion loop, so it multiplies instead of dividing.
+static INVERSE: [f64; 256] = {
+    let mut t = [0.0; 256];
+    let mut k = 1;
+    while k < 256 {
+        t[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    t
+};
 
 /// One care service of one provider, with its queues and staff balances.
 #[derive(Debug, Clone)]

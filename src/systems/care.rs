@@ -133,15 +133,22 @@ fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f6
     if *count == 0 || *clinical <= 0.0 || (admin_cost > 0.0 && *admin <= 0.0) {
         return 0;
     }
-    let mut n = (*clinical / clinical_cost).ceil();
+    let mut n = ceil_u32(*clinical / clinical_cost);
     if admin_cost > 0.0 {
-        n = n.min((*admin / admin_cost).ceil());
+        n = n.min(ceil_u32(*admin / admin_cost));
     }
-    let n = (n as u32).min(*count);
+    let n = n.min(*count);
     *count -= n;
     *clinical -= f64::from(n) * clinical_cost;
     *admin -= f64::from(n) * admin_cost;
     n
+}
+
+/// Ceiling of a positive quotient as an integer, without a libm call (saturates at u32::MAX).
+#[inline]
+fn ceil_u32(q: f64) -> u32 {
+    let n = q as u32;
+    if f64::from(n) < q { n.saturating_add(1) } else { n }
 }
 
 /// Handle cases past their deadline: urgent ones are diverted (or, if they were diverted here
