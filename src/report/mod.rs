@@ -3,6 +3,8 @@
 
 pub mod aar;
 mod atomic;
+pub mod html;
+pub mod markdown;
 mod run_folder;
 
 pub use aar::write_charts_and_report;
