@@ -3,4 +3,5 @@
 mod batch;
 mod common;
 mod model;
+mod report;
 mod scenarios;
