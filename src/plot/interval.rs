@@ -97,7 +97,7 @@ impl Figure for IntervalChart<'_> {
         }
         root.draw(&Text::new(
             "bar and dot: mean; whisker: interval (p5–p95 where the caller gives percentiles)",
-            (110, 62),
+            (20, self.size().1 as i32 - 26),
             text(15.0).color(&GREY),
         ))?;
         Ok(())

@@ -63,16 +63,18 @@ fn a_run_writes_every_chart_as_valid_png_and_svg() {
 
 #[test]
 fn fan_and_interval_charts_are_valid() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // DOWNTIME_KEEP_CHARTS=DIR keeps the charts for a look.
+    let kept = std::env::var_os("DOWNTIME_KEEP_CHARTS").map(std::path::PathBuf::from);
+    let dir: &Path = kept.as_deref().unwrap_or(tmp.path());
     let x: Vec<f64> = (0..30).map(f64::from).collect();
     let p50: Vec<f64> = x.iter().map(|d| 100.0 - 10.0 * (-(d - 10.0).powi(2) / 20.0).exp()).collect();
     let p5: Vec<f64> = p50.iter().map(|v| v - 3.0).collect();
     let p95: Vec<f64> = p50.iter().map(|v| v + 2.0).collect();
-    plot::fan_chart(dir.path(), "fan", "Service level, 200 runs", "delivered (%)", &x, &p5, &p50, &p95)
-        .expect("fan chart");
+    plot::fan_chart(dir, "fan", "Service level, 200 runs", "delivered (%)", &x, &p5, &p50, &p95).expect("fan chart");
     let labels: Vec<String> = ["one vendor", "three vendors", "federated"].map(String::from).to_vec();
     plot::interval_chart(
-        dir.path(),
+        dir,
         "interval",
         "Care lost by market structure",
         "cases",
@@ -83,12 +85,12 @@ fn fan_and_interval_charts_are_valid() {
     )
     .expect("interval chart");
     // Degenerate input draws without panicking.
-    plot::fan_chart(dir.path(), "empty", "No data", "x", &[], &[], &[], &[]).expect("empty fan chart");
-    plot::interval_chart(dir.path(), "nan", "NaN", "x", &labels, &[f64::NAN; 3], &[0.0; 3], &[f64::INFINITY; 3])
+    plot::fan_chart(dir, "empty", "No data", "x", &[], &[], &[], &[]).expect("empty fan chart");
+    plot::interval_chart(dir, "nan", "NaN", "x", &labels, &[f64::NAN; 3], &[0.0; 3], &[f64::INFINITY; 3])
         .expect("chart with non-finite values");
     for stem in ["fan", "interval", "empty", "nan"] {
-        png_size(&dir.path().join(format!("{stem}.png")));
-        check_svg(&dir.path().join(format!("{stem}.svg")));
+        png_size(&dir.join(format!("{stem}.png")));
+        check_svg(&dir.join(format!("{stem}.svg")));
     }
 }
 
