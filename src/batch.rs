@@ -41,6 +41,12 @@ pub const NULLABLE: [&str; 3] = ["backlog_cleared_day", "protocol_exhaustion_day
 /// the incident (cases), i.e. the care the incident cost within the horizon.
 pub const CARE_LOST: &str = "care_lost";
 
+/// A derived KPI added to every record: the most cases the incident put behind the baseline at
+/// any point, i.e. the largest cumulative shortfall of served cases (baseline minus incident,
+/// summed from day 0) over the days of the horizon. Care that is delayed but caught up before
+/// the horizon ends counts here and not in [`CARE_LOST`].
+pub const CARE_BEHIND: &str = "care_behind_peak";
+
 /// Per-day metrics of `bands.csv`, from the daily [demand, served, backlog] of each record.
 pub const BAND_METRICS: [&str; 3] = ["service_level", "served", "backlog"];
 
@@ -164,7 +170,20 @@ fn kpi_values(k: &Kpis, baseline_delivered: u64) -> BTreeMap<String, Option<f64>
         _ => BTreeMap::new(),
     };
     out.insert(CARE_LOST.to_string(), Some(baseline_delivered as f64 - k.care_delivered as f64));
+    out.insert(CARE_BEHIND.to_string(), Some(0.0));
     out
+}
+
+/// The largest cumulative shortfall of served cases of `outcome` against `baseline`.
+fn care_behind(outcome: &sim::Outcome, baseline: &sim::Outcome, kind: Option<ProviderKind>) -> f64 {
+    let (inc, base) = (kpi::daily(outcome, kind), kpi::daily(baseline, kind));
+    let mut acc = 0i64;
+    let mut peak = 0i64;
+    for (i, b) in inc.iter().zip(&base) {
+        acc += b.counters.served as i64 - i.counters.served as i64;
+        peak = peak.max(acc);
+    }
+    peak as f64
 }
 
 fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Option<Exact>> {
@@ -181,7 +200,9 @@ pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, s
     let measure = |kind: Option<ProviderKind>| {
         let k = kpi::compute(&outcome, &baseline, kind);
         let b = kpi::compute(&baseline, &baseline, kind);
-        aligned(layout, &kpi_values(&k, b.care_delivered))
+        let mut values = kpi_values(&k, b.care_delivered);
+        values.insert(CARE_BEHIND.to_string(), Some(care_behind(&outcome, &baseline, kind)));
+        aligned(layout, &values)
     };
     let day_rows = |kind: Option<ProviderKind>| -> Vec<[i64; 3]> {
         kpi::daily(&outcome, kind)
@@ -455,9 +476,10 @@ fn fan_charts(dir: &Path, bands: &[Band]) -> Result<(), Error> {
 }
 
 /// KPIs shown in the terminal table of batch, compare and sweep, with their labels.
-pub const HEADLINE: [(&str, &str); 9] = [
+pub const HEADLINE: [(&str, &str); 10] = [
     ("care_delivered_pct", "care delivered %"),
     (CARE_LOST, "care lost (cases)"),
+    (CARE_BEHIND, "care behind at peak (cases)"),
     ("urgent_delayed", "urgent delayed"),
     ("diverted", "diverted"),
     ("peak_backlog", "peak backlog"),

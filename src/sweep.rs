@@ -527,7 +527,7 @@ fn retarget(r: &mut RawScenario, to: &str) -> Result<(), String> {
                 RawScope::CloudTenants(v) | RawScope::Customers(v) => swap(v),
                 RawScope::Providers(_) => {}
             },
-            RawEvent::Note => {}
+            RawEvent::Phishing { .. } | RawEvent::Decision { .. } | RawEvent::Note => {}
         }
         timeline.push(inj);
     }
@@ -656,6 +656,12 @@ pub fn write_sweep(
     write_atomic(&dir.join("results.md"), results_md(&summary).as_bytes())?;
     let labels: Vec<String> = summary.variants.iter().map(|v| v.variant.name.clone()).collect();
     for (key, stem, title, y_label) in [
+        (
+            batch::CARE_BEHIND,
+            "sweep_care_behind",
+            "Care behind normal at the peak, per variant (mean, p5–p95)",
+            "cases",
+        ),
         (batch::CARE_LOST, "sweep_care_lost", "Care lost per variant (mean, p5–p95)", "cases"),
         ("records_exfiltrated", "sweep_records", "Records stolen per variant (mean, p5–p95)", "patient dossiers"),
     ] {
@@ -736,16 +742,17 @@ pub fn summary_table(s: &SweepSummary) -> String {
     let mut out = format!("{} — {} runs per variant, seed {}\n", s.meta.title, s.meta.runs, s.meta.seed);
     let _ = writeln!(
         out,
-        "  {:<40} {:>7} {:>16} {:>12} {:>16}",
-        "variant", "HHI", "care lost", "delivered %", "records stolen"
+        "  {:<40} {:>7} {:>14} {:>12} {:>12} {:>16}",
+        "variant", "HHI", "care behind", "care lost", "delivered %", "records stolen"
     );
     for v in &s.variants {
         let get = |k: &str| v.kpis.get(k).and_then(|s| s.mean);
         let _ = writeln!(
             out,
-            "  {:<40} {:>7.0} {:>16} {:>12} {:>16}",
+            "  {:<40} {:>7.0} {:>14} {:>12} {:>12} {:>16}",
             v.variant.name,
             v.variant.hhi,
+            fmt_num(get(batch::CARE_BEHIND)),
             fmt_num(get(batch::CARE_LOST)),
             fmt_num(get("care_delivered_pct")),
             fmt_num(get("records_exfiltrated"))
