@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, ORANGE, VERMILLION, draw_markers, inject_markers};
 use super::{PURPLE, fmt_count, legend_box, legend_line, nice_max, short_date, text, title_style};
@@ -102,7 +103,7 @@ impl Figure for Backlog {
             .draw()?;
 
         let y_max = nice_max(
-            self.postponed.iter().chain(&self.diverted).chain(&self.urgent_delayed).fold(0.0f64, |a, &b| a.max(b)),
+            self.postponed.iter().chain(&self.diverted).chain(&self.urgent_delayed).fold(10.0f64, |a, &b| a.max(b)),
         );
         let mut chart = ChartBuilder::on(&bottom)
             .margin(20)
@@ -143,19 +144,24 @@ impl Figure for Backlog {
                 .label(name)
                 .legend(legend_box(color.to_rgba()));
         }
-        for (row, (name, _)) in [
-            ("postponed", &self.postponed),
-            ("diverted", &self.diverted),
-            ("urgent care delayed", &self.urgent_delayed),
-        ]
-        .into_iter()
-        .filter(|(_, v)| v.iter().all(|x| *x == 0.0))
-        .enumerate()
-        {
+        let none: Vec<&str> =
+            [("postponed", &self.postponed), ("diverted", &self.diverted), ("urgently delayed", &self.urgent_delayed)]
+                .into_iter()
+                .filter(|(_, v)| v.iter().all(|x| *x == 0.0))
+                .map(|(name, _)| name)
+                .collect();
+        if !none.is_empty() {
+            let list = match none.as_slice() {
+                [a] => a.to_string(),
+                [a, b] => format!("{a} or {b}"),
+                [a, b, c] => format!("{a}, {b} or {c}"),
+                _ => String::new(),
+            };
+            let style = text(19.0).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center));
             chart.draw_series(std::iter::once(Text::new(
-                format!("No patients {name} in this run"),
-                (days * 0.04, y_max * (0.9 - 0.12 * row as f64)),
-                text(18.0).color(&GREY),
+                format!("No patients were {list} in this run"),
+                (days * 0.5, y_max * 0.5),
+                style,
             )))?;
         }
         chart

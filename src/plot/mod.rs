@@ -219,25 +219,34 @@ pub fn draw_markers<DB: DrawingBackend>(
     let style = ShapeStyle { color: GREY.mix(0.9), filled: false, stroke_width: 1 };
     let mut rows_end: Vec<f64> = Vec::new();
     let span = (x_range.end - x_range.start).max(1e-9);
-    for m in markers {
-        if m.day < x_range.start || m.day > x_range.end {
-            continue;
-        }
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    let (width_px, height_px) = (f64::from((px_x.end - px_x.start).max(1)), f64::from((px_y.end - px_y.start).max(1)));
+    // Label metrics at 15 px: about 8.5 px per character, 19 px per row.
+    let per_char = 8.5 * span / width_px;
+    let row_height = 19.0 * (y1 - y0) / height_px;
+    let shown: Vec<&Marker> = markers.iter().filter(|m| m.day >= x_range.start && m.day <= x_range.end).collect();
+    for m in &shown {
         chart.draw_series(DashedLineSeries::new([(m.day, y0), (m.day, y1)], 6, 4, style))?;
-        if !labels {
-            continue;
-        }
-        // Roughly 8 px per character on a 1,000 px wide plot.
-        let width = (m.label.chars().count() as f64 + 2.0) * 0.0085 * span;
+    }
+    if !labels {
+        return Ok(());
+    }
+    // Labels after every line, each on a backdrop, so that no line crosses a label.
+    for m in shown {
+        let width = (m.label.chars().count() as f64 + 2.0) * per_char;
         let row = rows_end.iter().position(|&end| end < m.day).unwrap_or(rows_end.len());
         if row == rows_end.len() {
             rows_end.push(0.0);
         }
         rows_end[row] = m.day + width;
-        let y = y1 - (y1 - y0) * (0.02 + 0.055 * row as f64);
+        let y = y1 - 6.0 * row_height / 19.0 - row_height * row as f64;
+        let x = m.day + 4.0 * span / width_px;
+        let backdrop =
+            [(x - span / width_px, y + 2.0 * row_height / 19.0), (x + width - 1.5 * per_char, y - row_height)];
+        chart.draw_series(std::iter::once(Rectangle::new(backdrop, WHITE.mix(0.85).filled())))?;
         chart.draw_series(std::iter::once(Text::new(
             m.label.clone(),
-            (m.day + 0.006 * span, y),
+            (x, y),
             text(15.0).color(&RGBColor(60, 60, 60)),
         )))?;
     }
@@ -293,8 +302,6 @@ pub fn fmt_count(x: f64) -> String {
     let a = x.abs();
     if a >= 1e6 {
         format!("{:.1} M", x / 1e6).replace(".0 M", " M")
-    } else if a >= 1e4 {
-        format!("{:.0}k", x / 1e3)
     } else if a >= 1000.0 {
         let n = x.round() as i64;
         format!("{},{:03}", n / 1000, (n % 1000).abs())

@@ -81,6 +81,8 @@ impl Figure for Records {
             .label_style(text(16.0))
             .axis_desc_style(text(17.0))
             .draw()?;
+        // Any records stolen show as at least a sliver.
+        let visible = |v: f64| if v > 0.0 { v.max(0.004 * x_max) } else { 0.0 };
         // Row i is drawn from the top.
         let band = |i: usize, a: f64, b: f64, h: f64| {
             let y = n - i as f64 - 0.5;
@@ -97,17 +99,17 @@ impl Figure for Records {
             .legend(legend_box(LIGHT.to_rgba()));
         chart
             .draw_series(
-                self.rows.iter().enumerate().map(|(i, r)| Rectangle::new(band(i, 0.0, r.1, 0.62), BLUE.filled())),
+                self.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| Rectangle::new(band(i, 0.0, visible(r.1), 0.62), BLUE.filled())),
             )?
             .label("Stolen, normal sensitivity")
             .legend(legend_box(BLUE.to_rgba()));
         chart
-            .draw_series(
-                self.rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| Rectangle::new(band(i, r.1, r.1 + r.2, 0.62), VERMILLION.filled())),
-            )?
+            .draw_series(self.rows.iter().enumerate().map(|(i, r)| {
+                Rectangle::new(band(i, visible(r.1), visible(r.1) + visible(r.2), 0.62), VERMILLION.filled())
+            }))?
             .label("Stolen, high sensitivity")
             .legend(legend_box(VERMILLION.to_rgba()));
         chart.draw_series(self.rows.iter().enumerate().map(|(i, r)| {

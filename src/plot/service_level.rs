@@ -80,8 +80,11 @@ impl Figure for ServiceLevel {
         let lo = all.clone().fold(100.0f64, |a, &b| a.min(b));
         let hi = all.fold(100.0f64, |a, &b| a.max(b));
         let step = if hi - lo > 30.0 { 10.0 } else { 5.0 };
-        let y_min = ((lo - (hi - lo).max(4.0) * 0.6) / step).floor().max(0.0) * step;
-        let y_max = ((hi + (hi - lo).max(4.0) * 0.35) / step).ceil() * step;
+        // Room below for the legend (lower left: before the incident every line is near 100%)
+        // and above for the inject labels.
+        let range = (hi - lo).max(4.0);
+        let y_min = ((lo - range * 0.3) / step).floor().max(0.0) * step;
+        let y_max = ((hi + range * 0.35) / step).ceil() * step;
         let days = f64::from(self.days.max(1));
         let start = self.start;
         let mut chart = ChartBuilder::on(root)
@@ -131,7 +134,7 @@ impl Figure for ServiceLevel {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::LowerLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(GREY)
             .label_font(text(16.0))
