@@ -29,10 +29,28 @@ pub struct Kpis {
     pub backlog_at_end: i64,
     /// First day after the last restore with the backlog within 5% of normal.
     pub backlog_cleared_day: Option<u32>,
+    /// Referrals, prescriptions and transfers sent.
     pub referrals_total: u64,
+    /// Those that arrived later than their normal transit time, or not by the end though due.
     pub referrals_delayed: u64,
+    /// Those sent the fallback way (phone or post).
+    pub referrals_fallback: u64,
+    /// Median and 95th percentile of how late delayed referrals arrived, in hours (whole run only).
+    pub referral_delay_p50_hours: Option<f64>,
+    pub referral_delay_p95_hours: Option<f64>,
     /// Staff hours worked beyond contracted shifts.
     pub overtime_hours: f64,
+    /// Surge staff hours and their cost in euros.
+    pub surge_hours: f64,
+    pub surge_cost_eur: f64,
+    /// Patients' inquiries about the breach, and admin hours spent on inquiries and notifications.
+    pub inquiries: f64,
+    pub breach_admin_hours: f64,
+    /// Notification duties (GDPR art. 33, NIS2 art. 23) and how many were met in time.
+    pub notification_deadlines: u64,
+    pub notification_deadlines_met: u64,
+    /// 100 × met / deadlines; null when there were none.
+    pub notification_deadlines_met_pct: Option<f64>,
     /// First day any provider's emergency protocol could no longer be staffed.
     pub protocol_exhaustion_day: Option<u32>,
     /// Providers whose protocol could no longer be staffed at some point.
@@ -62,8 +80,27 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
         k.overtime_hours += c.overtime_minutes / 60.0;
         k.records_exfiltrated += c.records_stolen;
         k.records_exfiltrated_high_sensitivity += c.records_stolen_high;
+        k.referrals_total += c.referrals_sent;
+        k.referrals_delayed += c.referrals_delayed;
+        k.referrals_fallback += c.referrals_fallback;
+        k.surge_hours += c.surge_hours;
+        k.surge_cost_eur += c.surge_cost;
+        k.inquiries += c.inquiries;
+        k.breach_admin_hours += c.breach_admin_minutes / 60.0;
+    }
+    k.referrals_delayed += match kind {
+        None => outcome.referrals_late_at_end.iter().sum(),
+        Some(kind) => outcome.referrals_late_at_end[kind.index()],
+    };
+    if kind.is_none() {
+        k.referral_delay_p50_hours = histogram_quantile(&outcome.referral_delay_histogram, 0.5);
+        k.referral_delay_p95_hours = histogram_quantile(&outcome.referral_delay_histogram, 0.95);
     }
     k.overtime_hours = round2(k.overtime_hours);
+    k.surge_hours = round2(k.surge_hours);
+    k.surge_cost_eur = round2(k.surge_cost_eur);
+    k.inquiries = k.inquiries.round();
+    k.breach_admin_hours = round2(k.breach_admin_hours);
     k.care_delivered_pct =
         if k.care_demand > 0 { round2(100.0 * k.care_delivered as f64 / k.care_demand as f64) } else { 100.0 };
     k.peak_backlog = match kind {
@@ -80,7 +117,16 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
         if f64::from(p.disrupted_days) > p.max_tolerable_days {
             k.providers_mtpd_breached += 1;
         }
+        let horizon = outcome.days * 24 / outcome.tick_hours;
+        for &(_, due, done) in &p.duties {
+            if due < horizon || done.is_some() {
+                k.notification_deadlines += 1;
+                k.notification_deadlines_met += u64::from(done.is_some_and(|d| d <= due));
+            }
+        }
     }
+    k.notification_deadlines_met_pct = (k.notification_deadlines > 0)
+        .then(|| round2(100.0 * k.notification_deadlines_met as f64 / k.notification_deadlines as f64));
     let ticks_per_day = 24 / outcome.tick_hours;
     let compromise_day = outcome.incident.first_compromise.map(|t| t / ticks_per_day);
     let restore_day = outcome.incident.last_restore.map(|t| t / ticks_per_day);
@@ -121,20 +167,7 @@ pub fn daily(outcome: &Outcome, kind: Option<ProviderKind>) -> Vec<DayRow> {
             continue;
         }
         let Some(d) = days.get_mut(r.day as usize) else { continue };
-        let c = &mut d.counters;
-        let x = &r.counters;
-        c.demand += x.demand;
-        c.served += x.served;
-        c.served_fallback += x.served_fallback;
-        c.postponed += x.postponed;
-        c.diverted += x.diverted;
-        c.urgent_delayed += x.urgent_delayed;
-        c.overtime_minutes += x.overtime_minutes;
-        c.clinical_capacity_minutes += x.clinical_capacity_minutes;
-        c.clinical_used_minutes += x.clinical_used_minutes;
-        c.admin_used_minutes += x.admin_used_minutes;
-        c.records_stolen += x.records_stolen;
-        c.records_stolen_high += x.records_stolen_high;
+        d.counters.add(&r.counters);
         d.backlog += r.backlog;
         d.sick_share += r.sick_share * f64::from(r.providers);
         d.providers += r.providers;
@@ -160,6 +193,22 @@ pub fn service_level_7d(rows: &[DayRow]) -> Vec<f64> {
             if demand == 0 { 1.0 } else { served as f64 / demand as f64 }
         })
         .collect()
+}
+
+/// The `q` quantile of a histogram of whole hours (the lower edge of the bucket); None if empty.
+fn histogram_quantile(h: &[u64], q: f64) -> Option<f64> {
+    let total: u64 = h.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let target = (q * total as f64).ceil().max(1.0) as u64;
+    let mut acc = 0;
+    h.iter()
+        .position(|&n| {
+            acc += n;
+            acc >= target
+        })
+        .map(|i| i as f64)
 }
 
 pub(crate) fn round2(x: f64) -> f64 {

@@ -40,6 +40,8 @@ impl Roster {
                 platforms.iter().map(|p| s.platforms[*p].name.as_str()).collect::<Vec<_>>().join(" ")
             }
             Event::Exfiltrate { providers, .. } => format!("{} providers", providers.len()),
+            Event::Phishing { .. } => "patients".to_string(),
+            Event::Decision(d) => d.id.clone(),
             Event::Note => String::new(),
         }
     }
@@ -68,6 +70,11 @@ pub struct ProviderResult {
     pub disrupted_days: u32,
     pub max_tolerable_days: f64,
     pub queued_at_end: u64,
+    /// Urgent cases diverted here from other providers.
+    pub diverted_in: u64,
+    /// Notification duties: (what, deadline tick, tick done).
+    pub duties: Vec<(&'static str, u32, Option<u32>)>,
+    pub surge_called: bool,
 }
 
 /// Everything a replication produced.
@@ -85,6 +92,10 @@ pub struct Outcome {
     pub incident: Incident,
     pub providers: Vec<ProviderResult>,
     pub tick_hours: u32,
+    /// Referrals arriving later than normal, by hours late (the last bucket holds the rest).
+    pub referral_delay_histogram: Vec<u64>,
+    /// Referrals not arrived by the end though due, by sender kind (stuck or on a slow path).
+    pub referrals_late_at_end: [u64; ProviderKind::COUNT],
 }
 
 /// Run one replication of `scenario`.
@@ -122,8 +133,6 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     let tick_hours = scenario.tick_hours;
     let ticks_per_day = 24 / tick_hours;
     world.insert_resource(Clock { tick: 0, tick_hours, ticks_per_day, start_weekday: scenario.start.weekday() });
-    world.insert_resource(Streams { arrivals: stream(options.seed, options.replication, STREAM_ARRIVALS) });
-
     // The timeline, with random delays drawn from the incident stream.
     let mut incident_rng = stream(options.seed, options.replication, STREAM_INCIDENT);
     let mut injects: Vec<(u32, crate::scenario::Inject)> = scenario
@@ -137,6 +146,18 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         .collect();
     injects.sort_by_key(|(t, _)| *t);
     world.insert_resource(Timeline { injects, next: 0 });
+    world.insert_resource(Streams {
+        arrivals: stream(options.seed, options.replication, STREAM_ARRIVALS),
+        incident: incident_rng,
+    });
+    world.insert_resource(Aftermath {
+        params: scenario.aftermath,
+        announced: None,
+        phishing: Vec::new(),
+        affected: Vec::new(),
+    });
+    let (referrals, rule_of) = referral_network(&scenario);
+    world.insert_resource(referrals);
     world.insert_resource(Fired::default());
     world.insert_resource(PlatformStatus { states: vec![Availability::Up; scenario.platforms.len()], changed: false });
     world.insert_resource(Incident::default());
@@ -174,6 +195,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     clinical_capacity: s.clinical_staff_per_1000 * scale * tick_minutes,
                     admin_capacity: s.admin_staff_per_1000 * scale * tick_minutes,
                     daily_demand: daily,
+                    elective_share: s.share[ELECTIVE],
                     queues: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
                     overdue: 0,
                     queued: 0,
@@ -181,6 +203,9 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     admin_balance: 0.0,
                     mode: Mode::Normal,
                     cost: (1.0, 0.0),
+                    extra_hours: 0,
+                    extended_until: 0,
+                    referrals: rule_of[spec.profile][i].iter().map(|&r| (r, 0.0)).collect(),
                 }
             })
             .collect();
@@ -207,7 +232,14 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     disrupted_today: false,
                     disrupted_days: 0,
                     exhausted_day: None,
+                    surge: plan.surge,
+                    surge_lead_ticks: plan.surge.map_or(0, |g| (g.lead_hours / f64::from(tick_hours)).ceil() as u32),
+                    surge_called: None,
+                    electives_cancelled_until: 0,
+                    divert_until: 0,
+                    divert_to: Vec::new(),
                 },
+                BreachWork { inquiry_share_cap: scenario.aftermath.inquiry_share_cap, ..Default::default() },
                 CareServices(services),
             ))
             .id();
@@ -229,21 +261,88 @@ fn staffing(profile: &crate::scenario::Profile, patients: u64) -> Staffing {
     Staffing::new(profile.sick_leave, weight)
 }
 
-/// Up to four neighbours per provider: the next providers of the same profile in its region.
+/// Neighbours per provider, nearest first: up to four providers of the same profile in its
+/// region, then up to two in the next region (regions in scenario order, wrapping round).
 fn neighbours(scenario: &Scenario) -> Vec<Vec<u32>> {
-    const MAX: usize = 4;
+    const IN_REGION: usize = 4;
+    const NEXT_REGION: usize = 2;
+    let regions = scenario.regions.len().max(1);
     let mut groups: HashMap<(usize, usize), Vec<u32>> = HashMap::new();
     for (i, p) in scenario.providers.iter().enumerate() {
         groups.entry((p.profile, p.region)).or_default().push(i as u32);
     }
     let mut out = vec![Vec::new(); scenario.providers.len()];
-    for members in groups.values() {
+    for (&(profile, region), members) in &groups {
         let n = members.len();
+        let next = if regions > 1 { groups.get(&(profile, (region + 1) % regions)) } else { None };
         for (k, &m) in members.iter().enumerate() {
-            out[m as usize] = (1..n.min(MAX + 1)).map(|j| members[(k + j) % n]).collect();
+            let list = &mut out[m as usize];
+            list.extend((1..n.min(IN_REGION + 1)).map(|j| members[(k + j) % n]));
+            if let Some(next) = next {
+                list.extend((0..next.len().min(NEXT_REGION)).map(|j| next[(k + j) % next.len()]));
+            }
         }
     }
     out
+}
+
+/// Referral rules (one per referral of a profile's service) with their receivers per region,
+/// and for each profile and service the rules it sends on.
+fn referral_network(scenario: &Scenario) -> (Referrals, Vec<Vec<Vec<u16>>>) {
+    let th = f64::from(scenario.tick_hours);
+    let regions = scenario.regions.len().max(1);
+    let mut rules = Vec::new();
+    let mut rule_of = Vec::new();
+    let mut longest = 1;
+    for profile in &scenario.profiles {
+        let mut per_service = Vec::new();
+        for service in &profile.services {
+            let mut ids = Vec::new();
+            for r in &service.referrals {
+                let mut receivers = vec![Vec::new(); regions];
+                for (i, p) in scenario.providers.iter().enumerate() {
+                    let prof = &scenario.profiles[p.profile];
+                    if p.kind != r.to {
+                        continue;
+                    }
+                    if let Some(s) = prof.services.iter().position(|s| s.name == r.service) {
+                        receivers[p.region].push((i as u32, s as u16));
+                    }
+                }
+                // A region without receivers refers to the nearest region that has some.
+                for region in 0..regions {
+                    if receivers[region].is_empty()
+                        && let Some(other) =
+                            (1..regions).map(|d| (region + d) % regions).find(|o| !receivers[*o].is_empty())
+                        {
+                            receivers[region] = receivers[other].clone();
+                        }
+                }
+                let transit_ticks = (r.transit_hours / th).ceil() as u32;
+                let fallback_ticks = ((r.fallback_transit_hours / th).ceil() as u32).max(transit_ticks);
+                longest = longest.max(fallback_ticks as usize + 1);
+                ids.push(rules.len() as u16);
+                rules.push(ReferralRule {
+                    class: r.class as u8,
+                    per_case: r.per_case,
+                    transit_ticks,
+                    fallback_ticks,
+                    fallback_admin_minutes: r.fallback_admin_minutes,
+                    receivers,
+                    next: vec![0; regions],
+                });
+            }
+            per_service.push(ids);
+        }
+        rule_of.push(per_service);
+    }
+    let referrals = Referrals {
+        rules,
+        calendar: vec![Vec::new(); longest + 1],
+        delay_histogram: vec![0; 24 * 31],
+        ..Default::default()
+    };
+    (referrals, rule_of)
 }
 
 /// A stable pseudo-random rank in [0, 1) for staged restores (splitmix64 of the index).
@@ -281,9 +380,9 @@ fn draw_delay(d: &Delay, rng: &mut ChaCha8Rng) -> f64 {
 
 fn extract(mut world: World, scenario: Arc<Scenario>, options: RunOptions) -> Outcome {
     let mut results: Vec<(u32, ProviderResult)> = world
-        .query::<(&Provider, &Records, &Continuity, &CareServices)>()
+        .query::<(&Provider, &Records, &Continuity, &CareServices, &BreachWork)>()
         .iter(&world)
-        .map(|(p, r, c, s)| {
+        .map(|(p, r, c, s, w)| {
             (
                 p.index,
                 ProviderResult {
@@ -296,12 +395,24 @@ fn extract(mut world: World, scenario: Arc<Scenario>, options: RunOptions) -> Ou
                     disrupted_days: c.disrupted_days,
                     max_tolerable_days: c.max_tolerable_days,
                     queued_at_end: s.0.iter().map(|s| u64::from(s.queued)).sum(),
+                    diverted_in: w.diverted_in,
+                    duties: w.duties.iter().map(|d| (d.what, d.due, d.done)).collect(),
+                    surge_called: c.surge_called.is_some(),
                 },
             )
         })
         .collect();
     results.sort_by_key(|(i, _)| *i);
     let tally = world.resource::<Tally>().clone();
+    let horizon_tick = scenario.days * (24 / scenario.tick_hours);
+    let referrals = world.resource::<Referrals>();
+    let mut referrals_late_at_end = [0u64; ProviderKind::COUNT];
+    for t in referrals.stuck.iter().chain(referrals.calendar.iter().flatten()) {
+        if t.normal_arrival < horizon_tick {
+            referrals_late_at_end[usize::from(t.sender_kind)] += u64::from(t.count);
+        }
+    }
+    let referral_delay_histogram = referrals.delay_histogram.clone();
     let mut events = std::mem::take(&mut world.resource_mut::<EventLog>().0);
     let horizon = scenario.days * (24 / scenario.tick_hours);
     events.retain(|e| e.tick < horizon);
@@ -316,6 +427,8 @@ fn extract(mut world: World, scenario: Arc<Scenario>, options: RunOptions) -> Ou
         peak_backlog: tally.peak_backlog_total,
         peak_backlog_by_kind: tally.peak_backlog,
         incident: world.resource::<Incident>().clone(),
+        referral_delay_histogram,
+        referrals_late_at_end,
         providers: results.into_iter().map(|(_, r)| r).collect(),
         scenario,
     }

@@ -107,8 +107,9 @@ pub struct Service {
     /// Contracted staff minutes per open tick (before sick leave).
     pub clinical_capacity: f64,
     pub admin_capacity: f64,
-    /// Expected cases per open day (for the protocol's staffing need).
+    /// Expected cases per open day (for the protocol's staffing need), and the elective share.
     pub daily_demand: f64,
+    pub elective_share: f64,
     /// Waiting cases by class, earliest deadline first.
     pub queues: [VecDeque<Cohort>; 3],
     /// Urgent cases already past their wait, served first.
@@ -121,11 +122,25 @@ pub struct Service {
     pub mode: Mode,
     /// Clinical factor and extra admin minutes of the current mode.
     pub cost: (f64, f64),
+    /// Extra opening hours after `close` (a decision), worked as overtime, until a tick.
+    pub extra_hours: u8,
+    pub extended_until: u32,
+    /// Referral flows this service sends: rule index and the fractional referral carried over.
+    pub referrals: Vec<(u16, f64)>,
 }
 
 impl Service {
+    /// Whether patients arrive now (the normal opening hours).
     pub fn is_open(&self, weekday: u32, hour: u32) -> bool {
         (!self.weekdays_only || weekday < 5) && hour >= u32::from(self.open) && hour < u32::from(self.close)
+    }
+
+    /// Whether staff work extended hours now (after closing, by decision).
+    pub fn is_extended(&self, weekday: u32, hour: u32, now: u32) -> bool {
+        now < self.extended_until
+            && (!self.weekdays_only || weekday < 5)
+            && hour >= u32::from(self.close)
+            && hour < u32::from(self.close) + u32::from(self.extra_hours)
     }
 
     /// Add `count` cases of class `class` due at `deadline`, merging with the last cohort

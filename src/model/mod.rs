@@ -8,6 +8,6 @@ mod staff;
 
 pub use care::{Arrivals, CareServices, Cohort, Mode, Service};
 pub use function::{DEFAULT_FALLBACK, FallbackCost, Function, FunctionSet};
-pub use provider::{Functions, Hosting, Provider, ProviderKind, Records, Source};
+pub use provider::{BreachWork, Duty, Functions, Hosting, Provider, ProviderKind, Records, Source};
 pub use resources::*;
 pub use staff::{ADMIN, CLINICAL, Continuity, Staffing};

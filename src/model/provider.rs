@@ -113,6 +113,55 @@ pub struct Functions {
     pub down_since: [u32; Function::COUNT],
 }
 
+/// Admin work a breach brings to a provider: patients' inquiries and notification duties.
+#[derive(Component, Debug, Clone, Default)]
+pub struct BreachWork {
+    /// Admin minutes of inquiries waiting to be answered (calls, callbacks).
+    pub inquiry_minutes: f64,
+    /// Largest share of a service's admin time per tick that inquiries may take.
+    pub inquiry_share_cap: f64,
+    /// Notification duties, worked in order, before inquiries.
+    pub duties: Vec<Duty>,
+    /// Urgent cases diverted here from other providers.
+    pub diverted_in: u64,
+}
+
+impl BreachWork {
+    /// Spend positive admin balance on duties (in order), then on inquiries up to
+    /// `inquiry_limit` minutes; returns minutes used.
+    pub fn answer(&mut self, admin_balance: &mut f64, inquiry_limit: f64, now: u32) -> f64 {
+        let mut used = 0.0;
+        for duty in self.duties.iter_mut().filter(|d| d.done.is_none()) {
+            if *admin_balance <= 0.0 {
+                return used;
+            }
+            let t = duty.minutes_left.min(*admin_balance);
+            duty.minutes_left -= t;
+            *admin_balance -= t;
+            used += t;
+            if duty.minutes_left <= 1e-9 {
+                duty.done = Some(now);
+            }
+        }
+        if *admin_balance > 0.0 && self.inquiry_minutes > 0.0 {
+            let t = self.inquiry_minutes.min(*admin_balance).min(inquiry_limit);
+            self.inquiry_minutes -= t;
+            *admin_balance -= t;
+            used += t;
+        }
+        used
+    }
+}
+
+/// A notification duty with its deadline.
+#[derive(Debug, Clone)]
+pub struct Duty {
+    pub what: &'static str,
+    pub due: u32,
+    pub minutes_left: f64,
+    pub done: Option<u32>,
+}
+
 /// The provider's patient records and what was stolen.
 #[derive(Component, Debug, Clone)]
 pub struct Records {

@@ -36,6 +36,8 @@ impl Clock {
 #[derive(Resource, Debug)]
 pub struct Streams {
     pub arrivals: ChaCha8Rng,
+    /// Incident timing and decision risks.
+    pub incident: ChaCha8Rng,
 }
 
 /// The injects of this replication, times drawn, sorted by tick.
@@ -89,6 +91,43 @@ pub struct Counters {
     pub admin_used_minutes: f64,
     pub records_stolen: u64,
     pub records_stolen_high: u64,
+    /// Referrals, prescriptions and transfers sent by this kind.
+    pub referrals_sent: u64,
+    /// Of those arriving today (at any kind), the ones later than their normal transit time.
+    pub referrals_delayed: u64,
+    /// Referrals sent the fallback way (phone, post).
+    pub referrals_fallback: u64,
+    /// Patients' inquiries arriving, and admin minutes spent on inquiries and notifications.
+    pub inquiries: f64,
+    pub breach_admin_minutes: f64,
+    /// Surge staff hours worked and their cost.
+    pub surge_hours: f64,
+    pub surge_cost: f64,
+}
+
+impl Counters {
+    /// Add another day's or kind's counters to these.
+    pub fn add(&mut self, o: &Counters) {
+        self.demand += o.demand;
+        self.served += o.served;
+        self.served_fallback += o.served_fallback;
+        self.postponed += o.postponed;
+        self.diverted += o.diverted;
+        self.urgent_delayed += o.urgent_delayed;
+        self.overtime_minutes += o.overtime_minutes;
+        self.clinical_capacity_minutes += o.clinical_capacity_minutes;
+        self.clinical_used_minutes += o.clinical_used_minutes;
+        self.admin_used_minutes += o.admin_used_minutes;
+        self.records_stolen += o.records_stolen;
+        self.records_stolen_high += o.records_stolen_high;
+        self.referrals_sent += o.referrals_sent;
+        self.referrals_delayed += o.referrals_delayed;
+        self.referrals_fallback += o.referrals_fallback;
+        self.inquiries += o.inquiries;
+        self.breach_admin_minutes += o.breach_admin_minutes;
+        self.surge_hours += o.surge_hours;
+        self.surge_cost += o.surge_cost;
+    }
 }
 
 /// Today's counters by provider kind, the running backlog, and its peaks.
@@ -106,6 +145,8 @@ pub struct Diversion {
     pub from: u32,
     pub service: u16,
     pub count: u32,
+    /// Sent by a decision to named providers rather than to any neighbour.
+    pub directed: bool,
 }
 
 /// Diversions requested this tick, applied by the spillover system.
@@ -117,6 +158,66 @@ pub struct Diversions(pub Vec<Diversion>);
 pub struct Network {
     pub providers: Vec<Entity>,
     pub neighbours: Vec<Vec<u32>>,
+}
+
+/// A referral rule with its possible receivers.
+#[derive(Debug, Clone)]
+pub struct ReferralRule {
+    pub class: u8,
+    pub per_case: f64,
+    pub transit_ticks: u32,
+    pub fallback_ticks: u32,
+    pub fallback_admin_minutes: f64,
+    /// Receivers (provider index, service index) per region, and a round-robin counter per region.
+    pub receivers: Vec<Vec<(u32, u16)>>,
+    pub next: Vec<u32>,
+}
+
+/// Referrals on their way.
+#[derive(Debug, Clone, Copy)]
+pub struct Transit {
+    pub from: u32,
+    pub to: u32,
+    pub to_service: u16,
+    pub class: u8,
+    pub count: u32,
+    pub sender_kind: u8,
+    /// Tick it would have arrived with exchange up.
+    pub normal_arrival: u32,
+    /// Extra admin minutes per referral at the receiver (fallback path).
+    pub admin_minutes: f32,
+}
+
+/// A referral leaving a service this tick.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing {
+    pub from: u32,
+    pub service: u16,
+    pub rule: u16,
+    pub count: u32,
+}
+
+/// The referral network: rules, referrals in transit (a calendar ring by arrival tick), and
+/// those stuck until exchange returns.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Referrals {
+    pub rules: Vec<ReferralRule>,
+    pub outbox: Vec<Outgoing>,
+    pub calendar: Vec<Vec<Transit>>,
+    pub stuck: Vec<Transit>,
+    /// Delays beyond normal transit, in hours, bucketed by hour (the last bucket collects the rest).
+    pub delay_histogram: Vec<u64>,
+}
+
+/// The breach aftermath in this replication: parameters, the announcement, phishing waves,
+/// and the providers whose records were stolen.
+#[derive(Resource, Debug, Clone)]
+pub struct Aftermath {
+    pub params: crate::scenario::Aftermath,
+    pub announced: Option<u32>,
+    /// (until tick, multiplier)
+    pub phishing: Vec<(u32, f64)>,
+    pub affected: Vec<u32>,
 }
 
 /// A row of `events.csv`.

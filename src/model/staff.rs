@@ -58,9 +58,26 @@ pub struct Continuity {
     pub disrupted_days: u32,
     /// First day the protocol could not be staffed.
     pub exhausted_day: Option<u32>,
+    /// The surge pool, if the plan has one, and when it was called (tick).
+    pub surge: Option<crate::scenario::Surge>,
+    pub surge_lead_ticks: u32,
+    pub surge_called: Option<u32>,
+    /// Decisions in force: electives cancelled, or new urgent cases diverted to named
+    /// providers, until these ticks.
+    pub electives_cancelled_until: u32,
+    pub divert_until: u32,
+    pub divert_to: Vec<u32>,
 }
 
 impl Continuity {
+    /// The extra staff share the surge pool adds at tick `now` (0 when not called or not yet there).
+    pub fn surge_share(&self, now: u32) -> f64 {
+        match (self.surge, self.surge_called) {
+            (Some(s), Some(called)) if now >= called.saturating_add(self.surge_lead_ticks) => s.share,
+            _ => 0.0,
+        }
+    }
+
     /// Clinical factor and extra admin minutes for working without `missing`.
     pub fn cost_without(&self, missing: FunctionSet) -> (f64, f64) {
         missing.iter().fold((1.0, 0.0), |(f, a), m| {

@@ -60,7 +60,7 @@ pub fn write_run(dir: &Path, outcome: &Outcome, baseline: &Outcome) -> Result<Ru
 }
 
 /// Columns of `timeseries.csv`, one row per day and provider kind.
-pub const TIMESERIES_HEADER: &str = "day,kind,date,providers,demand,served,served_fallback,backlog,postponed,diverted,urgent_delayed,overtime_hours,clinical_utilisation,admin_hours,sick_share,services_fallback,services_blocked,records_stolen,records_stolen_high,service_level,baseline_served,baseline_backlog";
+pub const TIMESERIES_HEADER: &str = "day,kind,date,providers,demand,served,served_fallback,backlog,postponed,diverted,urgent_delayed,overtime_hours,clinical_utilisation,admin_hours,sick_share,services_fallback,services_blocked,records_stolen,records_stolen_high,referrals_sent,referrals_delayed,inquiries,surge_hours,service_level,baseline_served,baseline_backlog";
 
 fn timeseries_csv(outcome: &Outcome, baseline: &Outcome) -> String {
     let mut out = String::with_capacity(outcome.series.len() * 120);
@@ -74,7 +74,7 @@ fn timeseries_csv(outcome: &Outcome, baseline: &Outcome) -> String {
         let level = if c.demand > 0 { c.served as f64 / c.demand as f64 } else { 1.0 };
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{:.2},{:.4},{:.2},{:.4},{},{},{},{},{:.4},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{:.2},{:.4},{:.2},{:.4},{},{},{},{},{},{},{:.1},{:.2},{:.4},{},{}",
             r.day,
             ProviderKind::ALL[r.kind].key(),
             start.plus_days(i64::from(r.day)),
@@ -94,6 +94,10 @@ fn timeseries_csv(outcome: &Outcome, baseline: &Outcome) -> String {
             r.services_blocked,
             c.records_stolen,
             c.records_stolen_high,
+            c.referrals_sent,
+            c.referrals_delayed,
+            c.inquiries,
+            c.surge_hours,
             level,
             b.counters.served,
             b.backlog,
@@ -146,7 +150,13 @@ pub fn summary_table(s: &RunSummary) -> String {
         ("urgent delayed", k.urgent_delayed.to_string(), b.urgent_delayed.to_string()),
         ("peak backlog", k.peak_backlog.to_string(), b.peak_backlog.to_string()),
         ("backlog cleared", opt(k.backlog_cleared_day), "—".into()),
+        (
+            "referrals delayed",
+            format!("{} of {}", k.referrals_delayed, k.referrals_total),
+            b.referrals_delayed.to_string(),
+        ),
         ("overtime hours", format!("{:.0}", k.overtime_hours), format!("{:.0}", b.overtime_hours)),
+        ("surge staff hours", format!("{:.0}", k.surge_hours), format!("{:.0}", b.surge_hours)),
         ("protocol exhausted", opt(k.protocol_exhaustion_day), opt(b.protocol_exhaustion_day)),
         ("providers past MTPD", k.providers_mtpd_breached.to_string(), b.providers_mtpd_breached.to_string()),
         ("records stolen", k.records_exfiltrated.to_string(), b.records_exfiltrated.to_string()),
@@ -154,6 +164,13 @@ pub fn summary_table(s: &RunSummary) -> String {
             "  high sensitivity",
             k.records_exfiltrated_high_sensitivity.to_string(),
             b.records_exfiltrated_high_sensitivity.to_string(),
+        ),
+        ("patient inquiries", format!("{:.0}", k.inquiries), format!("{:.0}", b.inquiries)),
+        (
+            "deadlines met",
+            k.notification_deadlines_met_pct
+                .map_or("—".into(), |p| format!("{p:.0}% of {}", k.notification_deadlines)),
+            "—".into(),
         ),
         ("time to recovery", k.time_to_recovery_days.map_or("—".into(), |d| format!("{d} days")), "—".into()),
     ];

@@ -38,6 +38,8 @@ pub struct Scenario {
     pub timeline: Vec<Inject>,
     /// Thresholds for the after-action report's ratings.
     pub evaluation: evaluation::Evaluation,
+    /// Inquiry and notification parameters of the breach aftermath.
+    pub aftermath: Aftermath,
 }
 
 /// A calendar date.
@@ -132,6 +134,70 @@ pub struct ServiceSpec {
     pub clinical_staff_per_1000: f64,
     pub admin_staff_per_1000: f64,
     pub needs: FunctionSet,
+    pub referrals: Vec<ReferralSpec>,
+}
+
+/// A referral flow from a service (validated [`raw::RawReferral`]).
+#[derive(Debug, Clone)]
+pub struct ReferralSpec {
+    pub to: ProviderKind,
+    pub service: String,
+    pub per_case: f64,
+    /// Urgency class at the receiver: [`URGENT`], [`SOON`] or [`ELECTIVE`].
+    pub class: usize,
+    pub transit_hours: f64,
+    pub fallback_transit_hours: f64,
+    pub fallback_admin_minutes: f64,
+}
+
+/// A surge pool (validated [`raw::RawSurge`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Surge {
+    pub share: f64,
+    pub lead_hours: f64,
+    pub cost_per_hour: f64,
+    pub automatic: bool,
+}
+
+/// Breach aftermath parameters (validated [`raw::RawAftermath`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Aftermath {
+    pub inquiry_rate: f64,
+    pub inquiry_share_cap: f64,
+    pub inquiry_half_life_days: f64,
+    pub inquiry_minutes: f64,
+    pub gdpr_notification_minutes: f64,
+    pub nis2_early_warning_minutes: f64,
+    pub nis2_notification_minutes: f64,
+}
+
+/// A decision point on the timeline, with the option that will be taken.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub id: String,
+    pub question: String,
+    pub options: Vec<DecisionOption>,
+    /// Index of the option taken (the default until someone chooses).
+    pub chosen: usize,
+    /// Index of the default option.
+    pub default: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DecisionOption {
+    pub key: String,
+    pub label: String,
+    pub effects: Vec<Effect>,
+}
+
+/// A model change made by a decision, with its targets resolved to provider indices.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    SurgeStaff { providers: Vec<u32> },
+    ExtendHours { providers: Vec<u32>, hours: u32, days: f64 },
+    CancelElectives { providers: Vec<u32>, days: f64 },
+    DivertUrgent { from: Vec<u32>, to: Vec<u32>, days: f64 },
+    ReconnectEarly { platforms: Vec<usize>, risk: f64, after_days: f64, outage_days: f64 },
 }
 
 impl ServiceSpec {
@@ -150,6 +216,7 @@ pub struct Plan {
     pub fallback: [FallbackCost; crate::model::Function::COUNT],
     pub overtime_cap: f64,
     pub max_tolerable_days: f64,
+    pub surge: Option<Surge>,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +258,8 @@ pub enum Event {
     Exfiltrate { providers: Vec<u32>, share: f64 },
     Announce { vendor: usize },
     Restore { platforms: Vec<usize>, capacity: f64 },
+    Phishing { multiplier: f64, days: f64 },
+    Decision(Decision),
     Note,
 }
 
@@ -203,6 +272,8 @@ impl Event {
             Event::Exfiltrate { .. } => "exfiltrate",
             Event::Announce { .. } => "announce",
             Event::Restore { .. } => "restore",
+            Event::Phishing { .. } => "phishing",
+            Event::Decision(_) => "decision",
             Event::Note => "note",
         }
     }
@@ -251,6 +322,32 @@ fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
 }
 
 impl Scenario {
+    /// The decision points on the timeline, in timeline order.
+    pub fn decisions(&self) -> impl Iterator<Item = &Decision> {
+        self.timeline.iter().filter_map(|i| match &i.event {
+            Event::Decision(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// Take option `key` at decision point `id`.
+    pub fn choose(&mut self, id: &str, key: &str) -> Result<(), String> {
+        let decision = self
+            .timeline
+            .iter_mut()
+            .find_map(|i| match &mut i.event {
+                Event::Decision(d) if d.id == id => Some(d),
+                _ => None,
+            })
+            .ok_or_else(|| format!("the scenario has no decision `{id}`"))?;
+        let option = decision.options.iter().position(|o| o.key == key).ok_or_else(|| {
+            let keys: Vec<&str> = decision.options.iter().map(|o| o.key.as_str()).collect();
+            format!("decision `{id}` has no option `{key}`; options: {}", keys.join(", "))
+        })?;
+        decision.chosen = option;
+        Ok(())
+    }
+
     /// Change the horizon, dropping injects that would fall past it.
     pub fn set_days(&mut self, days: u32) {
         self.days = days.clamp(1, validate::MAX_DAYS);

@@ -55,6 +55,47 @@ pub struct RawScenario {
     /// See [`super::evaluation::RawEvaluation`]. Default: the defaults listed there.
     #[serde(default)]
     pub evaluation: Option<super::evaluation::RawEvaluation>,
+    /// The breach aftermath: patient inquiries and notification work. Default: see [`RawAftermath`].
+    #[serde(default)]
+    pub aftermath: RawAftermath,
+}
+
+/// What a breach costs afterwards in admin work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default, rename = "Aftermath")]
+pub struct RawAftermath {
+    /// Share of affected patients who call their provider on the day of the announcement,
+    /// 0..=1. Default 0.005 (assumption: with a 3-day half-life about 2% of patients call).
+    pub inquiry_rate: f64,
+    /// Largest share of a service's admin staff time that goes to inquiries in any hour, 0..=1;
+    /// callers beyond it wait for a callback. Default 0.5 (assumption: the phones are staffed
+    /// but care goes on).
+    pub inquiry_share_cap: f64,
+    /// Half-life of the inquiry wave in days (> 0). Default 3 (assumption).
+    pub inquiry_half_life_days: f64,
+    /// Admin minutes per inquiry (>= 0). Default 4 (assumption: one phone call).
+    pub inquiry_minutes: f64,
+    /// Admin minutes to prepare the data-protection authority notification (GDPR art. 33).
+    /// Default 240 (assumption).
+    pub gdpr_notification_minutes: f64,
+    /// Admin minutes for the NIS2 early warning. Default 60 (assumption).
+    pub nis2_early_warning_minutes: f64,
+    /// Admin minutes for the NIS2 incident notification. Default 180 (assumption).
+    pub nis2_notification_minutes: f64,
+}
+
+impl Default for RawAftermath {
+    fn default() -> Self {
+        Self {
+            inquiry_rate: 0.005,
+            inquiry_share_cap: 0.5,
+            inquiry_half_life_days: 3.0,
+            inquiry_minutes: 4.0,
+            gdpr_notification_minutes: 240.0,
+            nis2_early_warning_minutes: 60.0,
+            nis2_notification_minutes: 180.0,
+        }
+    }
 }
 
 fn default_days() -> u32 {
@@ -166,6 +207,46 @@ pub struct RawService {
     /// Functions the service needs to run normally.
     #[serde(default)]
     pub needs: Vec<crate::model::Function>,
+    /// Referrals, prescriptions or transfers this service sends to other providers.
+    #[serde(default)]
+    pub referrals: Vec<RawReferral>,
+}
+
+/// A flow of cases from a service to a service of another provider kind in the same region:
+/// `Referral(to: Hospital, service: "outpatient", per_case: 0.05)`. It travels over the exchange
+/// function; when exchange is down at either end it goes the fallback way (phone or post: extra
+/// admin minutes at both ends, a longer transit) if the sender's plan covers exchange, or waits
+/// until exchange is back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Referral")]
+pub struct RawReferral {
+    /// The receiving provider kind.
+    pub to: ProviderKind,
+    /// The receiving service's name (in the receivers' profiles).
+    pub service: String,
+    /// Referrals per case served, 0..=1.
+    pub per_case: f64,
+    /// The receiver's urgency class for the case. Default `Soon`.
+    #[serde(default)]
+    pub class: Option<UrgencyClass>,
+    /// Normal transit time in hours (>= 0). Default 1.
+    #[serde(default)]
+    pub transit_hours: Option<f64>,
+    /// Transit time by phone or post in hours (>= transit). Default 48 (assumption: post).
+    #[serde(default)]
+    pub fallback_transit_hours: Option<f64>,
+    /// Extra admin minutes at each end for a referral sent the fallback way (>= 0). Default 10
+    /// (assumption: a phone call and a letter).
+    #[serde(default)]
+    pub fallback_admin_minutes: Option<f64>,
+}
+
+/// An urgency class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum UrgencyClass {
+    Urgent,
+    Soon,
+    Elective,
 }
 
 fn default_hours() -> (u32, u32) {
@@ -218,12 +299,37 @@ pub struct RawPlan {
     pub overtime_cap: f64,
     /// Maximum tolerable period of disruption in days (> 0). Default 14 (assumption).
     pub max_tolerable_days: f64,
+    /// A surge pool (agency staff, other sites). Default: none.
+    pub surge: Option<RawSurge>,
 }
 
 impl Default for RawPlan {
     fn default() -> Self {
-        Self { activation_hours: 4.0, covers: None, fallback: Vec::new(), overtime_cap: 0.2, max_tolerable_days: 14.0 }
+        Self {
+            activation_hours: 4.0,
+            covers: None,
+            fallback: Vec::new(),
+            overtime_cap: 0.2,
+            max_tolerable_days: 14.0,
+            surge: None,
+        }
     }
+}
+
+/// Surge staff: `Surge(share: 0.15, lead_hours: 48, cost_per_hour: 75, automatic: true)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Surge")]
+pub struct RawSurge {
+    /// Extra staff as a share of contracted staff, 0..=1 (the cap).
+    pub share: f64,
+    /// Hours from the call until they work (>= 0).
+    pub lead_hours: f64,
+    /// Cost per surge staff hour, in euros (>= 0). Default 0.
+    #[serde(default)]
+    pub cost_per_hour: f64,
+    /// Called in as soon as the protocol activates; otherwise only by a decision. Default false.
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 /// Extra cost of one function's paper or phone fallback.
@@ -354,8 +460,68 @@ pub enum RawEvent {
         #[serde(default)]
         capacity: Option<f64>,
     },
+    /// A phishing wave using the stolen data: inquiries rise by `multiplier` for `days`.
+    Phishing {
+        #[serde(default)]
+        multiplier: Option<f64>,
+        #[serde(default)]
+        days: Option<f64>,
+    },
+    /// A decision point: the room (or a decision script) picks one option; its effects apply.
+    Decision {
+        /// Identifier used by decision scripts.
+        id: String,
+        /// The question put to the room.
+        question: String,
+        options: Vec<RawOption>,
+        /// The option taken when nobody decides (its `key`).
+        default: String,
+    },
     /// Text for the room only.
     Note,
+}
+
+/// One option of a decision: `Option(key: "surge", label: "Call in agency staff", effects: [...])`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Option")]
+pub struct RawOption {
+    pub key: String,
+    pub label: String,
+    #[serde(default)]
+    pub effects: Vec<RawEffect>,
+}
+
+/// What a decision changes in the model.
+#[derive(Debug, Clone, Deserialize)]
+pub enum RawEffect {
+    /// Call in the surge pool of the providers in scope (their plans' share, lead time, cost).
+    SurgeStaff { scope: RawTarget },
+    /// Keep services open `hours` longer each day for `days` (worked as overtime).
+    ExtendHours { scope: RawTarget, hours: u32, days: f64 },
+    /// Cancel elective work for `days`: staff serve urgent and soon cases only.
+    CancelElectives { scope: RawTarget, days: f64 },
+    /// Send new urgent cases of `from` to the named providers for `days`.
+    DivertUrgent { from: RawTarget, to: Vec<String>, days: f64 },
+    /// Reconnect platforms now; with chance `risk` they are compromised again after
+    /// `after_days` and stay down `outage_days`.
+    ReconnectEarly {
+        platforms: Vec<String>,
+        risk: f64,
+        #[serde(default)]
+        after_days: Option<f64>,
+        #[serde(default)]
+        outage_days: Option<f64>,
+    },
+}
+
+/// Which providers an effect applies to.
+#[derive(Debug, Clone, Deserialize)]
+pub enum RawTarget {
+    All,
+    Kind(ProviderKind),
+    /// Every customer of a vendor.
+    Vendor(String),
+    Providers(Vec<String>),
 }
 
 /// Which providers an exfiltration hits.

@@ -10,7 +10,10 @@ use rand_distr::{Distribution, LogNormal};
 
 use super::locate::Locations;
 use super::raw::*;
-use super::{Date, Event, Inject, Plan, Platform, Profile, ProviderSpec, Scenario, ServiceSpec, Vendor};
+use super::{
+    Aftermath, Date, Effect, Event, Inject, Plan, Platform, Profile, ProviderSpec, ReferralSpec, Scenario, ServiceSpec,
+    Surge, Vendor,
+};
 use crate::error::{Problem, ScenarioError};
 use crate::model::{DEFAULT_FALLBACK, Function, FunctionSet, Hosting, Source};
 
@@ -370,6 +373,8 @@ impl Validator {
             });
         }
         self.timeline_order(&timeline);
+        self.referral_targets(&profiles);
+        let aftermath = self.aftermath(&raw.aftermath);
         let (evaluation, problems) = super::evaluation::check(raw.evaluation.as_ref());
         for (path, message) in problems {
             self.err(&path, message);
@@ -390,7 +395,225 @@ impl Validator {
             providers,
             timeline,
             evaluation,
+            aftermath,
         }
+    }
+
+    fn referral(&mut self, path: &str, r: &RawReferral) -> ReferralSpec {
+        let transit = r.transit_hours.unwrap_or(1.0);
+        let fallback = r.fallback_transit_hours.unwrap_or(48.0_f64.max(transit));
+        if fallback < transit {
+            self.err(&format!("{path}.fallback_transit_hours"), format!("the fallback transit ({fallback} h) is shorter than the normal one ({transit} h); phone or post is not faster"));
+        }
+        ReferralSpec {
+            to: r.to,
+            service: r.service.clone(),
+            per_case: self.check_range(&format!("{path}.per_case"), "referrals per case", r.per_case, 0.0, 1.0),
+            class: match r.class.unwrap_or(UrgencyClass::Soon) {
+                UrgencyClass::Urgent => super::URGENT,
+                UrgencyClass::Soon => super::SOON,
+                UrgencyClass::Elective => super::ELECTIVE,
+            },
+            transit_hours: self.check_range(
+                &format!("{path}.transit_hours"),
+                "the transit time",
+                transit,
+                0.0,
+                24.0 * 60.0,
+            ),
+            fallback_transit_hours: self.check_range(
+                &format!("{path}.fallback_transit_hours"),
+                "the fallback transit time",
+                fallback,
+                0.0,
+                24.0 * 60.0,
+            ),
+            fallback_admin_minutes: self.check_range(
+                &format!("{path}.fallback_admin_minutes"),
+                "the fallback admin minutes",
+                r.fallback_admin_minutes.unwrap_or(10.0),
+                0.0,
+                1_000.0,
+            ),
+        }
+    }
+
+    /// Every referral must name a service that some profile of the receiving kind has.
+    fn referral_targets(&mut self, profiles: &[Profile]) {
+        for (i, p) in profiles.iter().enumerate() {
+            for (j, s) in p.services.iter().enumerate() {
+                for (k, r) in s.referrals.iter().enumerate() {
+                    let exists =
+                        profiles.iter().any(|q| q.kind == r.to && q.services.iter().any(|t| t.name == r.service));
+                    if !exists {
+                        let names: Vec<&str> = profiles
+                            .iter()
+                            .filter(|q| q.kind == r.to)
+                            .flat_map(|q| q.services.iter().map(|t| t.name.as_str()))
+                            .collect();
+                        let hint = closest(&r.service, names.iter().copied()).map_or_else(
+                            || {
+                                if names.is_empty() {
+                                    format!("no profile has kind {:?}", r.to)
+                                } else {
+                                    format!("services of kind {:?}: {}", r.to, names.join(", "))
+                                }
+                            },
+                            |n| format!("did you mean `{n}`?"),
+                        );
+                        self.err(
+                            &format!("profiles[{i}].services[{j}].referrals[{k}].service"),
+                            format!("no {:?} provider has a service `{}`; {hint}", r.to, r.service),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn aftermath(&mut self, a: &RawAftermath) -> Aftermath {
+        let p = "aftermath";
+        Aftermath {
+            inquiry_rate: self.check_range(&format!("{p}.inquiry_rate"), "the inquiry rate", a.inquiry_rate, 0.0, 1.0),
+            inquiry_share_cap: self.check_range(
+                &format!("{p}.inquiry_share_cap"),
+                "the inquiry share cap",
+                a.inquiry_share_cap,
+                0.0,
+                1.0,
+            ),
+            inquiry_half_life_days: self.check_range(
+                &format!("{p}.inquiry_half_life_days"),
+                "the inquiry half-life",
+                a.inquiry_half_life_days,
+                0.01,
+                365.0,
+            ),
+            inquiry_minutes: self.check_range(
+                &format!("{p}.inquiry_minutes"),
+                "minutes per inquiry",
+                a.inquiry_minutes,
+                0.0,
+                600.0,
+            ),
+            gdpr_notification_minutes: self.check_range(
+                &format!("{p}.gdpr_notification_minutes"),
+                "notification minutes",
+                a.gdpr_notification_minutes,
+                0.0,
+                100_000.0,
+            ),
+            nis2_early_warning_minutes: self.check_range(
+                &format!("{p}.nis2_early_warning_minutes"),
+                "notification minutes",
+                a.nis2_early_warning_minutes,
+                0.0,
+                100_000.0,
+            ),
+            nis2_notification_minutes: self.check_range(
+                &format!("{p}.nis2_notification_minutes"),
+                "notification minutes",
+                a.nis2_notification_minutes,
+                0.0,
+                100_000.0,
+            ),
+        }
+    }
+
+    /// Resolve a target to provider indices.
+    fn target(
+        &mut self,
+        path: &str,
+        t: &RawTarget,
+        vendor_ids: &HashMap<String, usize>,
+        provider_ids: &HashMap<String, usize>,
+        providers: &[ProviderSpec],
+    ) -> Vec<u32> {
+        let all = |f: &dyn Fn(&ProviderSpec) -> bool| {
+            providers.iter().enumerate().filter(|(_, p)| f(p)).map(|(i, _)| i as u32).collect::<Vec<u32>>()
+        };
+        let list = match t {
+            RawTarget::All => all(&|_| true),
+            RawTarget::Kind(k) => all(&|p| p.kind == *k),
+            RawTarget::Vendor(v) => match self.lookup(path, "vendor", v, vendor_ids) {
+                Some(v) => all(&|p| p.vendor == v),
+                None => return Vec::new(),
+            },
+            RawTarget::Providers(names) => names
+                .iter()
+                .enumerate()
+                .filter_map(|(j, n)| {
+                    self.lookup(&format!("{path}[{j}]"), "provider", n, provider_ids).map(|i| i as u32)
+                })
+                .collect(),
+        };
+        if list.is_empty() {
+            self.err(path, "this target matches no provider");
+        }
+        list
+    }
+
+    fn effect(
+        &mut self,
+        path: &str,
+        e: &RawEffect,
+        vendor_ids: &HashMap<String, usize>,
+        platform_ids: &HashMap<String, usize>,
+        provider_ids: &HashMap<String, usize>,
+        providers: &[ProviderSpec],
+    ) -> Option<Effect> {
+        Some(match e {
+            RawEffect::SurgeStaff { scope } => Effect::SurgeStaff {
+                providers: self.target(&format!("{path}.scope"), scope, vendor_ids, provider_ids, providers),
+            },
+            RawEffect::ExtendHours { scope, hours, days } => {
+                if *hours == 0 || *hours > 16 {
+                    self.err(&format!("{path}.hours"), format!("{hours} extra hours a day; use 1 to 16"));
+                }
+                Effect::ExtendHours {
+                    providers: self.target(&format!("{path}.scope"), scope, vendor_ids, provider_ids, providers),
+                    hours: (*hours).clamp(1, 16),
+                    days: self.check_range(&format!("{path}.days"), "the number of days", *days, 0.01, 3650.0),
+                }
+            }
+            RawEffect::CancelElectives { scope, days } => Effect::CancelElectives {
+                providers: self.target(&format!("{path}.scope"), scope, vendor_ids, provider_ids, providers),
+                days: self.check_range(&format!("{path}.days"), "the number of days", *days, 0.01, 3650.0),
+            },
+            RawEffect::DivertUrgent { from, to, days } => Effect::DivertUrgent {
+                from: self.target(&format!("{path}.from"), from, vendor_ids, provider_ids, providers),
+                to: self.target(
+                    &format!("{path}.to"),
+                    &RawTarget::Providers(to.clone()),
+                    vendor_ids,
+                    provider_ids,
+                    providers,
+                ),
+                days: self.check_range(&format!("{path}.days"), "the number of days", *days, 0.01, 3650.0),
+            },
+            RawEffect::ReconnectEarly { platforms, risk, after_days, outage_days } => Effect::ReconnectEarly {
+                platforms: platforms
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, p)| self.lookup(&format!("{path}.platforms[{j}]"), "platform", p, platform_ids))
+                    .collect(),
+                risk: self.check_range(&format!("{path}.risk"), "the risk", *risk, 0.0, 1.0),
+                after_days: self.check_range(
+                    &format!("{path}.after_days"),
+                    "the days until re-compromise",
+                    after_days.unwrap_or(3.0),
+                    0.0,
+                    3650.0,
+                ),
+                outage_days: self.check_range(
+                    &format!("{path}.outage_days"),
+                    "the outage days",
+                    outage_days.unwrap_or(7.0),
+                    0.0,
+                    3650.0,
+                ),
+            },
+        })
     }
 
     fn profile(&mut self, i: usize, p: &RawProfile) -> Profile {
@@ -484,6 +707,12 @@ impl Validator {
                 clinical_staff_per_1000: cstaff,
                 admin_staff_per_1000: astaff,
                 needs: FunctionSet::of(&s.needs),
+                referrals: s
+                    .referrals
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| self.referral(&format!("{sp}.referrals[{k}]"), r))
+                    .collect(),
             });
         }
         let plan = &p.plan;
@@ -526,6 +755,24 @@ impl Validator {
                     0.01,
                     3650.0,
                 ),
+                surge: plan.surge.as_ref().map(|g| Surge {
+                    share: self.check_range(&format!("{pp}.surge.share"), "the surge share", g.share, 0.0, 1.0),
+                    lead_hours: self.check_range(
+                        &format!("{pp}.surge.lead_hours"),
+                        "the surge lead time",
+                        g.lead_hours,
+                        0.0,
+                        24.0 * 365.0,
+                    ),
+                    cost_per_hour: self.check_range(
+                        &format!("{pp}.surge.cost_per_hour"),
+                        "the surge cost per hour",
+                        g.cost_per_hour,
+                        0.0,
+                        100_000.0,
+                    ),
+                    automatic: g.automatic,
+                }),
             },
             high_sensitivity: p.sensitivity.map_or(p.kind.high_sensitivity(), |s| s == Sensitivity::High),
             sick_leave: self.check_range(&format!("{path}.sick_leave"), "the sick-leave share", sick, 0.0, 0.5),
@@ -783,6 +1030,61 @@ impl Validator {
                 };
                 Event::Exfiltrate { providers, share }
             }
+            RawEvent::Phishing { multiplier, days } => Event::Phishing {
+                multiplier: self.check_range(
+                    &format!("{path}.multiplier"),
+                    "the phishing multiplier",
+                    multiplier.unwrap_or(2.0),
+                    1.0,
+                    100.0,
+                ),
+                days: self.check_range(
+                    &format!("{path}.days"),
+                    "the phishing wave's days",
+                    days.unwrap_or(7.0),
+                    0.01,
+                    3650.0,
+                ),
+            },
+            RawEvent::Decision { id, question, options, default } => {
+                if options.is_empty() {
+                    self.err(&format!("{path}.options"), "a decision needs at least one option");
+                }
+                let mut keys = HashMap::new();
+                let mut opts = Vec::new();
+                for (j, o) in options.iter().enumerate() {
+                    if keys.insert(o.key.clone(), j).is_some() {
+                        self.err(
+                            &format!("{path}.options[{j}].key"),
+                            format!("the option key `{}` is used twice", o.key),
+                        );
+                    }
+                    let effects = o
+                        .effects
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, e)| {
+                            self.effect(
+                                &format!("{path}.options[{j}].effects[{k}]"),
+                                e,
+                                vendor_ids,
+                                platform_ids,
+                                provider_ids,
+                                providers,
+                            )
+                        })
+                        .collect();
+                    opts.push(super::DecisionOption { key: o.key.clone(), label: o.label.clone(), effects });
+                }
+                let d = self.lookup(&format!("{path}.default"), "option", default, &keys).unwrap_or(0);
+                Event::Decision(super::Decision {
+                    id: id.clone(),
+                    question: question.clone(),
+                    options: opts,
+                    chosen: d,
+                    default: d,
+                })
+            }
             RawEvent::Note => Event::Note,
         }
     }
@@ -858,6 +1160,15 @@ fn empty(raw: RawScenario, start: Date, days: u32) -> Scenario {
         providers: Vec::new(),
         timeline: Vec::new(),
         evaluation: Default::default(),
+        aftermath: super::Aftermath {
+            inquiry_rate: 0.0,
+            inquiry_share_cap: 0.0,
+            inquiry_half_life_days: 1.0,
+            inquiry_minutes: 0.0,
+            gdpr_notification_minutes: 0.0,
+            nis2_early_warning_minutes: 0.0,
+            nis2_notification_minutes: 0.0,
+        },
     }
 }
 
@@ -904,6 +1215,8 @@ fn default_title(e: &Event, vendors: &[Vendor], platforms: &[Platform]) -> Strin
             format!("Restored to {:.0}%: {}", capacity * 100.0, pnames(platforms))
         }
         Event::Exfiltrate { providers, .. } => format!("Data stolen from {} providers", providers.len()),
+        Event::Phishing { .. } => "Phishing wave".to_string(),
+        Event::Decision(d) => d.question.clone(),
         Event::Note => "Note".to_string(),
     }
 }

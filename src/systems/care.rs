@@ -1,12 +1,15 @@
 //! Delivering care: each service's mode, its staff capacity with sick leave and overtime, cases
 //! served in urgency order at normal or fallback cost, and what happens to cases whose maximum
 //! wait has passed (urgent: diverted or delayed; soon and elective: postponed and rescheduled).
+//! Admin staff first work the breach's notification duties and patients' inquiries; served
+//! cases send their referrals; decisions in force (surge staff, extended hours, cancelled
+//! electives) change capacity and what is served.
 
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    ADMIN, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Functions, Mode, Provider,
-    Service, Staffing, Tally,
+    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Functions, Mode,
+    Outgoing, Provider, Referrals, Service, Staffing, Tally,
 };
 use crate::systems::demand::deadline;
 
@@ -14,68 +17,118 @@ pub fn deliver_care(
     clock: Res<Clock>,
     mut tally: ResMut<Tally>,
     mut diversions: ResMut<Diversions>,
-    mut providers: Query<(&Provider, &Functions, &mut Continuity, &mut Staffing, &mut CareServices)>,
+    mut referrals: ResMut<Referrals>,
+    mut providers: Query<(&Provider, &Functions, &mut Continuity, &mut Staffing, &mut CareServices, &mut BreachWork)>,
 ) {
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
-    for (provider, functions, mut plan, mut staff, mut services) in &mut providers {
+    let referrals = &mut *referrals;
+    for (provider, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
         let kind = provider.kind.index();
         let counters = &mut tally.today[kind];
-        let on_duty = [1.0 - staff.sick[CLINICAL], 1.0 - staff.sick[ADMIN]];
+        let surge = plan.surge_share(now);
+        let on_duty = [1.0 - staff.sick[CLINICAL] + surge, 1.0 - staff.sick[ADMIN] + surge];
+        let electives = now >= plan.electives_cancelled_until;
+        let mut breach_pending = !work.duties.is_empty() || work.inquiry_minutes > 0.0;
         let mut served_total = 0u64;
         let mut disrupted = false;
         for (s, service) in services.0.iter_mut().enumerate() {
             set_mode(service, functions, &plan, now);
             disrupted |= service.mode != Mode::Normal;
-            if !service.is_open(weekday, hour) {
+            let open = service.is_open(weekday, hour);
+            if !open && !service.is_extended(weekday, hour, now) {
                 continue;
             }
-            staff.contracted_today[CLINICAL] += service.clinical_capacity;
-            staff.contracted_today[ADMIN] += service.admin_capacity;
-            counters.clinical_capacity_minutes += service.clinical_capacity;
-            if service.mode == Mode::Blocked {
-                service.clinical_balance = service.clinical_balance.min(0.0);
-                service.admin_balance = service.admin_balance.min(0.0);
+            let (cap_c, cap_a) = (service.clinical_capacity, service.admin_capacity);
+            // Regular staff in opening hours; in extended hours every minute is overtime.
+            let (c0, a0) = if open {
+                staff.contracted_today[CLINICAL] += cap_c;
+                staff.contracted_today[ADMIN] += cap_a;
+                counters.clinical_capacity_minutes += cap_c;
+                if surge > 0.0 {
+                    let hours = (cap_c + cap_a) * surge / 60.0;
+                    counters.surge_hours += hours;
+                    counters.surge_cost += hours * plan.surge.map_or(0.0, |g| g.cost_per_hour);
+                }
+                (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
             } else {
-                let (factor, extra_admin) = service.cost;
-                let clinical_cost = service.clinical_minutes * factor;
-                let admin_cost = service.admin_minutes + extra_admin;
-                let (c0, a0) = (service.clinical_capacity * on_duty[CLINICAL], service.admin_capacity * on_duty[ADMIN]);
-                service.clinical_balance += c0;
-                service.admin_balance += a0;
-                let mut served = serve_all(service, clinical_cost, admin_cost);
-                let mut overtime = (0.0, 0.0);
-                let pressing = service.overdue > 0 || !service.queues[0].is_empty();
-                if service.queued > 0 && plan.overtime_cap > 0.0 && (service.mode == Mode::Fallback || pressing) {
-                    overtime =
-                        (service.clinical_capacity * plan.overtime_cap, service.admin_capacity * plan.overtime_cap);
-                    service.clinical_balance += overtime.0;
-                    service.admin_balance += overtime.1;
-                    served += serve_all(service, clinical_cost, admin_cost);
-                }
-                // Time left over is idle time, lost; a negative balance is a case still in progress.
-                let idle_c = service.clinical_balance.max(0.0);
-                let idle_a = service.admin_balance.max(0.0);
-                service.clinical_balance -= idle_c;
-                service.admin_balance -= idle_a;
-                let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
-                staff.overtime_today[CLINICAL] += ot[0];
-                staff.overtime_today[ADMIN] += ot[1];
-                let ot = ot[0] + ot[1];
-                counters.overtime_minutes += ot;
-                counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
-                counters.admin_used_minutes += a0 + overtime.1 - idle_a;
-                counters.served += served;
-                if service.mode == Mode::Fallback {
-                    counters.served_fallback += served;
-                }
-                served_total += served;
+                (0.0, 0.0)
+            };
+            service.clinical_balance += c0;
+            service.admin_balance += a0;
+            if breach_pending {
+                let limit = work.inquiry_share_cap * a0;
+                let used = work.answer(&mut service.admin_balance, limit, now);
+                counters.breach_admin_minutes += used;
+                breach_pending = !work.duties.iter().all(|d| d.done.is_some()) || work.inquiry_minutes > 0.0;
             }
-            expire(service, s as u16, provider.index, now, day_ticks, counters, &mut diversions.0);
+            let blocked = service.mode == Mode::Blocked;
+            let (factor, extra_admin) = service.cost;
+            let clinical_cost = service.clinical_minutes * factor;
+            let admin_cost = service.admin_minutes + extra_admin;
+            let mut served = if blocked { 0 } else { serve_all(service, clinical_cost, admin_cost, electives) };
+            let pressing = service.overdue > 0 || !service.queues[0].is_empty();
+            let overtime = if !open {
+                (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
+            } else if plan.overtime_cap > 0.0
+                && ((!blocked && service.queued > 0 && (service.mode == Mode::Fallback || pressing)) || breach_pending)
+            {
+                (cap_c * plan.overtime_cap, cap_a * plan.overtime_cap)
+            } else {
+                (0.0, 0.0)
+            };
+            if overtime.0 + overtime.1 > 0.0 {
+                service.clinical_balance += overtime.0;
+                service.admin_balance += overtime.1;
+                if breach_pending {
+                    let limit = work.inquiry_share_cap * overtime.1;
+                    counters.breach_admin_minutes += work.answer(&mut service.admin_balance, limit, now);
+                }
+                if !blocked {
+                    served += serve_all(service, clinical_cost, admin_cost, electives);
+                }
+            }
+            // Time left over is idle time, lost; a negative balance is a case still in progress.
+            let idle_c = service.clinical_balance.max(0.0);
+            let idle_a = service.admin_balance.max(0.0);
+            service.clinical_balance -= idle_c;
+            service.admin_balance -= idle_a;
+            let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
+            staff.overtime_today[CLINICAL] += ot[0];
+            staff.overtime_today[ADMIN] += ot[1];
+            counters.overtime_minutes += ot[0] + ot[1];
+            counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
+            counters.admin_used_minutes += a0 + overtime.1 - idle_a;
+            counters.served += served;
+            if service.mode == Mode::Fallback {
+                counters.served_fallback += served;
+            }
+            served_total += served;
+            if served > 0 && !service.referrals.is_empty() {
+                refer(service, s as u16, provider.index, served, referrals);
+            }
+            if open {
+                expire(service, s as u16, provider.index, now, day_ticks, counters, &mut diversions.0);
+            }
         }
         tally.backlog[kind] -= served_total as i64;
         if disrupted {
             plan.disrupted_today = true;
+            if plan.surge_called.is_none() && plan.surge.is_some_and(|g| g.automatic) {
+                plan.surge_called = Some(now);
+            }
+        }
+    }
+}
+
+/// Send referrals for `served` cases: each rule's expected count, with the fraction carried over.
+fn refer(service: &mut Service, s: u16, provider: u32, served: u64, referrals: &mut Referrals) {
+    for (rule, carry) in service.referrals.iter_mut() {
+        *carry += served as f64 * referrals.rules[usize::from(*rule)].per_case;
+        let count = carry.floor();
+        if count >= 1.0 {
+            *carry -= count;
+            referrals.outbox.push(Outgoing { from: provider, service: s, rule: *rule, count: count as u32 });
         }
     }
 }
@@ -100,7 +153,7 @@ fn set_mode(service: &mut Service, functions: &Functions, plan: &Continuity, now
 }
 
 /// Serve overdue urgent cases, then urgent, soon and elective ones, while staff time remains.
-fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64) -> u64 {
+fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64, electives: bool) -> u64 {
     let mut served = 0u64;
     let n = serve(
         &mut service.overdue,
@@ -110,7 +163,8 @@ fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64) -> u64 
         admin_cost,
     );
     served += u64::from(n);
-    for class in 0..3 {
+    let classes = if electives { 3 } else { 2 };
+    for class in 0..classes {
         let Service { queues, clinical_balance, admin_balance, .. } = service;
         let queue = &mut queues[class];
         while let Some(front) = queue.front_mut() {
@@ -173,7 +227,7 @@ fn expire(
             counters.urgent_delayed += u64::from(c.count);
         } else {
             service.queued -= c.count;
-            diversions.push(Diversion { from: provider, service: s, count: c.count });
+            diversions.push(Diversion { from: provider, service: s, count: c.count, directed: false });
         }
     }
     for class in 1..3 {

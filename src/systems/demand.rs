@@ -2,27 +2,33 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{CareServices, Clock, Provider, Streams, Tally};
+use crate::model::{CareServices, Clock, Continuity, Diversion, Diversions, Provider, Streams, Tally};
 
 pub fn draw_arrivals(
     clock: Res<Clock>,
     mut streams: ResMut<Streams>,
     mut tally: ResMut<Tally>,
-    mut providers: Query<(&Provider, &mut CareServices)>,
+    mut diversions: ResMut<Diversions>,
+    mut providers: Query<(&Provider, &Continuity, &mut CareServices)>,
 ) {
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let rng = &mut streams.arrivals;
-    for (provider, mut services) in &mut providers {
+    for (provider, plan, mut services) in &mut providers {
         let kind = provider.kind.index();
         let mut arrived = 0u64;
-        for service in services.0.iter_mut() {
+        let divert = now < plan.divert_until;
+        for (s, service) in services.0.iter_mut().enumerate() {
             if !service.is_open(weekday, hour) {
                 continue;
             }
             for class in 0..3 {
                 let n = service.arrivals[class].draw(rng);
-                if n > 0 {
+                if n > 0 && class == 0 && divert {
+                    // A decision sends new urgent cases straight to named providers.
+                    arrived += u64::from(n);
+                    diversions.0.push(Diversion { from: provider.index, service: s as u16, count: n, directed: true });
+                } else if n > 0 {
                     let deadline = deadline(now, service.wait_ticks[class], day_ticks);
                     service.enqueue(class, deadline, n, 0);
                     arrived += u64::from(n);

@@ -1,20 +1,25 @@
 //! ECS systems, one file per mechanism, run once per tick in this order:
 //!
 //! 1. [`timeline`] fires the injects due this tick;
-//! 2. [`availability`] applies disconnects and restores to platforms and providers' functions;
-//! 3. [`demand`] draws new cases for every open service;
-//! 4. [`care`] sets each service's mode, staffs it, serves cases in urgency order and handles
-//!    cases whose wait has passed (postpone, divert, delay);
-//! 5. [`spillover`] hands diverted urgent cases to a neighbouring provider;
-//! 6. [`breach`] marks stolen records and starts the notification clocks;
-//! 7. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave;
-//! 8. [`metrics`] tracks the backlog peak and writes each day's rows.
+//! 2. [`decisions`] applies the chosen options of decision points that fired;
+//! 3. [`availability`] applies disconnects and restores to platforms and providers' functions;
+//! 4. [`breach`] marks stolen records, starts the notification clocks and brings inquiries;
+//! 5. [`demand`] draws new cases for every open service;
+//! 6. [`care`] sets each service's mode, staffs it, works the breach's admin duties, serves
+//!    cases in urgency order, sends referrals and handles cases whose wait has passed;
+//! 7. [`referrals`] routes referrals over exchange (or phone and post) and delivers arrivals;
+//! 8. [`spillover`] hands diverted urgent cases to a neighbouring or named provider;
+//! 9. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave, and checks
+//!    whether each emergency protocol can still be staffed;
+//! 10. [`metrics`] tracks the backlog peak and writes each day's rows.
 
 pub mod availability;
 pub mod breach;
 pub mod care;
+pub mod decisions;
 pub mod demand;
 pub mod metrics;
+pub mod referrals;
 pub mod spillover;
 pub mod strain;
 pub mod timeline;
@@ -34,11 +39,13 @@ pub fn schedule() -> Schedule {
     schedule.add_systems(
         (
             timeline::fire_injects,
+            decisions::apply_decisions,
             availability::update_availability,
+            breach::steal_records,
             demand::draw_arrivals,
             care::deliver_care,
+            referrals::route_referrals,
             spillover::divert_urgent_cases,
-            breach::steal_records,
             strain::update_staff_strain,
             metrics::record_metrics,
         )

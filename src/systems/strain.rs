@@ -13,7 +13,8 @@
 //!
 //! so that in normal times the sick share stays at its base `s0`. The protocol is exhausted on
 //! the first day a disrupted provider's staff on duty, with its full overtime allowance, has
-//! fewer minutes than its expected daily workload at the current (fallback) cost.
+//! fewer minutes than its expected daily workload at the current (fallback) cost (electives left
+//! out while a decision has cancelled them; surge staff counted once they have arrived).
 
 use bevy_ecs::prelude::*;
 
@@ -48,25 +49,32 @@ pub fn update_staff_strain(clock: Res<Clock>, mut providers: Query<(&mut Staffin
         }
         if plan.disrupted_today {
             plan.disrupted_days += 1;
-            if plan.exhausted_day.is_none() && !protocol_holds(&staff, &plan, services, weekday) {
+            if plan.exhausted_day.is_none() && !protocol_holds(&staff, &plan, services, weekday, clock.tick) {
                 plan.exhausted_day = Some(day);
             }
+        } else {
+            // A full day without disruption: any surge staff go home.
+            plan.surge_called = None;
         }
         plan.disrupted_today = false;
     }
 }
 
 /// Whether staff on duty, with overtime, cover a day's expected work at current costs.
-fn protocol_holds(staff: &Staffing, plan: &Continuity, services: &CareServices, weekday: u32) -> bool {
-    let on_duty = |role: usize| (1.0 - staff.sick[role]) * (1.0 + plan.overtime_cap);
+fn protocol_holds(staff: &Staffing, plan: &Continuity, services: &CareServices, weekday: u32, now: u32) -> bool {
+    let surge = plan.surge_share(now);
+    let on_duty = |role: usize| (1.0 - staff.sick[role]) * (1.0 + plan.overtime_cap) + surge;
+    // Cancelled electives are not part of the protocol's workload while cancelled.
+    let electives = if now < plan.electives_cancelled_until { 0.0 } else { 1.0 };
     let (mut need_c, mut have_c, mut need_a, mut have_a) = (0.0, 0.0, 0.0, 0.0);
     for s in &services.0 {
         if s.weekdays_only && weekday >= 5 || s.mode == Mode::Blocked {
             continue;
         }
         let open_ticks = f64::from(s.open_ticks);
-        need_c += s.daily_demand * s.clinical_minutes * s.cost.0;
-        need_a += s.daily_demand * (s.admin_minutes + s.cost.1);
+        let cases = s.daily_demand * (1.0 - (1.0 - electives) * s.elective_share);
+        need_c += cases * s.clinical_minutes * s.cost.0;
+        need_a += cases * (s.admin_minutes + s.cost.1);
         have_c += s.clinical_capacity * open_ticks * on_duty(CLINICAL);
         have_a += s.admin_capacity * open_ticks * on_duty(ADMIN);
     }

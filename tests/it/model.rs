@@ -125,7 +125,10 @@ fn more_staff_never_delivers_less_care() {
         let (a, ab) = run_pair(&base, seed);
         let (b, bb) = run_pair(&more, seed);
         let (ka, kb) = (kpi::compute(&a, &ab, None), kpi::compute(&b, &bb, None));
-        assert_eq!(ka.care_demand, kb.care_demand, "common random numbers: the same demand");
+        // Common random numbers: the same own demand; referrals follow cases served, so the
+        // total may differ a little.
+        let gap = (ka.care_demand as f64 - kb.care_demand as f64).abs() / ka.care_demand as f64;
+        assert!(gap < 0.002, "seed {seed}: demand differs by {:.3}%", gap * 100.0);
         assert!(kb.care_delivered >= ka.care_delivered, "seed {seed}: more staff delivered less");
         assert!(kb.peak_backlog <= ka.peak_backlog, "seed {seed}: more staff, larger backlog");
         less_total += ka.care_delivered;

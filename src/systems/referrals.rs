@@ -1,0 +1,112 @@
+//! The referral network: GP → hospital referrals, GP → pharmacy prescriptions, hospital →
+//! rehabilitation transfers, sent by served cases (see the care system) and arriving as demand
+//! at a receiver of the right kind in the sender's region after a transit time.
+//!
+//! With exchange up at both ends a referral takes its normal transit time. When exchange is down
+//! at either end it goes the fallback way (phone or post: extra admin minutes at both ends and a
+//! longer transit) if the sender's plan covers exchange, or waits until exchange is back at both
+//! ends. A referral is *delayed* when it arrives later than its normal transit would have.
+
+use bevy_ecs::prelude::*;
+
+use crate::model::{
+    CareServices, Clock, Continuity, Function, Functions, Network, PlatformStatus, Provider, Referrals, Tally, Transit,
+};
+use crate::systems::demand::deadline;
+
+pub fn route_referrals(
+    clock: Res<Clock>,
+    network: Res<Network>,
+    status: Res<PlatformStatus>,
+    mut referrals: ResMut<Referrals>,
+    mut tally: ResMut<Tally>,
+    mut providers: Query<(&Provider, &Functions, &Continuity, &mut CareServices)>,
+) {
+    let now = clock.tick;
+    let referrals = &mut *referrals;
+    let ring = referrals.calendar.len() as u32;
+    let exchange_up = |providers: &Query<(&Provider, &Functions, &Continuity, &mut CareServices)>, i: u32| {
+        providers.get(network.providers[i as usize]).is_ok_and(|(_, f, _, _)| f.available.contains(Function::Exchange))
+    };
+
+    // Send this tick's referrals.
+    for out in referrals.outbox.drain(..) {
+        let rule = &mut referrals.rules[usize::from(out.rule)];
+        let Ok((sender, _, plan, _)) = providers.get(network.providers[out.from as usize]) else { continue };
+        let (sender_kind, region, covers) =
+            (sender.kind.index(), usize::from(sender.region), plan.covers.contains(Function::Exchange));
+        let receivers = &rule.receivers[region.min(rule.receivers.len() - 1)];
+        if receivers.is_empty() {
+            continue;
+        }
+        let (to, to_service) = receivers[rule.next[region] as usize % receivers.len()];
+        rule.next[region] = rule.next[region].wrapping_add(1);
+        tally.today[sender_kind].referrals_sent += u64::from(out.count);
+        let mut transit = Transit {
+            from: out.from,
+            to,
+            to_service,
+            class: rule.class,
+            count: out.count,
+            sender_kind: sender_kind as u8,
+            normal_arrival: now + rule.transit_ticks,
+            admin_minutes: 0.0,
+        };
+        if exchange_up(&providers, out.from) && exchange_up(&providers, to) {
+            referrals.calendar[((now + rule.transit_ticks) % ring) as usize].push(transit);
+        } else if covers {
+            // Phone or post: admin work now at the sender, at arrival at the receiver.
+            let admin = rule.fallback_admin_minutes;
+            transit.admin_minutes = admin as f32;
+            if let Ok((_, _, _, mut services)) = providers.get_mut(network.providers[out.from as usize]) {
+                services.0[usize::from(out.service)].admin_balance -= admin * f64::from(out.count);
+            }
+            tally.today[sender_kind].referrals_fallback += u64::from(out.count);
+            referrals.calendar[((now + rule.fallback_ticks) % ring) as usize].push(transit);
+        } else {
+            referrals.stuck.push(transit);
+        }
+    }
+
+    // Stuck referrals leave once exchange is back at both ends.
+    if status.changed && !referrals.stuck.is_empty() {
+        let mut k = 0;
+        while k < referrals.stuck.len() {
+            let t = referrals.stuck[k];
+            if exchange_up(&providers, t.from) && exchange_up(&providers, t.to) {
+                referrals.stuck.swap_remove(k);
+                referrals.calendar[((now + 1) % ring) as usize].push(t);
+            } else {
+                k += 1;
+            }
+        }
+    }
+
+    // Deliver what arrives now.
+    let slot = (now % ring) as usize;
+    if referrals.calendar[slot].is_empty() {
+        return;
+    }
+    let arriving = std::mem::take(&mut referrals.calendar[slot]);
+    for t in &arriving {
+        let Ok((receiver, _, _, mut services)) = providers.get_mut(network.providers[t.to as usize]) else { continue };
+        let kind = receiver.kind.index();
+        let service = &mut services.0[usize::from(t.to_service)];
+        let class = usize::from(t.class);
+        let due = deadline(now, service.wait_ticks[class], clock.ticks_per_day);
+        service.enqueue(class, due, t.count, 0);
+        service.admin_balance -= f64::from(t.admin_minutes) * f64::from(t.count);
+        let c = &mut tally.today[kind];
+        c.demand += u64::from(t.count);
+        tally.backlog[kind] += i64::from(t.count);
+        if now > t.normal_arrival {
+            let late_hours = (now - t.normal_arrival) * clock.tick_hours;
+            tally.today[usize::from(t.sender_kind)].referrals_delayed += u64::from(t.count);
+            let bucket = (late_hours as usize).min(referrals.delay_histogram.len() - 1);
+            referrals.delay_histogram[bucket] += u64::from(t.count);
+        }
+    }
+    let mut arriving = arriving;
+    arriving.clear();
+    referrals.calendar[slot] = arriving;
+}
