@@ -6,12 +6,14 @@
 //! - [`backlog`]: cases waiting, and the postponed, diverted and urgent-delayed cases per day;
 //! - [`staff`]: utilisation, overtime against the plan's cap, sick share;
 //! - [`records`]: records stolen by provider kind and sensitivity;
+//! - [`exchange`]: referrals sent, sent the fallback way and late; patients' inquiries;
 //! - [`fan`] and [`interval`]: data-level charts for batches, sweeps and comparisons.
 //!
 //! Text is drawn with DejaVu Sans, compiled into the binary (`assets/fonts/`), so rendering
 //! needs no fontconfig, freetype or system fonts.
 
 pub mod backlog;
+pub mod exchange;
 pub mod fan;
 pub mod interval;
 pub mod records;
@@ -320,14 +322,16 @@ pub fn write_run_charts(dir: &Path, outcome: &Outcome, baseline: &Outcome) -> Re
     out.extend(render(dir, backlog::STEM, &backlog::Backlog::new(outcome, baseline))?);
     out.extend(render(dir, staff::STEM, &staff::Staff::new(outcome, baseline))?);
     out.extend(render(dir, records::STEM, &records::Records::new(outcome))?);
+    out.extend(render(dir, exchange::STEM, &exchange::Exchange::new(outcome, baseline))?);
     Ok(out)
 }
 
 /// The stems (file names without extension) of the charts [`write_run_charts`] writes, with
 /// a caption for each.
-pub const RUN_CHARTS: [(&str, &str); 4] = [
+pub const RUN_CHARTS: [(&str, &str); 5] = [
     (service_level::STEM, "Service level by provider kind"),
     (backlog::STEM, "Backlog, postponed and diverted patients"),
     (staff::STEM, "Staff load against the continuity plan's limits"),
     (records::STEM, "Records stolen by sensitivity"),
+    (exchange::STEM, "Referrals between providers and patients' inquiries"),
 ];

@@ -211,7 +211,7 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "urgent_delayed_per_10k",
             "Urgent care delayed (per 10,000 cases)",
-            format!("{:.2} ({} cases)", urgent_10k(k), k.urgent_delayed),
+            format!("{:.2} ({} cases)", urgent_10k(k), plot::fmt_count(k.urgent_delayed as f64)),
             format!("{:.2} ({} cases)", urgent_10k(b), b.urgent_delayed),
             target(&e.urgent_delayed_per_10k, false, ""),
             rate(Some(urgent_10k(k)), &e.urgent_delayed_per_10k, false),
@@ -234,8 +234,8 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "extra_overtime_hours_per_provider",
             "Extra overtime per provider",
-            format!("{extra_ot:.1} h ({:.0} h in total)", k.overtime_hours),
-            format!("{:.0} h in total", b.overtime_hours),
+            format!("{extra_ot:.1} h ({} h in total)", plot::fmt_count(k.overtime_hours.round())),
+            format!("{} h in total", plot::fmt_count(b.overtime_hours.round())),
             target(&e.extra_overtime_hours_per_provider, false, " h"),
             rate(Some(extra_ot), &e.extra_overtime_hours_per_provider, false),
             "",
@@ -257,7 +257,12 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "referrals_delayed_pct",
             "Referrals, prescriptions and transfers delayed",
-            format!("{} ({} of {})", pct(referrals(k)), k.referrals_delayed, k.referrals_total),
+            format!(
+                "{} ({} of {})",
+                pct(referrals(k)),
+                plot::fmt_count(k.referrals_delayed as f64),
+                plot::fmt_count(k.referrals_total as f64)
+            ),
             pct(referrals(b)),
             target(&e.referrals_delayed_pct, false, "%"),
             rate(Some(referrals(k)), &e.referrals_delayed_pct, false),
@@ -333,7 +338,7 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
     let charts = [
         Some(plot::service_level::STEM),
         Some(plot::staff::STEM),
-        None,
+        Some(plot::exchange::STEM),
         Some(plot::records::STEM),
         Some(plot::backlog::STEM),
     ];
@@ -656,9 +661,9 @@ impl Report {
             " The backlog peaked at {} cases waiting (baseline {}); {} patients were postponed, {} diverted and {} urgent cases delayed.",
             plot::fmt_count(k.peak_backlog as f64),
             plot::fmt_count(b.peak_backlog as f64),
-            k.postponed,
-            k.diverted,
-            k.urgent_delayed
+            plot::fmt_count(k.postponed as f64),
+            plot::fmt_count(k.diverted as f64),
+            plot::fmt_count(k.urgent_delayed as f64)
         ));
         if let Some(d) = k.protocol_exhaustion_day {
             s.push_str(&format!(
