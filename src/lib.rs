@@ -15,7 +15,9 @@
 //!    postponed or diverted, staff tire, records are stolen.
 //! 3. **Measure** ([`kpi::compute`]): the headline KPIs, each against the baseline run (the
 //!    same scenario and seed with the incident removed).
-//! 4. **Report** ([`report`]): `summary.json`, `timeseries.csv`, `events.csv`.
+//! 4. **Report** ([`report`]): `summary.json`, `timeseries.csv`, `events.csv`; the charts
+//!    ([`plot`], PNG and SVG) and the after-action report ([`report::aar`], `report.md` and a
+//!    self-contained `report.html`) with [`report::write_charts_and_report`].
 //!
 //! ```no_run
 //! use std::sync::Arc;
