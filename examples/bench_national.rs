@@ -2,8 +2,11 @@
 //! on one core (no baseline run alongside).
 //!
 //! ```sh
-//! cargo run --release --example bench_national [-- REPEATS]
+//! cargo run --release --example bench_national [-- REPEATS [DAYS]]
 //! ```
+//!
+//! DAYS (default 90) shortens the horizon, e.g. to compare instruction counts under
+//! `valgrind --tool=callgrind` quickly.
 //!
 //! Prints the time to load and validate the scenario and, for each repeat, the time of one
 //! replication, with the median.
@@ -17,7 +20,8 @@ fn main() {
     let repeats: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let t = Instant::now();
     let mut scenario = downtime::scenario::load("nl-national").expect("built-in scenario is valid");
-    scenario.set_days(90);
+    let days: u32 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(90);
+    scenario.set_days(days);
     let load = t.elapsed();
     let services: usize = scenario.providers.iter().map(|p| scenario.profiles[p.profile].services.len()).sum();
     println!(

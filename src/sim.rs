@@ -208,8 +208,9 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     referrals: rule_of[spec.profile][i].iter().map(|&r| (r, 0.0)).collect(),
                 }
             })
-            .collect();
+            .collect::<Vec<Service>>();
         let plan = &profile.plan;
+        let hours = OpenHours::of(&services);
         let entity = world
             .spawn((
                 Provider {
@@ -240,11 +241,13 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     divert_to: Vec::new(),
                 },
                 BreachWork { inquiry_share_cap: scenario.aftermath.inquiry_share_cap, ..Default::default() },
+                hours,
                 CareServices(services),
             ))
             .id();
         entities.push(entity);
     }
+    world.insert_resource(ExchangeUp(vec![true; entities.len()]));
     world.insert_resource(Network { providers: entities, neighbours: neighbours(&scenario) });
     world
 }
@@ -314,9 +317,9 @@ fn referral_network(scenario: &Scenario) -> (Referrals, Vec<Vec<Vec<u16>>>) {
                     if receivers[region].is_empty()
                         && let Some(other) =
                             (1..regions).map(|d| (region + d) % regions).find(|o| !receivers[*o].is_empty())
-                        {
-                            receivers[region] = receivers[other].clone();
-                        }
+                    {
+                        receivers[region] = receivers[other].clone();
+                    }
                 }
                 let transit_ticks = (r.transit_hours / th).ceil() as u32;
                 let fallback_ticks = ((r.fallback_transit_hours / th).ceil() as u32).max(transit_ticks);

@@ -162,6 +162,44 @@ impl Service {
     }
 }
 
+/// When any of a provider's services is staffed: a bit per hour of the day, and whether that
+/// is on weekdays only. Lets the hot loop skip a closed provider without touching its services.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct OpenHours {
+    pub hours: u32,
+    pub weekdays_only: bool,
+    /// Every function any service needs: a closed provider is disrupted when one is down.
+    pub needs: FunctionSet,
+}
+
+impl OpenHours {
+    pub fn of(services: &[Service]) -> Self {
+        let mut hours = 0u32;
+        let mut needs = FunctionSet::EMPTY;
+        for s in services {
+            for h in s.open..s.close {
+                hours |= 1 << h;
+            }
+            needs = needs | s.needs;
+        }
+        OpenHours { hours, weekdays_only: services.iter().all(|s| s.weekdays_only), needs }
+    }
+
+    /// Whether some service may be staffed at this hour (the hours of a tick start at `hour`).
+    #[inline]
+    pub fn any_open(&self, weekday: u32, hour: u32, tick_hours: u32) -> bool {
+        let span = ((1u64 << tick_hours) - 1) as u32;
+        (!self.weekdays_only || weekday < 5) && (self.hours >> hour) & span != 0
+    }
+
+    /// Also staffed `extra` hours after `close` (a decision extending opening hours).
+    pub fn extend(&mut self, close: u8, extra: u8) {
+        for h in close..(close + extra).min(24) {
+            self.hours |= 1 << h;
+        }
+    }
+}
+
 /// The care services of a provider.
 #[derive(Component, Debug, Clone, Default)]
 pub struct CareServices(pub Vec<Service>);

@@ -173,6 +173,10 @@ pub struct ReferralRule {
     pub next: Vec<u32>,
 }
 
+/// Whether each provider (by index) has the exchange function now; kept by the availability system.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct ExchangeUp(pub Vec<bool>);
+
 /// Referrals on their way.
 #[derive(Debug, Clone, Copy)]
 pub struct Transit {
@@ -195,6 +199,10 @@ pub struct Outgoing {
     pub service: u16,
     pub rule: u16,
     pub count: u32,
+    pub sender_kind: u8,
+    pub region: u16,
+    /// Whether the sender's plan has a fallback (phone, post) for exchange.
+    pub covers_exchange: bool,
 }
 
 /// The referral network: rules, referrals in transit (a calendar ring by arrival tick), and

@@ -3,7 +3,8 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    Availability, Clock, Fired, Function, FunctionSet, Functions, PlatformStatus, Provider, Source, Timeline,
+    Availability, Clock, ExchangeUp, Fired, Function, FunctionSet, Functions, PlatformStatus, Provider, Source,
+    Timeline,
 };
 use crate::scenario::Event;
 
@@ -12,6 +13,7 @@ pub fn update_availability(
     timeline: Res<Timeline>,
     fired: Res<Fired>,
     mut status: ResMut<PlatformStatus>,
+    mut exchange: ResMut<ExchangeUp>,
     mut providers: Query<(&Provider, &mut Functions)>,
 ) {
     status.changed = false;
@@ -60,5 +62,6 @@ pub fn update_availability(
             }
         }
         functions.available = available;
+        exchange.0[provider.index as usize] = available.contains(Function::Exchange);
     }
 }

@@ -107,27 +107,25 @@ pub fn steal_records(
                     }
                 }
             }
-            Event::Announce { .. }
-                if aftermath.announced.is_none() => {
-                    aftermath.announced = Some(now);
-                    incident.awareness.get_or_insert(now);
-                    let affected = aftermath.affected.clone();
-                    for p in &affected {
-                        if let Ok((_, _, mut work)) = providers.get_mut(network.providers[*p as usize]) {
-                            work.duties.push(gdpr_duty(hours(GDPR_NOTIFICATION_HOURS), &aftermath));
-                        }
-                    }
-                    if !affected.is_empty() {
-                        log.0.push(EventRow {
-                            tick: hours(GDPR_NOTIFICATION_HOURS),
-                            event: "deadline".into(),
-                            target: format!("{} providers", affected.len()),
-                            text:
-                                "GDPR art. 33 notification to the data-protection authority due (72 h after awareness)"
-                                    .into(),
-                        });
+            Event::Announce { .. } if aftermath.announced.is_none() => {
+                aftermath.announced = Some(now);
+                incident.awareness.get_or_insert(now);
+                let affected = aftermath.affected.clone();
+                for p in &affected {
+                    if let Ok((_, _, mut work)) = providers.get_mut(network.providers[*p as usize]) {
+                        work.duties.push(gdpr_duty(hours(GDPR_NOTIFICATION_HOURS), &aftermath));
                     }
                 }
+                if !affected.is_empty() {
+                    log.0.push(EventRow {
+                        tick: hours(GDPR_NOTIFICATION_HOURS),
+                        event: "deadline".into(),
+                        target: format!("{} providers", affected.len()),
+                        text: "GDPR art. 33 notification to the data-protection authority due (72 h after awareness)"
+                            .into(),
+                    });
+                }
+            }
             Event::Phishing { multiplier, days } => {
                 let until = now + (days * f64::from(clock.ticks_per_day)).round() as u32;
                 aftermath.phishing.push((until, *multiplier));

@@ -8,8 +8,8 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Functions, Mode,
-    Outgoing, Provider, Referrals, Service, Staffing, Tally,
+    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Function, Functions,
+    Mode, OpenHours, Outgoing, Provider, Referrals, Service, Staffing, Tally,
 };
 use crate::systems::demand::deadline;
 
@@ -18,12 +18,27 @@ pub fn deliver_care(
     mut tally: ResMut<Tally>,
     mut diversions: ResMut<Diversions>,
     mut referrals: ResMut<Referrals>,
-    mut providers: Query<(&Provider, &Functions, &mut Continuity, &mut Staffing, &mut CareServices, &mut BreachWork)>,
+    mut providers: Query<(
+        &Provider,
+        &OpenHours,
+        &Functions,
+        &mut Continuity,
+        &mut Staffing,
+        &mut CareServices,
+        &mut BreachWork,
+    )>,
 ) {
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let referrals = &mut *referrals;
-    for (provider, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
+    for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
+        if !open_hours.any_open(weekday, hour, clock.tick_hours) {
+            // Closed: nothing to do but note a disruption (a calendar day counts).
+            if !plan.disrupted_today && !open_hours.needs.is_subset_of(functions.available) {
+                plan.disrupted_today = true;
+            }
+            continue;
+        }
         let kind = provider.kind.index();
         let counters = &mut tally.today[kind];
         let surge = plan.surge_share(now);
@@ -105,7 +120,8 @@ pub fn deliver_care(
             }
             served_total += served;
             if served > 0 && !service.referrals.is_empty() {
-                refer(service, s as u16, provider.index, served, referrals);
+                let covers = plan.covers.contains(Function::Exchange);
+                refer(service, s as u16, provider, covers, served, referrals);
             }
             if open {
                 expire(service, s as u16, provider.index, now, day_ticks, counters, &mut diversions.0);
@@ -122,13 +138,28 @@ pub fn deliver_care(
 }
 
 /// Send referrals for `served` cases: each rule's expected count, with the fraction carried over.
-fn refer(service: &mut Service, s: u16, provider: u32, served: u64, referrals: &mut Referrals) {
+fn refer(
+    service: &mut Service,
+    s: u16,
+    provider: &Provider,
+    covers_exchange: bool,
+    served: u64,
+    referrals: &mut Referrals,
+) {
     for (rule, carry) in service.referrals.iter_mut() {
         *carry += served as f64 * referrals.rules[usize::from(*rule)].per_case;
-        let count = carry.floor();
-        if count >= 1.0 {
-            *carry -= count;
-            referrals.outbox.push(Outgoing { from: provider, service: s, rule: *rule, count: count as u32 });
+        let count = *carry as u32; // carry is never negative: truncation is the floor
+        if count >= 1 {
+            *carry -= f64::from(count);
+            referrals.outbox.push(Outgoing {
+                from: provider.index,
+                service: s,
+                rule: *rule,
+                count,
+                sender_kind: provider.kind.index() as u8,
+                region: provider.region,
+                covers_exchange,
+            });
         }
     }
 }

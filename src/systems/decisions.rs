@@ -5,7 +5,7 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use crate::model::{CareServices, Clock, Continuity, EventLog, EventRow, Fired, Network, Streams, Timeline};
+use crate::model::{CareServices, Clock, Continuity, EventLog, EventRow, Fired, Network, OpenHours, Streams, Timeline};
 use crate::scenario::{Effect, Event, Inject};
 
 pub fn apply_decisions(
@@ -15,7 +15,7 @@ pub fn apply_decisions(
     mut timeline: ResMut<Timeline>,
     mut streams: ResMut<Streams>,
     mut log: ResMut<EventLog>,
-    mut providers: Query<(&mut Continuity, &mut CareServices)>,
+    mut providers: Query<(&mut Continuity, &mut OpenHours, &mut CareServices)>,
 ) {
     if fired.0.is_empty() {
         return;
@@ -36,32 +36,35 @@ pub fn apply_decisions(
             match effect {
                 Effect::SurgeStaff { providers: list } => {
                     for &p in list {
-                        if let Ok((mut plan, _)) = providers.get_mut(network.providers[p as usize])
-                            && plan.surge.is_some() && plan.surge_called.is_none() {
-                                plan.surge_called = Some(now);
-                            }
+                        if let Ok((mut plan, _, _)) = providers.get_mut(network.providers[p as usize])
+                            && plan.surge.is_some()
+                            && plan.surge_called.is_none()
+                        {
+                            plan.surge_called = Some(now);
+                        }
                     }
                 }
                 Effect::ExtendHours { providers: list, hours, days } => {
                     for &p in list {
-                        if let Ok((_, mut services)) = providers.get_mut(network.providers[p as usize]) {
+                        if let Ok((_, mut open, mut services)) = providers.get_mut(network.providers[p as usize]) {
                             for s in services.0.iter_mut() {
                                 s.extra_hours = (*hours).min(24 - u32::from(s.close)) as u8;
                                 s.extended_until = now + ticks(*days);
+                                open.extend(s.close, s.extra_hours);
                             }
                         }
                     }
                 }
                 Effect::CancelElectives { providers: list, days } => {
                     for &p in list {
-                        if let Ok((mut plan, _)) = providers.get_mut(network.providers[p as usize]) {
+                        if let Ok((mut plan, _, _)) = providers.get_mut(network.providers[p as usize]) {
                             plan.electives_cancelled_until = now + ticks(*days);
                         }
                     }
                 }
                 Effect::DivertUrgent { from, to, days } => {
                     for &p in from {
-                        if let Ok((mut plan, _)) = providers.get_mut(network.providers[p as usize]) {
+                        if let Ok((mut plan, _, _)) = providers.get_mut(network.providers[p as usize]) {
                             plan.divert_to = to.iter().copied().filter(|t| *t != p).collect();
                             plan.divert_until = now + ticks(*days);
                         }

@@ -2,19 +2,22 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{CareServices, Clock, Continuity, Diversion, Diversions, Provider, Streams, Tally};
+use crate::model::{CareServices, Clock, Continuity, Diversion, Diversions, OpenHours, Provider, Streams, Tally};
 
 pub fn draw_arrivals(
     clock: Res<Clock>,
     mut streams: ResMut<Streams>,
     mut tally: ResMut<Tally>,
     mut diversions: ResMut<Diversions>,
-    mut providers: Query<(&Provider, &Continuity, &mut CareServices)>,
+    mut providers: Query<(&Provider, &OpenHours, &Continuity, &mut CareServices)>,
 ) {
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let rng = &mut streams.arrivals;
-    for (provider, plan, mut services) in &mut providers {
+    for (provider, open, plan, mut services) in &mut providers {
+        if !open.any_open(weekday, hour, clock.tick_hours) {
+            continue;
+        }
         let kind = provider.kind.index();
         let mut arrived = 0u64;
         let divert = now < plan.divert_until;

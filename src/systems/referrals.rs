@@ -9,38 +9,34 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{
-    CareServices, Clock, Continuity, Function, Functions, Network, PlatformStatus, Provider, Referrals, Tally, Transit,
-};
+use crate::model::{CareServices, Clock, ExchangeUp, Network, PlatformStatus, Provider, Referrals, Tally, Transit};
 use crate::systems::demand::deadline;
 
 pub fn route_referrals(
     clock: Res<Clock>,
     network: Res<Network>,
     status: Res<PlatformStatus>,
+    exchange: Res<ExchangeUp>,
     mut referrals: ResMut<Referrals>,
     mut tally: ResMut<Tally>,
-    mut providers: Query<(&Provider, &Functions, &Continuity, &mut CareServices)>,
+    mut providers: Query<(&Provider, &mut CareServices)>,
 ) {
     let now = clock.tick;
     let referrals = &mut *referrals;
     let ring = referrals.calendar.len() as u32;
-    let exchange_up = |providers: &Query<(&Provider, &Functions, &Continuity, &mut CareServices)>, i: u32| {
-        providers.get(network.providers[i as usize]).is_ok_and(|(_, f, _, _)| f.available.contains(Function::Exchange))
-    };
+    let up = |i: u32| exchange.0[i as usize];
 
     // Send this tick's referrals.
     for out in referrals.outbox.drain(..) {
         let rule = &mut referrals.rules[usize::from(out.rule)];
-        let Ok((sender, _, plan, _)) = providers.get(network.providers[out.from as usize]) else { continue };
-        let (sender_kind, region, covers) =
-            (sender.kind.index(), usize::from(sender.region), plan.covers.contains(Function::Exchange));
-        let receivers = &rule.receivers[region.min(rule.receivers.len() - 1)];
+        let region = usize::from(out.region).min(rule.receivers.len() - 1);
+        let receivers = &rule.receivers[region];
         if receivers.is_empty() {
             continue;
         }
         let (to, to_service) = receivers[rule.next[region] as usize % receivers.len()];
         rule.next[region] = rule.next[region].wrapping_add(1);
+        let sender_kind = usize::from(out.sender_kind);
         tally.today[sender_kind].referrals_sent += u64::from(out.count);
         let mut transit = Transit {
             from: out.from,
@@ -48,17 +44,17 @@ pub fn route_referrals(
             to_service,
             class: rule.class,
             count: out.count,
-            sender_kind: sender_kind as u8,
+            sender_kind: out.sender_kind,
             normal_arrival: now + rule.transit_ticks,
             admin_minutes: 0.0,
         };
-        if exchange_up(&providers, out.from) && exchange_up(&providers, to) {
+        if up(out.from) && up(to) {
             referrals.calendar[((now + rule.transit_ticks) % ring) as usize].push(transit);
-        } else if covers {
+        } else if out.covers_exchange {
             // Phone or post: admin work now at the sender, at arrival at the receiver.
             let admin = rule.fallback_admin_minutes;
             transit.admin_minutes = admin as f32;
-            if let Ok((_, _, _, mut services)) = providers.get_mut(network.providers[out.from as usize]) {
+            if let Ok((_, mut services)) = providers.get_mut(network.providers[out.from as usize]) {
                 services.0[usize::from(out.service)].admin_balance -= admin * f64::from(out.count);
             }
             tally.today[sender_kind].referrals_fallback += u64::from(out.count);
@@ -73,7 +69,7 @@ pub fn route_referrals(
         let mut k = 0;
         while k < referrals.stuck.len() {
             let t = referrals.stuck[k];
-            if exchange_up(&providers, t.from) && exchange_up(&providers, t.to) {
+            if up(t.from) && up(t.to) {
                 referrals.stuck.swap_remove(k);
                 referrals.calendar[((now + 1) % ring) as usize].push(t);
             } else {
@@ -89,7 +85,7 @@ pub fn route_referrals(
     }
     let arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
-        let Ok((receiver, _, _, mut services)) = providers.get_mut(network.providers[t.to as usize]) else { continue };
+        let Ok((receiver, mut services)) = providers.get_mut(network.providers[t.to as usize]) else { continue };
         let kind = receiver.kind.index();
         let service = &mut services.0[usize::from(t.to_service)];
         let class = usize::from(t.class);
