@@ -2,6 +2,7 @@
 
 mod batch;
 mod common;
+mod depth;
 mod model;
 mod report;
 mod scenarios;
