@@ -530,6 +530,8 @@ pub struct BatchCommand {
     pub jobs: Option<usize>,
     pub days: Option<u32>,
     pub out: Option<std::path::PathBuf>,
+    /// Write into an output folder holding files downtime did not write.
+    pub force: bool,
     pub shard: Option<Shard>,
 }
 
@@ -548,18 +550,18 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         progress: true,
     };
     let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
+    let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
+    crate::report::prepare_output_dir(&out, c.force)?;
     let meta = BatchMeta::new(&scenario, options.seed, options.runs);
     let (layout, records) = run_records(&scenario, &options)?;
     match c.shard {
         Some(shard) => {
-            let out = c.out.clone().unwrap_or_else(|| default.join(shard.folder()));
             let partial =
                 crate::shard::Partial::Batch { format: crate::shard::FORMAT.to_string(), shard, meta, layout, records };
             let path = crate::shard::write_partial(&out, &partial)?;
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }
         None => {
-            let out = c.out.clone().unwrap_or(default);
             let summary = write_batch(&out, &meta, &layout, &records)?;
             Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
         }

@@ -28,6 +28,9 @@ pub enum Command {
         /// Output folder (default: reports/<scenario-id>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -60,6 +63,9 @@ pub enum Command {
         /// Output folder (default: reports/<scenario-id>-batch/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
         shard: Option<downtime::shard::Shard>,
@@ -81,6 +87,9 @@ pub enum Command {
         /// Output folder (default: reports/<first-id>-compare/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Policy sweep: variants of a base scenario over policy levers (see docs/distributed.md).
     Sweep {
@@ -94,9 +103,27 @@ pub enum Command {
         /// Output folder (default: reports/<sweep-id>-sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
         shard: Option<downtime::shard::Shard>,
+    },
+    /// Write a commented starting scenario from a template (`--list` names them).
+    New {
+        /// The template: hospital, gp-cooperative, regional-network or national-policy.
+        #[arg(required_unless_present = "list")]
+        template: Option<String>,
+        /// Name the templates, one line each.
+        #[arg(long, conflicts_with = "template")]
+        list: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Combine the partial results of `--shard I/N` runs into exactly the unsharded result.
     Merge {

@@ -215,6 +215,7 @@ pub fn command(
     jobs: Option<usize>,
     days: Option<u32>,
     out: Option<std::path::PathBuf>,
+    force: bool,
 ) -> Result<String, Error> {
     let mut scenarios = Vec::new();
     for n in names {
@@ -234,8 +235,9 @@ pub fn command(
         shard: crate::shard::Shard::ALL,
         progress: true,
     };
-    let c = compare(&scenarios, &options)?;
     let out = out.unwrap_or_else(|| std::path::PathBuf::from("reports").join(format!("{}-compare", scenarios[0].id)));
+    crate::report::prepare_output_dir(&out, force)?;
+    let c = compare(&scenarios, &options)?;
     write_comparison(&out, &c)?;
     Ok(format!("{}wrote {}\n", compare_md(&c), out.display()))
 }

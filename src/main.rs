@@ -18,8 +18,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
-            for line in format!("{e}").lines() {
-                eprintln!("error: {line}");
+            if let Some(Error::Scenario(se)) = e.downcast_ref::<Error>() {
+                eprint!("{}", scenario::render_error(se));
+            } else {
+                for line in format!("{e}").lines() {
+                    eprintln!("error: {line}");
+                }
             }
             ExitCode::from(code as u8)
         }
@@ -28,13 +32,14 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Run { scenario, seed, days, out, quiet } => {
+        Command::Run { scenario, seed, days, out, force, quiet } => {
             let mut sc = scenario::load(&scenario).map_err(Error::from)?;
             if let Some(d) = days {
                 sc.set_days(d);
             }
             let seed = seed.unwrap_or(sc.seed);
             let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&sc.id));
+            report::prepare_output_dir(&out, force)?;
             let (incident, baseline) = sim::run_with_baseline(Arc::new(sc), sim::RunOptions { seed, replication: 0 });
             let summary = report::write_run(&out, &incident, &baseline)?;
             report::write_charts_and_report(&out, &incident, &baseline, &summary)?;
@@ -56,29 +61,39 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                     ),
                     Err(e) => {
                         bad += 1;
-                        for line in e.to_string().lines() {
-                            eprintln!("error: {line}");
-                        }
+                        eprint!("{}", scenario::render_error(&e));
                     }
                 }
             }
             Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
-        Command::Batch { scenario, runs, seed, jobs, days, out, shard } => {
+        Command::Batch { scenario, runs, seed, jobs, days, out, force, shard } => {
             let jobs = jobs.map(|j| j as usize);
-            print!("{}", batch::command(&batch::BatchCommand { scenario, runs, seed, jobs, days, out, shard })?);
+            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard };
+            print!("{}", batch::command(&c)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare { scenarios, runs, seed, jobs, days, out } => {
-            print!("{}", compare::command(&scenarios, runs, seed, jobs.map(|j| j as usize), days, out)?);
+        Command::Compare { scenarios, runs, seed, jobs, days, out, force } => {
+            print!("{}", compare::command(&scenarios, runs, seed, jobs.map(|j| j as usize), days, out, force)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sweep { sweep, runs, jobs, out, shard } => {
-            print!("{}", sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, shard)?);
+        Command::Sweep { sweep, runs, jobs, out, force, shard } => {
+            print!("{}", sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, force, shard)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { dirs, out } => {
             print!("{}", shard::command(&dirs, &out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { template, list, output, force } => {
+            if list {
+                for (name, about, _) in scenario::templates::TEMPLATES {
+                    println!("{name:<18} {about}");
+                }
+            } else {
+                let name = template.unwrap_or_default();
+                print!("{}", scenario::templates::command(&name, output.as_deref(), force)?);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios => {

@@ -208,6 +208,19 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
     if raw.variants.len() > MAX_VARIANTS {
         cx.err("variants", format!("{} variants; at most {MAX_VARIANTS}", raw.variants.len()));
     }
+    if raw.id.is_empty()
+        || raw.id.len() > 64
+        || raw.id.starts_with('-')
+        || !raw.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        cx.err(
+            "id",
+            format!(
+                "the id `{}` cannot name an output folder; use 1-64 lowercase letters, digits and `-`",
+                raw.id.escape_default()
+            ),
+        );
+    }
     if let Some(d) = raw.days
         && !(1..=3650).contains(&d)
     {
@@ -768,6 +781,7 @@ pub fn command(
     runs: Option<u64>,
     jobs: Option<usize>,
     out: Option<PathBuf>,
+    force: bool,
     shard: Option<Shard>,
 ) -> Result<String, Error> {
     let mut sweep = load(file)?;
@@ -780,16 +794,16 @@ pub fn command(
         shard: shard.unwrap_or(Shard::ALL),
         progress: true,
     };
-    let (layout, results) = run(&sweep, &options)?;
     let default = PathBuf::from("reports").join(format!("{}-sweep", sweep.meta.sweep));
+    let out = out.unwrap_or_else(|| shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
+    crate::report::prepare_output_dir(&out, force)?;
+    let (layout, results) = run(&sweep, &options)?;
     match shard {
         Some(s) => {
-            let out = out.unwrap_or_else(|| default.join(s.folder()));
             let path = shard::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
             Ok(format!("shard {s}: wrote {}\n", path.display()))
         }
         None => {
-            let out = out.unwrap_or(default);
             let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
             Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
         }

@@ -5,8 +5,10 @@ pub mod aar;
 mod atomic;
 pub mod html;
 pub mod markdown;
+mod output_dir;
 mod run_folder;
 
 pub use aar::write_charts_and_report;
 pub use atomic::write_atomic;
+pub use output_dir::{OWN_FILES, prepare_output_dir};
 pub use run_folder::{RunSummary, summary_table, write_run};

@@ -9,6 +9,7 @@ pub mod builtin;
 pub mod evaluation;
 pub(crate) mod locate;
 pub mod raw;
+pub mod templates;
 pub(crate) mod validate;
 
 use std::path::Path;
@@ -287,6 +288,16 @@ pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
     let path = Path::new(spec);
     let text = read_bounded(path)?;
     from_str(&text, &path.display().to_string())
+}
+
+/// `error`'s problems with the source line and a caret under each position (see
+/// [`ScenarioError::render`]); the text is read again from the built-in or the file it names.
+pub fn render_error(error: &ScenarioError) -> String {
+    let source = match error.file.strip_prefix("<built-in ").and_then(|s| s.strip_suffix('>')) {
+        Some(name) => builtin::get(name).map(str::to_string),
+        None => read_bounded(Path::new(&error.file)).ok(),
+    };
+    error.render(source.as_deref())
 }
 
 /// Largest scenario file accepted, in bytes.

@@ -74,8 +74,12 @@ pub fn from_raw(raw: RawScenario, text: &str, file: &str) -> Result<Scenario, Sc
 fn explain_syntax(code: &ron::Error) -> String {
     let base = code.to_string();
     let hint = match code {
-        ron::Error::NoSuchStructField { .. } | ron::Error::NoSuchEnumVariant { .. } => {
-            "; check the spelling against docs/scenario-reference.md"
+        ron::Error::NoSuchStructField { expected, found, .. }
+        | ron::Error::NoSuchEnumVariant { expected, found, .. } => {
+            return match closest(found, expected.iter().copied()) {
+                Some(name) => format!("syntax: {base}; did you mean `{name}`?"),
+                None => format!("syntax: {base}; check the spelling against docs/scenario-reference.md"),
+            };
         }
         ron::Error::MissingStructField { .. } => "; add the field (see docs/scenario-reference.md)",
         ron::Error::Eof => "; the file ends early: is a closing bracket missing?",
