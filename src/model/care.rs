@@ -39,11 +39,12 @@ pub enum Mode {
 }
 
 /// Poisson arrivals with a fixed mean per open tick, drawn cheaply.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Arrivals {
     pub mean: f64,
     exp_neg_mean: f64,
-    large: Option<Poisson<f64>>,
+    /// Boxed: rarely needed, and large; keeping it out of line keeps services small.
+    large: Option<Box<Poisson<f64>>>,
 }
 
 impl Arrivals {
@@ -52,7 +53,7 @@ impl Arrivals {
 
     pub fn new(mean: f64) -> Self {
         let mean = mean.max(0.0);
-        let large = (mean >= Self::INVERSION_LIMIT).then(|| Poisson::new(mean).ok()).flatten();
+        let large = (mean >= Self::INVERSION_LIMIT).then(|| Poisson::new(mean).ok().map(Box::new)).flatten();
         Self { mean, exp_neg_mean: (-mean).exp(), large }
     }
 
