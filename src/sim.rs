@@ -157,6 +157,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         affected: Vec::new(),
     });
     let (referrals, rule_of) = referral_network(&scenario);
+    let referral_rules = referrals.rules.clone();
     world.insert_resource(referrals);
     world.insert_resource(Fired::default());
     world.insert_resource(PlatformStatus { states: vec![Availability::Up; scenario.platforms.len()], changed: false });
@@ -205,7 +206,10 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     cost: (1.0, 0.0),
                     extra_hours: 0,
                     extended_until: 0,
-                    referrals: rule_of[spec.profile][i].iter().map(|&r| (r, 0.0)).collect(),
+                    referrals: rule_of[spec.profile][i]
+                        .iter()
+                        .map(|&r| (r, referral_rules[usize::from(r)].per_case, 0.0))
+                        .collect(),
                 }
             })
             .collect::<Vec<Service>>();

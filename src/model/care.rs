@@ -126,8 +126,9 @@ pub struct Service {
     /// Extra opening hours after `close` (a decision), worked as overtime, until a tick.
     pub extra_hours: u8,
     pub extended_until: u32,
-    /// Referral flows this service sends: rule index and the fractional referral carried over.
-    pub referrals: Vec<(u16, f64)>,
+    /// Referral flows this service sends: rule index, referrals per case, and the fractional
+    /// referral carried over.
+    pub referrals: Vec<(u16, f64, f64)>,
 }
 
 impl Service {

@@ -34,7 +34,7 @@ pub fn deliver_care(
     for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
         if !open_hours.any_open(weekday, hour, clock.tick_hours) {
             // Closed: nothing to do but note a disruption (a calendar day counts).
-            if !plan.disrupted_today && !open_hours.needs.is_subset_of(functions.available) {
+            if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
                 plan.disrupted_today = true;
             }
             continue;
@@ -146,8 +146,8 @@ fn refer(
     served: u64,
     referrals: &mut Referrals,
 ) {
-    for (rule, carry) in service.referrals.iter_mut() {
-        *carry += served as f64 * referrals.rules[usize::from(*rule)].per_case;
+    for (rule, per_case, carry) in service.referrals.iter_mut() {
+        *carry += served as f64 * *per_case;
         let count = *carry as u32; // carry is never negative: truncation is the floor
         if count >= 1 {
             *carry -= f64::from(count);
