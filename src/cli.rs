@@ -125,6 +125,27 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Facilitator mode: step through the timeline with a room, discuss, decide; writes the run
+    /// folder plus decisions.ron and transcript.md. With --decisions, replays with no prompts.
+    Exercise {
+        /// A scenario file (.ron) or built-in name (default: the decisions file's, else chipsoft-2026).
+        scenario: Option<String>,
+        /// Replay the choices of this decisions file (an exercise's decisions.ron) without prompts.
+        #[arg(long)]
+        decisions: Option<PathBuf>,
+        /// Master seed (default: the decisions file's, else the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Horizon in days, overriding the scenario's.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        /// Output folder (default: reports/<scenario-id>-exercise/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
+    },
     /// Combine the partial results of `--shard I/N` runs into exactly the unsharded result.
     Merge {
         /// The shard folders (or their partial.json files).

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use downtime::{Error, batch, compare, report, scenario, shard, sim, sweep};
+use downtime::{Error, batch, compare, exercise, report, scenario, shard, sim, sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -79,6 +79,11 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Sweep { sweep, runs, jobs, out, force, shard } => {
             print!("{}", sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, force, shard)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Exercise { scenario, decisions, seed, days, out, force } => {
+            let c = exercise::ExerciseCommand { scenario, decisions, seed, days, out, force };
+            print!("{}", exercise::command(&c)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { dirs, out } => {

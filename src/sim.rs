@@ -440,3 +440,62 @@ fn extract(mut world: World, scenario: Arc<Scenario>, options: RunOptions) -> Ou
         scenario,
     }
 }
+
+/// One replication advanced step by step, for exercise mode: the same World and schedule as
+/// [`run`], so stepping to the horizon and calling [`Simulation::finish`] gives the same
+/// [`Outcome`] as [`run`]. Between steps the World can be read (the state of care so far) and
+/// the pending injects changed (the room's choice at a decision point not yet fired).
+pub struct Simulation {
+    world: World,
+    schedule: Schedule,
+    scenario: Arc<Scenario>,
+    options: RunOptions,
+    now: u32,
+    horizon: u32,
+}
+
+impl Simulation {
+    /// A replication at tick 0, nothing run yet.
+    pub fn new(scenario: Arc<Scenario>, options: RunOptions) -> Self {
+        let world = build_world(scenario.clone(), options);
+        let horizon = scenario.days * (24 / scenario.tick_hours);
+        Simulation { world, schedule: systems::schedule(), scenario, options, now: 0, horizon }
+    }
+
+    /// The next tick to run (ticks `0..now` have run).
+    pub fn now(&self) -> u32 {
+        self.now
+    }
+
+    /// Ticks in the horizon.
+    pub fn horizon(&self) -> u32 {
+        self.horizon
+    }
+
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    /// Run every tick before `tick` (at most to the horizon).
+    pub fn step_to(&mut self, tick: u32) {
+        while self.now < tick.min(self.horizon) {
+            self.world.resource_mut::<Clock>().tick = self.now;
+            self.schedule.run(&mut self.world);
+            self.now += 1;
+        }
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// Run to the horizon and extract the outcome.
+    pub fn finish(mut self) -> Outcome {
+        self.step_to(self.horizon);
+        extract(self.world, self.scenario, self.options)
+    }
+}

@@ -405,7 +405,7 @@ pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
             let kind = match e.event.as_str() {
                 "deadline" => EntryKind::Deadline,
                 "records_stolen" => EntryKind::Consequence,
-                "decision" => EntryKind::Decision,
+                "decision" | "decided" => EntryKind::Decision,
                 _ => EntryKind::Inject,
             };
             TimelineEntry {
@@ -554,6 +554,24 @@ pub struct Participant {
     pub high_sensitivity: bool,
 }
 
+/// What each option of one decision did, or would have done, to the headline KPIs (exercise
+/// mode): the same scenario and seed with only that choice changed.
+#[derive(Debug, Clone)]
+pub struct Counterfactual {
+    /// The decision's id.
+    pub id: String,
+    /// The question put to the room (scenario text).
+    pub question: String,
+    /// When the decision point is scheduled.
+    pub day: u32,
+    pub hour: u32,
+    /// Index of the option taken, and of the default.
+    pub chosen: usize,
+    pub default: usize,
+    /// Every option: key, label (scenario text) and the KPIs of the run with it taken.
+    pub options: Vec<(String, String, Kpis)>,
+}
+
 /// Everything the report shows, assembled once and rendered as Markdown and HTML.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -571,6 +589,8 @@ pub struct Report {
     pub improvements: Vec<Improvement>,
     /// Charts as (stem in `plots/`, caption).
     pub charts: Vec<(&'static str, &'static str)>,
+    /// Exercise mode: each decision's options and what they did; empty for other runs.
+    pub counterfactuals: Vec<Counterfactual>,
 }
 
 impl Report {
@@ -610,6 +630,7 @@ impl Report {
             capabilities,
             facts,
             charts: plot::RUN_CHARTS.to_vec(),
+            counterfactuals: Vec::new(),
         }
     }
 
@@ -691,9 +712,22 @@ pub fn write_charts_and_report(
     baseline: &Outcome,
     summary: &RunSummary,
 ) -> Result<Report, Error> {
+    write_charts_and_report_with(dir, incident, baseline, summary, |_| {})
+}
+
+/// [`write_charts_and_report`], letting `edit` add to the report before it is rendered (exercise
+/// mode adds the room's decisions to the timeline and the counterfactuals).
+pub fn write_charts_and_report_with(
+    dir: &Path,
+    incident: &Outcome,
+    baseline: &Outcome,
+    summary: &RunSummary,
+    edit: impl FnOnce(&mut Report),
+) -> Result<Report, Error> {
     let plots = dir.join("plots");
     plot::write_run_charts(&plots, incident, baseline)?;
-    let report = Report::new(incident, summary);
+    let mut report = Report::new(incident, summary);
+    edit(&mut report);
     let mut svgs = Vec::new();
     for (stem, _) in &report.charts {
         let path = plots.join(format!("{stem}.svg"));
@@ -704,4 +738,50 @@ pub fn write_charts_and_report(
     write_atomic(&dir.join("report.md"), super::markdown::render(&report).as_bytes())?;
     write_atomic(&dir.join("report.html"), super::html::render(&report, &svgs).as_bytes())?;
     Ok(report)
+}
+
+/// Column headings of the counterfactual tables.
+pub const COUNTERFACTUAL_COLUMNS: [&str; 6] =
+    ["care delivered", "urgent delayed", "peak backlog", "overtime hours", "surge cost", "time to recovery"];
+
+/// The headline KPIs of an option, each with its difference from the option taken (none for
+/// the option taken itself), in [`COUNTERFACTUAL_COLUMNS`] order.
+pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [String; 6] {
+    let signed = |d: f64, unit: &str| {
+        if d.abs() < 0.005 {
+            "±0".to_string()
+        } else {
+            format!("{}{}{unit}", if d > 0.0 { "+" } else { "−" }, plot::fmt_count(d.abs()))
+        }
+    };
+    let with = |v: String, d: Option<String>| match d {
+        Some(d) if !is_taken => format!("{v} ({d})"),
+        _ => v,
+    };
+    let pp = k.care_delivered_pct - taken.care_delivered_pct;
+    let pp = if pp.abs() < 0.005 {
+        "±0 pp".to_string()
+    } else {
+        format!("{}{:.2} pp", if pp > 0.0 { "+" } else { "−" }, pp.abs())
+    };
+    let recovery = |x: Option<u32>| x.map_or("not within the horizon".to_string(), |d| format!("{d} days"));
+    let recovery_delta = match (k.time_to_recovery_days, taken.time_to_recovery_days) {
+        (Some(a), Some(b)) => Some(signed(f64::from(a) - f64::from(b), " d")),
+        (None, None) => Some("±0".into()),
+        _ => None,
+    };
+    [
+        with(format!("{:.2}%", k.care_delivered_pct), Some(pp)),
+        with(
+            plot::fmt_count(k.urgent_delayed as f64),
+            Some(signed(k.urgent_delayed as f64 - taken.urgent_delayed as f64, "")),
+        ),
+        with(plot::fmt_count(k.peak_backlog as f64), Some(signed((k.peak_backlog - taken.peak_backlog) as f64, ""))),
+        with(plot::fmt_count(k.overtime_hours.round()), Some(signed(k.overtime_hours - taken.overtime_hours, ""))),
+        with(
+            format!("€{}", plot::fmt_count(k.surge_cost_eur.round())),
+            Some(signed(k.surge_cost_eur - taken.surge_cost_eur, "")),
+        ),
+        with(recovery(k.time_to_recovery_days), recovery_delta),
+    ]
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::aar::{EntryKind, Rating, Report};
+use super::aar::{COUNTERFACTUAL_COLUMNS, EntryKind, Rating, Report, counterfactual_cells};
 use crate::plot::fmt_count;
 
 /// Escape text for HTML element content and attribute values.
@@ -240,6 +240,42 @@ pub fn render(r: &Report, svgs: &[String]) -> String {
         );
     }
     o.push_str("</table>\n");
+
+    if !r.counterfactuals.is_empty() {
+        o.push_str("<h2>Decisions and counterfactuals</h2>\n<p>For each decision, the option the room took and what each other option would have done to the headline KPIs: the same scenario and seed with only that choice changed. Differences from the option taken are in brackets.</p>\n");
+        for c in &r.counterfactuals {
+            let _ = write!(
+                o,
+                "<h3><code>{}</code> <span class=\"meta\">{} {:02}:00 · day {}</span></h3>\n<p>{}</p>\n<table><tr><th>option</th>",
+                escape(&c.id),
+                r.date(c.day),
+                c.hour,
+                c.day,
+                escape(&c.question)
+            );
+            for h in COUNTERFACTUAL_COLUMNS {
+                let _ = write!(o, "<th class=\"num\">{h}</th>");
+            }
+            o.push_str("</tr>");
+            let taken = &c.options[c.chosen].2;
+            for (i, (key, label, k)) in c.options.iter().enumerate() {
+                let class = if i == c.chosen { " class=\"k-decision\"" } else { "" };
+                let mut mark = String::new();
+                if i == c.chosen {
+                    mark.push_str(" <b>(taken)</b>");
+                }
+                if i == c.default {
+                    mark.push_str(" <span class=\"tag\">default</span>");
+                }
+                let _ = write!(o, "<tr{class}><td><code>{}</code> {}{mark}</td>", escape(key), escape(label));
+                for cell in counterfactual_cells(k, taken, i == c.chosen) {
+                    let _ = write!(o, "<td class=\"num\">{}</td>", escape(&cell));
+                }
+                o.push_str("</tr>");
+            }
+            o.push_str("</table>\n");
+        }
+    }
 
     // Capabilities.
     o.push_str("<h2>3. Analysis of capabilities</h2>\n<p>Each capability takes the worst rating of its measures. Figures are this run's beside the baseline's.</p>\n");

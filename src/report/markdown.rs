@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::aar::{Rating, Report};
+use super::aar::{COUNTERFACTUAL_COLUMNS, Rating, Report, counterfactual_cells};
 use crate::plot::fmt_count;
 
 /// Escape text for Markdown: table pipes, HTML angle brackets, line breaks.
@@ -128,6 +128,32 @@ pub fn render(r: &Report) -> String {
             escape(&e.target),
             escape(&e.text)
         );
+    }
+
+    if !r.counterfactuals.is_empty() {
+        let _ = writeln!(o, "\n## Decisions and counterfactuals\n");
+        let _ = writeln!(
+            o,
+            "For each decision, the option the room took and what each other option would have done to the headline KPIs: the same scenario and seed with only that choice changed. Differences from the option taken are in brackets.\n"
+        );
+        for c in &r.counterfactuals {
+            let _ = writeln!(o, "### `{}`, {} {:02}:00 (day {})\n", escape(&c.id), r.date(c.day), c.hour, c.day);
+            let _ = writeln!(o, "{}\n", escape(&c.question));
+            let _ = writeln!(o, "| option | {} |\n|---|{}", COUNTERFACTUAL_COLUMNS.join(" | "), "---:|".repeat(6));
+            let taken = &c.options[c.chosen].2;
+            for (i, (key, label, k)) in c.options.iter().enumerate() {
+                let mut mark = String::new();
+                if i == c.chosen {
+                    mark.push_str(" **(taken)**");
+                }
+                if i == c.default {
+                    mark.push_str(" (default)");
+                }
+                let cells = counterfactual_cells(k, taken, i == c.chosen);
+                let _ = writeln!(o, "| `{}` {}{mark} | {} |", escape(key), escape(label), cells.join(" | "));
+            }
+            let _ = writeln!(o);
+        }
     }
 
     let _ = writeln!(o, "\n## 4. Analysis of capabilities\n");

@@ -12,6 +12,11 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
         "The Dutch care system at national scale (~7,000 providers, 2024 hospital EHR shares) under a compromise of the largest vendor",
         include_str!("../../scenarios/nl-national.ron"),
     ),
+    (
+        "pratenonline-2018",
+        "A youth mental-health chat platform hacked and extorted (2018): taken offline; chats of more than 14,000 accounts at risk",
+        include_str!("../../scenarios/pratenonline-2018.ron"),
+    ),
 ];
 
 /// The text of a built-in scenario.

@@ -242,6 +242,8 @@ pub struct Inject {
     pub event: Event,
     pub title: String,
     pub text: String,
+    /// Discussion questions for the room (exercise mode only).
+    pub questions: Vec<String>,
 }
 
 impl Inject {

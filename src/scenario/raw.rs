@@ -424,6 +424,11 @@ pub struct RawInject {
     /// Text read to the room.
     #[serde(default)]
     pub text: String,
+    /// Discussion questions the facilitator puts to the room when the inject comes up in
+    /// exercise mode (`downtime exercise`); the room's answers go into `transcript.md`. They do
+    /// not change the model. Default: none.
+    #[serde(default)]
+    pub questions: Vec<String>,
 }
 
 /// A random delay in hours.

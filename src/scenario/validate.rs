@@ -374,6 +374,7 @@ impl Validator {
                 event,
                 title,
                 text: inj.text.clone(),
+                questions: inj.questions.clone(),
             });
         }
         self.timeline_order(&timeline);

@@ -97,5 +97,5 @@ pub fn apply_decisions(
 }
 
 fn inject(event: Event, title: &str) -> Inject {
-    Inject { day: 0, hour: 0, delay: None, event, title: title.to_string(), text: String::new() }
+    Inject { day: 0, hour: 0, delay: None, event, title: title.to_string(), text: String::new(), questions: Vec::new() }
 }
