@@ -48,7 +48,9 @@ pub const CARE_LOST: &str = "care_lost";
 pub const CARE_BEHIND: &str = "care_behind_peak";
 
 /// Per-day metrics of `bands.csv`, from the daily [demand, served, backlog] of each record.
-pub const BAND_METRICS: [&str; 3] = ["service_level", "served", "backlog"];
+/// The service level is over the 7 days to date (as for `time_to_recovery_days`): a single
+/// day's level swings with weekends and with referrals arriving at closed services.
+pub const BAND_METRICS: [&str; 3] = ["service_level_7d", "served", "backlog"];
 
 /// Settings of a batch.
 #[derive(Debug, Clone, Copy)]
@@ -401,14 +403,13 @@ pub fn bands(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Vec<Band>
             for (m, metric) in BAND_METRICS.iter().enumerate() {
                 let mut xs: Vec<f64> = records
                     .iter()
-                    .filter_map(|r| r.daily.get(k).and_then(|d| d.get(day)))
-                    .map(|&[demand, served, backlog]| match m {
+                    .filter_map(|r| r.daily.get(k).filter(|d| day < d.len()).map(|d| (d, &d[day])))
+                    .map(|(d, &[_, served, backlog])| match m {
                         0 => {
-                            if demand > 0 {
-                                served as f64 / demand as f64
-                            } else {
-                                1.0
-                            }
+                            let window = &d[day.saturating_sub(6)..=day];
+                            let demand: i64 = window.iter().map(|x| x[0]).sum();
+                            let served: i64 = window.iter().map(|x| x[1]).sum();
+                            if demand > 0 { served as f64 / demand as f64 } else { 1.0 }
                         }
                         1 => served as f64,
                         _ => backlog as f64,
@@ -459,10 +460,10 @@ pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Rec
 fn fan_charts(dir: &Path, bands: &[Band]) -> Result<(), Error> {
     for (metric, stem, title, y_label, scale) in [
         (
-            "service_level",
+            "service_level_7d",
             "fan_service_level",
-            "Service level, all providers (p5–p95, median)",
-            "% of demand served",
+            "Service level, all providers: care delivered / demanded over 7 days (p5–p95, median)",
+            "% of demand served (7 days to date)",
             100.0,
         ),
         ("backlog", "fan_backlog", "Backlog, all providers (p5–p95, median)", "cases waiting", 1.0),
