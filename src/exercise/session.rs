@@ -249,7 +249,7 @@ impl Session {
         self.presented_at = None;
         self.transcript.push(
             target,
-            &format!("The room went back to decision `{id}`"),
+            &format!("The room went back to the decision {id}"),
             "",
             "",
             "replayed from the start; later choices discarded",

@@ -3,6 +3,7 @@
 mod batch;
 mod common;
 mod depth;
+mod exercise;
 mod model;
 mod report;
 mod scenarios;
