@@ -113,6 +113,7 @@ fn default_seed() -> u64 {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Vendor")]
 pub struct RawVendor {
+    /// Identifier other fields refer to, such as `"chipsoft"`; unique among vendors.
     pub id: String,
     /// Display name. Default: the id.
     #[serde(default)]
@@ -124,9 +125,13 @@ pub struct RawVendor {
 pub enum PlatformKind {
     /// Hosted EHR tenants (the vendor cloud).
     Cloud,
+    /// The patients' portal: online booking, record view.
     PatientPortal,
+    /// A mobile app (clinicians' or patients').
     MobileApp,
+    /// The exchange platform for referrals and data between providers.
     Exchange,
+    /// Anything else.
     Other,
 }
 
@@ -135,12 +140,14 @@ pub enum PlatformKind {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Platform")]
 pub struct RawPlatform {
+    /// Identifier used by injects and providers, such as `"zorgportaal"`; unique among platforms.
     pub id: String,
     /// Display name. Default: the id.
     #[serde(default)]
     pub name: Option<String>,
     /// The vendor that operates it.
     pub vendor: String,
+    /// What kind of shared service it is (reports only; the functions decide the effect).
     pub kind: PlatformKind,
     /// The functions it provides to the providers that use it.
     pub functions: Vec<crate::model::Function>,
@@ -152,7 +159,9 @@ pub use crate::model::ProviderKind;
 /// How sensitive a provider's records are; `High` counts in `records_exfiltrated_high_sensitivity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Sensitivity {
+    /// Ordinary medical records.
     Normal,
+    /// Records whose theft weighs more (mental-health and forensic care, for example).
     High,
 }
 
@@ -161,7 +170,9 @@ pub enum Sensitivity {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Profile")]
 pub struct RawProfile {
+    /// Identifier providers and groups refer to, such as `"gp"`; unique among profiles.
     pub id: String,
+    /// The kind of care organisation; referrals are addressed to kinds.
     pub kind: ProviderKind,
     /// Care services; at least one, at most 16.
     pub services: Vec<RawService>,
@@ -244,8 +255,11 @@ pub struct RawReferral {
 /// An urgency class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum UrgencyClass {
+    /// Must be seen within hours; diverted or delayed past its maximum wait.
     Urgent,
+    /// Within days.
     Soon,
+    /// Planned care that can wait weeks.
     Elective,
 }
 
@@ -256,7 +270,9 @@ fn default_hours() -> (u32, u32) {
 /// The days of the week a service is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum OpenDays {
+    /// Monday to Friday.
     Weekdays,
+    /// Every day.
     #[default]
     AllWeek,
 }
@@ -266,8 +282,11 @@ pub enum OpenDays {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Urgency")]
 pub struct RawUrgency {
+    /// Urgent cases: share and maximum wait.
     pub urgent: RawClass,
+    /// Cases to be seen soon: share and maximum wait.
     pub soon: RawClass,
+    /// Elective cases: share and maximum wait.
     pub elective: RawClass,
 }
 
@@ -337,6 +356,7 @@ pub struct RawSurge {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Fallback")]
 pub struct RawFallback {
+    /// The function worked around.
     pub function: crate::model::Function,
     /// Multiplier on clinical minutes per case (>= 1).
     pub clinical_factor: f64,
@@ -352,7 +372,9 @@ pub use crate::model::Hosting;
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Provider")]
 pub struct RawProvider {
+    /// Identifier used by injects and decisions, such as `"umc-a"`; unique among providers.
     pub id: String,
+    /// The profile (services, staffing, plan) this provider follows.
     pub profile: String,
     /// Region name. Default: the first region.
     #[serde(default)]
@@ -377,6 +399,7 @@ pub struct RawProvider {
 pub struct RawGroup {
     /// Prefix of the generated ids (`prefix-0001`...).
     pub id: String,
+    /// The profile (services, staffing, plan) of every provider in the group.
     pub profile: String,
     /// How many providers (1..=100,000).
     pub count: u32,
@@ -490,8 +513,11 @@ pub enum RawEvent {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Option")]
 pub struct RawOption {
+    /// Short key, unique within the decision, used by `default` and decision scripts.
     pub key: String,
+    /// The option as read to the room.
     pub label: String,
+    /// What taking the option changes in the model. Default: nothing.
     #[serde(default)]
     pub effects: Vec<RawEffect>,
 }
@@ -522,10 +548,13 @@ pub enum RawEffect {
 /// Which providers an effect applies to.
 #[derive(Debug, Clone, Deserialize)]
 pub enum RawTarget {
+    /// Every provider.
     All,
+    /// Every provider of a kind.
     Kind(ProviderKind),
     /// Every customer of a vendor.
     Vendor(String),
+    /// Named providers.
     Providers(Vec<String>),
 }
 

@@ -31,6 +31,21 @@ pub const MAX_LIST: usize = 10_000;
 pub const MAX_PATIENTS: u64 = 50_000_000;
 /// Most cases one service of one provider may demand over the horizon (bounds queue counters).
 pub const MAX_SERVICE_CASES: f64 = 1.0e9;
+/// Longest identifier or name (vendor, platform, profile, service, provider, group, region,
+/// decision and option ids), in characters; group ids are copied into every generated id.
+pub const MAX_ID_CHARS: usize = 100;
+/// Longest title, description, question, label or text read to the room, in characters.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Most options of one decision point.
+pub const MAX_OPTIONS: usize = 26;
+/// Most services of all providers together (providers times their profiles' services).
+pub const MAX_SERVICE_INSTANCES: u64 = 400_000;
+/// Most service-ticks of a run (services of all providers times ticks in the horizon): bounds
+/// the time a run takes.
+pub const MAX_SERVICE_TICKS: f64 = 5.0e9;
+/// Most provider entries the timeline's targets (exfiltration scopes, decision effects) may
+/// resolve to, all together: bounds the memory they take.
+pub const MAX_TARGETS: u64 = 20_000_000;
 
 /// Parse and validate scenario text; `file` names it in errors.
 pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
@@ -199,6 +214,10 @@ impl Validator {
             }
         }
 
+        if !self.lengths(&raw) {
+            return empty(raw, start, days);
+        }
+
         let regions = if raw.regions.is_empty() { vec!["all".to_string()] } else { raw.regions.clone() };
         let region_ids = {
             let mut m = HashMap::new();
@@ -340,6 +359,9 @@ impl Validator {
             );
         }
         self.demand_bounds(&profiles, &providers, days);
+        if !self.work_bounds(&raw, &profiles, &providers, days) {
+            return empty(raw, start, days);
+        }
         if providers.is_empty() && self.problems.is_empty() {
             self.err("providers", "the scenario has no providers; add `providers` or `groups`");
         }
@@ -953,6 +975,118 @@ impl Validator {
                 }
             }
         }
+    }
+
+    /// Identifiers, names and texts within their length limits, and decisions within their
+    /// option limit. Returns false when a problem was found (then nothing more is built).
+    fn lengths(&mut self, raw: &RawScenario) -> bool {
+        let before = self.problems.len();
+        let check = |this: &mut Self, path: String, s: &str, max: usize| {
+            let n = s.chars().count();
+            if n > max {
+                this.err(&path, format!("this is {n} characters long; at most {max} are allowed here"));
+            }
+        };
+        let (id, text) = (MAX_ID_CHARS, MAX_TEXT_CHARS);
+        check(self, "title".into(), &raw.title, text);
+        check(self, "description".into(), &raw.description, text);
+        for (i, r) in raw.regions.iter().enumerate() {
+            check(self, format!("regions[{i}]"), r, id);
+        }
+        for (i, v) in raw.vendors.iter().enumerate() {
+            check(self, format!("vendors[{i}].id"), &v.id, id);
+            check(self, format!("vendors[{i}].name"), v.name.as_deref().unwrap_or(""), text);
+        }
+        for (i, p) in raw.platforms.iter().enumerate() {
+            check(self, format!("platforms[{i}].id"), &p.id, id);
+            check(self, format!("platforms[{i}].name"), p.name.as_deref().unwrap_or(""), text);
+        }
+        for (i, p) in raw.profiles.iter().enumerate() {
+            check(self, format!("profiles[{i}].id"), &p.id, id);
+            for (j, s) in p.services.iter().enumerate().take(MAX_SERVICES + 1) {
+                check(self, format!("profiles[{i}].services[{j}].name"), &s.name, id);
+            }
+        }
+        for (i, p) in raw.providers.iter().enumerate() {
+            check(self, format!("providers[{i}].id"), &p.id, id);
+        }
+        for (i, g) in raw.groups.iter().enumerate() {
+            check(self, format!("groups[{i}].id"), &g.id, id);
+        }
+        for (i, inj) in raw.timeline.iter().enumerate().take(MAX_INJECTS + 1) {
+            let path = format!("timeline[{i}]");
+            check(self, format!("{path}.title"), inj.title.as_deref().unwrap_or(""), text);
+            check(self, format!("{path}.text"), &inj.text, text);
+            if let RawEvent::Decision { id: did, question, options, .. } = &inj.event {
+                let ep = format!("{path}.event");
+                check(self, format!("{ep}.id"), did, id);
+                check(self, format!("{ep}.question"), question, text);
+                if options.len() > MAX_OPTIONS {
+                    self.err(
+                        &format!("{ep}.options"),
+                        format!("{} options; a decision may have at most {MAX_OPTIONS}", options.len()),
+                    );
+                }
+                for (j, o) in options.iter().enumerate().take(MAX_OPTIONS + 1) {
+                    check(self, format!("{ep}.options[{j}].key"), &o.key, id);
+                    check(self, format!("{ep}.options[{j}].label"), &o.label, text);
+                }
+            }
+        }
+        self.problems.len() == before
+    }
+
+    /// The run's size: services of all providers, service-ticks, and the provider entries the
+    /// timeline's targets resolve to (an upper bound, before resolving them). Returns false when
+    /// a limit is exceeded.
+    fn work_bounds(&mut self, raw: &RawScenario, profiles: &[Profile], providers: &[ProviderSpec], days: u32) -> bool {
+        let before = self.problems.len();
+        let instances: u64 =
+            providers.iter().map(|p| profiles.get(p.profile).map_or(0, |q| q.services.len()) as u64).sum();
+        if instances > MAX_SERVICE_INSTANCES {
+            self.err(
+                "profiles",
+                format!("the providers have {instances} services together; at most {MAX_SERVICE_INSTANCES} are supported: use fewer providers or services"),
+            );
+        }
+        let ticks = f64::from(days) * 24.0 / f64::from(raw.tick_hours.clamp(1, 24));
+        if instances as f64 * ticks > MAX_SERVICE_TICKS {
+            self.err(
+                "days",
+                format!("{instances} services over {ticks} ticks is {:.2e} service-ticks; at most {MAX_SERVICE_TICKS:.0e} are supported: shorten the horizon, raise tick_hours or use fewer providers", instances as f64 * ticks),
+            );
+        }
+        let n = providers.len() as u64;
+        let target = |t: &RawTarget| match t {
+            RawTarget::Providers(list) => list.len() as u64,
+            _ => n,
+        };
+        let mut total: u64 = 0;
+        for inj in raw.timeline.iter().take(MAX_INJECTS) {
+            total += match &inj.event {
+                RawEvent::Exfiltrate { scope: RawScope::Providers(list), .. } => list.len() as u64,
+                RawEvent::Exfiltrate { .. } => n,
+                RawEvent::Decision { options, .. } => options
+                    .iter()
+                    .flat_map(|o| &o.effects)
+                    .map(|e| match e {
+                        RawEffect::SurgeStaff { scope }
+                        | RawEffect::ExtendHours { scope, .. }
+                        | RawEffect::CancelElectives { scope, .. } => target(scope),
+                        RawEffect::DivertUrgent { from, to, .. } => target(from) + to.len() as u64,
+                        RawEffect::ReconnectEarly { .. } => 0,
+                    })
+                    .sum(),
+                _ => 0,
+            };
+        }
+        if total > MAX_TARGETS {
+            self.err(
+                "timeline",
+                format!("the timeline's targets (exfiltration scopes and decision effects) cover {total} providers together; at most {MAX_TARGETS} are supported: use fewer injects or narrower targets"),
+            );
+        }
+        self.problems.len() == before
     }
 
     fn delay(&mut self, path: &str, d: &Delay) {

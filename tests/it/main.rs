@@ -1,9 +1,11 @@
 //! The integration tests: one binary, one module per area.
 
+mod authoring;
 mod batch;
 mod common;
 mod depth;
 mod exercise;
+mod hardening;
 mod model;
 mod report;
 mod scenarios;
