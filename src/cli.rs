@@ -154,5 +154,8 @@ pub enum Command {
         /// Output folder.
         #[arg(long, required = true)]
         out: PathBuf,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
     },
 }

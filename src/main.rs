@@ -86,7 +86,8 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             print!("{}", exercise::command(&c)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Merge { dirs, out } => {
+        Command::Merge { dirs, out, force } => {
+            report::prepare_output_dir(&out, force)?;
             print!("{}", shard::command(&dirs, &out)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -239,7 +239,13 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
         Some(t) => (t.to_string(), format!("<built-in {}>", raw.base)),
         None => {
             let p: PathBuf = dir.join(&raw.base);
-            match std::fs::read_to_string(&p) {
+            // Read at most one byte past the limit: the base may name a device or a huge file.
+            let read = std::fs::File::open(&p).and_then(|f| {
+                let mut t = String::new();
+                std::io::Read::read_to_string(&mut std::io::Read::take(f, scenario::MAX_FILE_BYTES + 1), &mut t)
+                    .map(|_| t)
+            });
+            match read {
                 Ok(t) if t.len() as u64 <= scenario::MAX_FILE_BYTES => (t, p.display().to_string()),
                 _ => {
                     cx.err(

@@ -127,7 +127,11 @@ pub fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<[PathBuf; 
     })()
     .map_err(|e| fail(&png_path, e.to_string()))
     .and_then(|_| {
-        std::fs::rename(&tmp, &png_path).map_err(|source| Error::Write { path: png_path.display().to_string(), source })
+        // Flush the PNG to disk before it takes its final name, as write_atomic does.
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .and_then(|_| std::fs::rename(&tmp, &png_path))
+            .map_err(|source| Error::Write { path: png_path.display().to_string(), source })
     });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -465,6 +465,24 @@ fn folders_with_foreign_files_are_not_overwritten_without_force() {
         let o = std::process::Command::new(crate::common::bin()).args(&args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     }
+    // Merge too: the shard's partial result goes elsewhere, the merge into the guarded folder.
+    let part = dir.path().join("part");
+    let o = std::process::Command::new(crate::common::bin())
+        .args(["batch", file.to_str().unwrap(), "--runs", "2", "--days", "3", "--shard", "0/1"])
+        .args(["--out", part.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let merge = |extra: &[&str]| {
+        let o = std::process::Command::new(crate::common::bin())
+            .args(["merge", part.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap();
+        o.status.code()
+    };
+    assert_eq!(merge(&[]), Some(2));
+    assert_eq!(merge(&["--force"]), Some(0));
     // A file where the folder should be.
     let (code, err) = {
         let mut args = vec!["run", file.to_str().unwrap(), "--days", "3", "-q", "--out", file.to_str().unwrap()];
