@@ -11,10 +11,10 @@ use crate::report::aar::Counterfactual;
 use crate::scenario::Scenario;
 use crate::sim::{self, Outcome, RunOptions};
 
-/// One counterfactual per decision of `scenario` (with the session's choices taken), each
-/// option's KPIs: the chosen option's are `chosen`, the others are re-run in parallel.
+/// One counterfactual per decision of `scenario` (with the session's choices taken), in time
+/// order, each option's KPIs: the chosen option's are `chosen`, the others are re-run in parallel.
 pub fn compute(scenario: &Scenario, options: RunOptions, baseline: &Outcome, chosen: &Kpis) -> Vec<Counterfactual> {
-    let decisions: Vec<_> = scenario
+    let mut decisions: Vec<_> = scenario
         .timeline
         .iter()
         .filter_map(|i| match &i.event {
@@ -22,6 +22,7 @@ pub fn compute(scenario: &Scenario, options: RunOptions, baseline: &Outcome, cho
             _ => None,
         })
         .collect();
+    decisions.sort_by_key(|(day, hour, _)| (*day, *hour));
     let runs: Vec<(usize, usize)> = decisions
         .iter()
         .enumerate()

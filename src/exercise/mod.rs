@@ -161,7 +161,17 @@ fn write_outputs(
         })
         .collect();
     report::aar::write_charts_and_report_with(dir, &incident, &baseline, &summary, |r| {
-        r.timeline.extend(entries);
+        // The model logs each decision taken ("decided"); the room's choice and note replace
+        // that line, so each decision reads once.
+        for entry in entries {
+            let same = r.timeline.iter_mut().find(|e| {
+                e.event == "decided" && e.target == entry.target && (e.day, e.hour) == (entry.day, entry.hour)
+            });
+            match same {
+                Some(e) => *e = entry,
+                None => r.timeline.push(entry),
+            }
+        }
         sort_timeline(&mut r.timeline);
         r.counterfactuals = cf;
     })?;

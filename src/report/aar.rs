@@ -744,20 +744,17 @@ pub fn write_charts_and_report_with(
 pub const COUNTERFACTUAL_COLUMNS: [&str; 6] =
     ["care delivered", "urgent delayed", "peak backlog", "overtime hours", "surge cost", "time to recovery"];
 
-/// The headline KPIs of an option, each with its difference from the option taken (none for
+/// The headline KPIs of an option, each as (value, difference from the option taken; none for
 /// the option taken itself), in [`COUNTERFACTUAL_COLUMNS`] order.
-pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [String; 6] {
-    let signed = |d: f64, unit: &str| {
+pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [(String, Option<String>); 6] {
+    let signed = |d: f64, prefix: &str, unit: &str| {
         if d.abs() < 0.005 {
             "±0".to_string()
         } else {
-            format!("{}{}{unit}", if d > 0.0 { "+" } else { "−" }, plot::fmt_count(d.abs()))
+            format!("{}{prefix}{}{unit}", if d > 0.0 { "+" } else { "−" }, plot::fmt_count(d.abs()))
         }
     };
-    let with = |v: String, d: Option<String>| match d {
-        Some(d) if !is_taken => format!("{v} ({d})"),
-        _ => v,
-    };
+    let with = |v: String, d: Option<String>| (v, d.filter(|_| !is_taken));
     let pp = k.care_delivered_pct - taken.care_delivered_pct;
     let pp = if pp.abs() < 0.005 {
         "±0 pp".to_string()
@@ -766,7 +763,7 @@ pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [String; 
     };
     let recovery = |x: Option<u32>| x.map_or("not within the horizon".to_string(), |d| format!("{d} days"));
     let recovery_delta = match (k.time_to_recovery_days, taken.time_to_recovery_days) {
-        (Some(a), Some(b)) => Some(signed(f64::from(a) - f64::from(b), " d")),
+        (Some(a), Some(b)) => Some(signed(f64::from(a) - f64::from(b), "", " d")),
         (None, None) => Some("±0".into()),
         _ => None,
     };
@@ -774,13 +771,16 @@ pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [String; 
         with(format!("{:.2}%", k.care_delivered_pct), Some(pp)),
         with(
             plot::fmt_count(k.urgent_delayed as f64),
-            Some(signed(k.urgent_delayed as f64 - taken.urgent_delayed as f64, "")),
+            Some(signed(k.urgent_delayed as f64 - taken.urgent_delayed as f64, "", "")),
         ),
-        with(plot::fmt_count(k.peak_backlog as f64), Some(signed((k.peak_backlog - taken.peak_backlog) as f64, ""))),
-        with(plot::fmt_count(k.overtime_hours.round()), Some(signed(k.overtime_hours - taken.overtime_hours, ""))),
+        with(
+            plot::fmt_count(k.peak_backlog as f64),
+            Some(signed((k.peak_backlog - taken.peak_backlog) as f64, "", "")),
+        ),
+        with(plot::fmt_count(k.overtime_hours.round()), Some(signed(k.overtime_hours - taken.overtime_hours, "", ""))),
         with(
             format!("€{}", plot::fmt_count(k.surge_cost_eur.round())),
-            Some(signed(k.surge_cost_eur - taken.surge_cost_eur, "")),
+            Some(signed(k.surge_cost_eur - taken.surge_cost_eur, "€", "")),
         ),
         with(recovery(k.time_to_recovery_days), recovery_delta),
     ]

@@ -54,7 +54,7 @@ table.facts th { width: 200px; background: none; color: var(--muted); font-weigh
 ul { margin: 6px 0; padding-left: 20px; } li { margin: 3px 0; }
 figure { margin: 14px 0 22px; } figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
-tr.k-deadline td { color: #7a4b00; } tr.k-consequence td { background: #fbf3ee; } tr.k-decision td { background: #eef6fb; }
+table.cf { font-size: 12.5px; } table.cf td:first-child { min-width: 170px; } tr.k-deadline td { color: #7a4b00; } tr.k-consequence td { background: #fbf3ee; } tr.k-decision td { background: #eef6fb; }
 .tag { font-size: 11.5px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 .objective { color: var(--muted); font-style: italic; }
 .legend { font-size: 13px; color: var(--muted); }
@@ -242,11 +242,11 @@ pub fn render(r: &Report, svgs: &[String]) -> String {
     o.push_str("</table>\n");
 
     if !r.counterfactuals.is_empty() {
-        o.push_str("<h2>Decisions and counterfactuals</h2>\n<p>For each decision, the option the room took and what each other option would have done to the headline KPIs: the same scenario and seed with only that choice changed. Differences from the option taken are in brackets.</p>\n");
+        o.push_str("<h2>Decisions and counterfactuals</h2>\n<p>For each decision, the option the room took and what each other option would have done to the headline KPIs: the same scenario and seed with only that choice changed. Under each figure, its difference from the option taken.</p>\n");
         for c in &r.counterfactuals {
             let _ = write!(
                 o,
-                "<h3><code>{}</code> <span class=\"meta\">{} {:02}:00 · day {}</span></h3>\n<p>{}</p>\n<table><tr><th>option</th>",
+                "<h3><code>{}</code> <span class=\"meta\">{} {:02}:00 · day {}</span></h3>\n<p>{}</p>\n<table class=\"cf\"><tr><th>option</th>",
                 escape(&c.id),
                 r.date(c.day),
                 c.hour,
@@ -267,9 +267,11 @@ pub fn render(r: &Report, svgs: &[String]) -> String {
                 if i == c.default {
                     mark.push_str(" <span class=\"tag\">default</span>");
                 }
-                let _ = write!(o, "<tr{class}><td><code>{}</code> {}{mark}</td>", escape(key), escape(label));
-                for cell in counterfactual_cells(k, taken, i == c.chosen) {
-                    let _ = write!(o, "<td class=\"num\">{}</td>", escape(&cell));
+                let _ = write!(o, "<tr{class}><td><code>{}</code><br>{}{mark}</td>", escape(key), escape(label));
+                for (value, delta) in counterfactual_cells(k, taken, i == c.chosen) {
+                    let delta =
+                        delta.map_or(String::new(), |d| format!("<br><span class=\"meta\">{}</span>", escape(&d)));
+                    let _ = write!(o, "<td class=\"num\">{}{delta}</td>", escape(&value));
                 }
                 o.push_str("</tr>");
             }

@@ -149,7 +149,10 @@ pub fn render(r: &Report) -> String {
                 if i == c.default {
                     mark.push_str(" (default)");
                 }
-                let cells = counterfactual_cells(k, taken, i == c.chosen);
+                let cells: Vec<String> = counterfactual_cells(k, taken, i == c.chosen)
+                    .into_iter()
+                    .map(|(v, d)| d.map_or(v.clone(), |d| format!("{v} ({d})")))
+                    .collect();
                 let _ = writeln!(o, "| `{}` {}{mark} | {} |", escape(key), escape(label), cells.join(" | "));
             }
             let _ = writeln!(o);
