@@ -174,6 +174,7 @@ fn write_outputs(
         }
         sort_timeline(&mut r.timeline);
         r.counterfactuals = cf;
+        r.generated_by = "downtime exercise";
     })?;
     Ok(summary)
 }

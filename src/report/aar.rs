@@ -591,6 +591,8 @@ pub struct Report {
     pub charts: Vec<(&'static str, &'static str)>,
     /// Exercise mode: each decision's options and what they did; empty for other runs.
     pub counterfactuals: Vec<Counterfactual>,
+    /// The command that produced the run, named in the report ("downtime run").
+    pub generated_by: &'static str,
 }
 
 impl Report {
@@ -631,6 +633,7 @@ impl Report {
             facts,
             charts: plot::RUN_CHARTS.to_vec(),
             counterfactuals: Vec::new(),
+            generated_by: "downtime run",
         }
     }
 

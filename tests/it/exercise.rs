@@ -35,14 +35,14 @@ fn read(dir: &Path, file: &str) -> String {
 }
 
 /// Answers for chipsoft-2026 cut to 12 days, in prompt order: compromise; detect (three
-/// questions); disconnect (two questions) with the disconnect decision at the same time; surge;
-/// electives.
+/// questions); disconnect (two questions) with the disconnect decision at the same time; surge
+/// (a question, then the decision); electives (likewise).
 const SESSION: &str = "\n\
     \n\
     Dr. Jansen | <b>board</b>\n\n\n\n\
     \n\nkeep-down\n\n\n\
-    wait\ntoo dear for now\n\n\
-    2\n\n\n";
+    \nwait\ntoo dear for now\n\n\
+    \n2\n\n\n";
 
 #[test]
 fn piped_session_writes_transcript_and_decisions_and_replays_identically() {
@@ -113,7 +113,7 @@ fn going_back_replays_from_the_start_with_the_new_choice() {
     let out = dir.path().join("back");
     // As SESSION up to the surge decision (wait), then `b`, pick decision 2 (surge), re-decide
     // `call`, and take every default after that.
-    let input = "\n\n\n\n\n\n\n\n\n\n\nwait\nfirst thought\nb\n2\ncall\nsecond thought\n";
+    let input = "\n\n\n\n\n\n\n\n\n\n\n\nwait\nfirst thought\nb\n2\n\ncall\nsecond thought\n";
     let o = exercise(&["chipsoft-2026", "--days", "12", "--out", out.to_str().unwrap()], input);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
