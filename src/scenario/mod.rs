@@ -297,7 +297,11 @@ pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
 pub fn render_error(error: &ScenarioError) -> String {
     let source = match error.file.strip_prefix("<built-in ").and_then(|s| s.strip_suffix('>')) {
         Some(name) => builtin::get(name).map(str::to_string),
-        None => read_bounded(Path::new(&error.file)).ok(),
+        // Regular files only: reading a pipe or a terminal again would wait for input.
+        None => {
+            let path = Path::new(&error.file);
+            path.metadata().is_ok_and(|m| m.is_file()).then(|| read_bounded(path).ok()).flatten()
+        }
     };
     error.render(source.as_deref())
 }

@@ -142,6 +142,12 @@ impl Validator {
         if let Some(&i) = map.get(name) {
             return Some(i);
         }
+        // Suggestions for the first problems only: thousands of misspellings against thousands
+        // of names would take long, and nobody reads that far.
+        if self.problems.len() >= 200 {
+            self.err(path, format!("unknown {what} `{name}`"));
+            return None;
+        }
         let mut known: Vec<&String> = map.keys().collect();
         known.sort();
         let suggestion = closest(name, known.iter().map(|s| s.as_str()))
@@ -1380,7 +1386,11 @@ fn parse_date(s: &str) -> Option<Date> {
 /// The closest known name within a small edit distance, for "did you mean" hints.
 pub(crate) fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_lowercase();
+    let len = lower.chars().count();
     known
+        // The distance is at least the difference in length: skip hopeless names unmeasured, so a
+        // huge name costs nothing.
+        .filter(|k| len.abs_diff(k.chars().count()) <= (k.len() / 3).max(2))
         .map(|k| (levenshtein(&lower, &k.to_lowercase()), k))
         .filter(|(d, k)| *d <= (k.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)

@@ -505,3 +505,23 @@ fn no_temporary_files_are_left_behind() {
     let stray: Vec<_> = walk(&out).into_iter().filter(|p| p.to_string_lossy().contains(".tmp-")).collect();
     assert!(stray.is_empty(), "{stray:?}");
 }
+
+#[test]
+fn many_misspellings_and_huge_names_stay_fast() {
+    // 5,000 vendors and 9,000 providers naming none of them, one name a megabyte long.
+    let base = scenario::templates::get("hospital").unwrap();
+    let vendors: String = (0..5000).map(|k| format!("Vendor(id: \"vendor-{k}\"),")).collect();
+    let providers: String = (0..9_000)
+        .map(|k| format!("Provider(id: \"p{k}\", profile: \"hospital\", patients: 10, vendor: \"vendr-{k}\"),"))
+        .collect();
+    let text = base
+        .replacen("    vendors: [\n", &format!("    vendors: [\n{vendors}"), 1)
+        .replacen("    providers: [\n", &format!("    providers: [\n{providers}"), 1)
+        .replacen("vendor: \"other-vendor\", hosting", &format!("vendor: \"{}\", hosting", "v".repeat(1 << 20)), 1);
+    let start = std::time::Instant::now();
+    let e = rejected(&text, "unknown vendor");
+    assert!(e.problems.len() > 9_000);
+    assert!(e.problems[0].message.contains("did you mean"), "{}", e.problems[0].message);
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    let _ = e.render(Some(&text));
+}
