@@ -114,6 +114,17 @@ pub fn parse(text: &str, file: &str) -> Result<DecisionsFile, ScenarioError> {
 /// position of their text in `text`, all of them at once.
 pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str) -> Result<(), ScenarioError> {
     let mut problems = Vec::new();
+    if d.scenario != scenario.id {
+        let (line, column) = position(text, &quoted(&d.scenario));
+        problems.push(Problem {
+            line,
+            column,
+            message: format!(
+                "these decisions were taken in scenario `{}`, not `{}`; name that scenario or fix the id",
+                d.scenario, scenario.id
+            ),
+        });
+    }
     for (id, choice) in &d.choices {
         if let Err(message) = scenario.choose(id, &choice.option) {
             let known = scenario.decisions().any(|x| &x.id == id);

@@ -418,11 +418,11 @@ pub struct RawGroup {
 /// A size distribution.
 #[derive(Debug, Clone, Deserialize)]
 pub enum Size {
-    /// Every provider the same.
+    /// Every provider the same number of patients (1..=50,000,000).
     Fixed(u64),
-    /// Uniform between the two bounds.
+    /// Uniform between the two bounds, in patients (1 <= low <= high <= 50,000,000).
     Uniform(u64, u64),
-    /// Log-normal with this median and log-scale sigma (0..=3).
+    /// Log-normal with this median (patients) and log-scale sigma (0..=3).
     LogNormal { median: f64, sigma: f64 },
 }
 
@@ -457,32 +457,34 @@ pub struct RawInject {
 /// A random delay in hours.
 #[derive(Debug, Clone, Deserialize)]
 pub enum Delay {
-    /// Uniform between min and max hours.
+    /// Uniform between min and max hours, 0 <= min <= max <= 8760.
     Uniform { min: f64, max: f64 },
-    /// Triangular with min, mode and max hours.
+    /// Triangular with min, mode and max hours, 0 <= min <= mode <= max <= 8760.
     Triangular { min: f64, mode: f64, max: f64 },
 }
 
 /// What an inject does to the model.
 #[derive(Debug, Clone, Deserialize)]
 pub enum RawEvent {
-    /// Attackers compromise the vendor (starts the incident clock).
+    /// Attackers compromise the vendor (its id; starts the incident clock).
     Compromise { vendor: String },
-    /// The compromise is detected; awareness starts the notification clocks.
+    /// The compromise of the vendor (its id) is detected; awareness starts the notification clocks.
     Detect { vendor: String },
-    /// Platforms are taken offline.
+    /// Platforms (their ids, at least one) are taken offline.
     Disconnect { platforms: Vec<String> },
     /// Records are stolen from every provider in scope.
     Exfiltrate {
+        /// Which providers lose records.
         scope: RawScope,
         /// Share of the records in scope that are taken, 0..=1. Default 1.
         #[serde(default)]
         share: Option<f64>,
     },
-    /// The breach is announced to the public.
+    /// The breach at the vendor (its id) is announced to the public.
     Announce { vendor: String },
     /// Platforms come back, to a share of their customers (staged restore).
     Restore {
+        /// The platforms (ids, at least one), each disconnected earlier on the timeline.
         platforms: Vec<String>,
         /// Share of customers served again, 0..=1. Default 1.
         #[serde(default)]
@@ -490,8 +492,10 @@ pub enum RawEvent {
     },
     /// A phishing wave using the stolen data: inquiries rise by `multiplier` for `days`.
     Phishing {
+        /// Factor on the inquiry rate, 1..=100. Default 2.
         #[serde(default)]
         multiplier: Option<f64>,
+        /// Length of the wave in days, 0.01..=3650. Default 7.
         #[serde(default)]
         days: Option<f64>,
     },
@@ -501,6 +505,7 @@ pub enum RawEvent {
         id: String,
         /// The question put to the room.
         question: String,
+        /// The choices, 1 to 26, keys unique.
         options: Vec<RawOption>,
         /// The option taken when nobody decides (its `key`).
         default: String,
@@ -527,19 +532,24 @@ pub struct RawOption {
 pub enum RawEffect {
     /// Call in the surge pool of the providers in scope (their plans' share, lead time, cost).
     SurgeStaff { scope: RawTarget },
-    /// Keep services open `hours` longer each day for `days` (worked as overtime).
+    /// Keep services open `hours` (1..=16) longer each day for `days` (0.01..=3650), worked as
+    /// overtime.
     ExtendHours { scope: RawTarget, hours: u32, days: f64 },
-    /// Cancel elective work for `days`: staff serve urgent and soon cases only.
+    /// Cancel elective work for `days` (0.01..=3650): staff serve urgent and soon cases only.
     CancelElectives { scope: RawTarget, days: f64 },
-    /// Send new urgent cases of `from` to the named providers for `days`.
+    /// Send new urgent cases of `from` to the named providers (ids) for `days` (0.01..=3650).
     DivertUrgent { from: RawTarget, to: Vec<String>, days: f64 },
     /// Reconnect platforms now; with chance `risk` they are compromised again after
     /// `after_days` and stay down `outage_days`.
     ReconnectEarly {
+        /// The platforms (ids) to reconnect.
         platforms: Vec<String>,
+        /// Chance of a new compromise, 0..=1.
         risk: f64,
+        /// Days until the new compromise, 0..=3650. Default 3.
         #[serde(default)]
         after_days: Option<f64>,
+        /// Days the platforms stay down after it, 0..=3650. Default 7.
         #[serde(default)]
         outage_days: Option<f64>,
     },

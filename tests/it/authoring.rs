@@ -163,6 +163,9 @@ struct Member {
     ty: String,
     doc: String,
     optional: bool,
+    /// A field of a one-line struct variant (`Detect { vendor: String }`), documented by its
+    /// variant.
+    inline: bool,
 }
 
 /// Parse the `Deserialize` structs and enums of a Rust source file (the schema's simple style:
@@ -230,7 +233,13 @@ fn parse_schema(src: &str, only: Option<&[&str]>) -> Vec<Item> {
                     let (name, ty) = t.strip_prefix("pub ").unwrap_or(t).split_once(": ").expect("a field");
                     let ty = ty.trim_end_matches(',').to_string();
                     let optional = *struct_default || attrs.contains("default") || ty.starts_with("Option<");
-                    item.members.push(Member { name: name.to_string(), ty, doc: doc.join(" "), optional });
+                    item.members.push(Member {
+                        name: name.to_string(),
+                        ty,
+                        doc: doc.join(" "),
+                        optional,
+                        inline: false,
+                    });
                 } else if indent == 4 && t == "}," {
                     variant = None;
                 } else if indent == 4 {
@@ -242,6 +251,7 @@ fn parse_schema(src: &str, only: Option<&[&str]>) -> Vec<Item> {
                         ty,
                         doc: doc.join(" "),
                         optional: false,
+                        inline: false,
                     });
                     if rest == "{" {
                         variant = Some(vname.trim().to_string());
@@ -253,6 +263,7 @@ fn parse_schema(src: &str, only: Option<&[&str]>) -> Vec<Item> {
                                 ty: ty.trim().to_string(),
                                 doc: String::new(),
                                 optional: false,
+                                inline: true,
                             });
                         }
                     }
@@ -260,7 +271,13 @@ fn parse_schema(src: &str, only: Option<&[&str]>) -> Vec<Item> {
                     let (n, ty) = t.split_once(": ").expect("a variant field");
                     let ty = ty.trim_end_matches(',').to_string();
                     let optional = attrs.contains("default") || ty.starts_with("Option<");
-                    item.members.push(Member { name: format!("{v}.{n}"), ty, doc: doc.join(" "), optional });
+                    item.members.push(Member {
+                        name: format!("{v}.{n}"),
+                        ty,
+                        doc: doc.join(" "),
+                        optional,
+                        inline: false,
+                    });
                 }
                 doc.clear();
                 attrs.clear();
@@ -346,7 +363,8 @@ fn generate(items: &[Item]) -> String {
                 } else {
                     format!("`{}`", m.name)
                 };
-                out.push_str(&format!("| `{}` | {} | {} |\n", m.name, written, cell(&m.doc)));
+                let doc = if m.inline { "(see the variant)".to_string() } else { cell(&m.doc) };
+                out.push_str(&format!("| `{}` | {} | {} |\n", m.name, written, doc));
             }
         } else {
             out.push_str("| field | type | required | meaning, unit, default, range |\n| --- | --- | --- | --- |\n");
@@ -380,10 +398,7 @@ fn reference_is_generated_from_the_schema() {
         .iter()
         .filter(|i| !["Function", "ProviderKind", "Hosting"].contains(&i.rust.as_str()))
         .flat_map(|i| {
-            i.members
-                .iter()
-                .filter(|m| m.doc.is_empty() && !m.name.contains('.'))
-                .map(move |m| format!("{}.{}", i.rust, m.name))
+            i.members.iter().filter(|m| m.doc.is_empty() && !m.inline).map(move |m| format!("{}.{}", i.rust, m.name))
         })
         .collect();
     let generated = generate(&items);
