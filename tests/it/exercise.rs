@@ -199,6 +199,23 @@ fn malformed_decisions_file_exits_2_with_its_position() {
     );
     assert!(err.contains(&format!("error: {file}:5:9: the scenario has no decision `nope`")), "{err}");
     assert!(!dir.path().join("o").join("summary.json").exists(), "ran despite a bad decisions file");
+
+    // Decisions taken in another scenario.
+    let other = dir.path().join("other.ron");
+    std::fs::write(&other, "Decisions(scenario: \"chipsoft-2026\")\n").unwrap();
+    let o = exercise(
+        &["pratenonline-2018", "--decisions", other.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "error: {}:1:21: these decisions were taken in scenario `chipsoft-2026`",
+            other.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]
