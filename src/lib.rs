@@ -10,9 +10,11 @@
 //!    problem comes back at once as a [`ScenarioError`] with `FILE:LINE:COLUMN` positions.
 //! 2. **Simulate** ([`sim::run`]): the scenario becomes a bevy_ecs `World` of providers (with
 //!    their care services, staff and continuity plans) and platforms; a fixed schedule of
-//!    [`systems`] advances it one tick at a time: injects fire, platforms go down, demand
-//!    arrives, care is delivered normally or under the emergency protocol, cases wait, get
-//!    postponed or diverted, staff tire, records are stolen.
+//!    [`systems`] advances it one tick at a time: injects fire and decisions take effect,
+//!    platforms go down, demand arrives, care is delivered normally or under the emergency
+//!    protocol, referrals travel (or stall) between providers, cases wait, get postponed or
+//!    diverted to neighbours, staff tire and fall sick, records are stolen, patients call,
+//!    notification clocks run. `docs/model.md` gives every mechanism's equations and sources.
 //! 3. **Measure** ([`kpi::compute`]): the headline KPIs, each against the baseline run (the
 //!    same scenario and seed with the incident removed).
 //! 4. **Report** ([`report`]): `summary.json`, `timeseries.csv`, `events.csv`; the charts
@@ -30,6 +32,15 @@
 //! println!("{:.1}% of care delivered", kpis.care_delivered_pct);
 //! # Ok::<(), downtime::ScenarioError>(())
 //! ```
+//!
+//! ## Many runs
+//!
+//! [`batch`] runs Monte Carlo replications in parallel (rayon over whole Worlds) with results
+//! independent of the thread count; [`compare`] sets scenarios side by side on common random
+//! numbers; [`sweep`] varies policy levers (market shares and HHI, hosting, exchange
+//! architecture, plan strength, which vendor is hit); [`shard`] splits a batch or sweep across
+//! machines and merges the parts into exactly the unsharded result. [`exercise`] steps a room
+//! through the timeline and records its decisions.
 //!
 //! ## Determinism
 //!

@@ -1,7 +1,7 @@
 //! Scenarios: the RON file format, its two-stage loading (raw → validated), and the built-ins.
 //!
 //! A scenario is read in two stages, as ripgrep turns raw flags into validated arguments:
-//! [`raw`] is what serde reads from the file; [`validate`] checks every meaning (references,
+//! [`raw`] is what serde reads from the file; the validator ([`from_str`]) checks every meaning (references,
 //! shares, times, sizes) and either yields a [`Scenario`] the simulator can trust or a
 //! [`ScenarioError`] listing every problem with its `FILE:LINE:COLUMN`.
 

@@ -1,7 +1,7 @@
 //! The scenario file as written: RON structures deserialised with serde, before any checking.
 //!
 //! Every field a scenario author can write is declared here, with its unit and default. Stage two
-//! ([`super::validate`]) turns a [`RawScenario`] into a checked [`super::Scenario`] or a list of
+//! ([`super::from_str`]) turns a [`RawScenario`] into a checked [`super::Scenario`] or a list of
 //! positioned problems. Unknown fields are rejected so a misspelt name never silently falls back
 //! to a default.
 
