@@ -253,3 +253,43 @@ impl<W: Write> Room for Script<W> {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::DecisionOption;
+
+    fn decision() -> Decision {
+        let option = |key: &str| DecisionOption { key: key.into(), label: key.into(), effects: Vec::new() };
+        Decision {
+            id: "d".into(),
+            question: "?".into(),
+            options: vec![option("a"), option("b")],
+            chosen: 1,
+            default: 1,
+        }
+    }
+
+    #[test]
+    fn options_by_number_key_or_default() {
+        let d = decision();
+        assert_eq!(parse_option("", &d), Some(1));
+        assert_eq!(parse_option("1", &d), Some(0));
+        assert_eq!(parse_option(" B ", &d), Some(1));
+        assert_eq!(parse_option("3", &d), None);
+        assert_eq!(parse_option("0", &d), None);
+        assert_eq!(parse_option("c", &d), None);
+    }
+
+    #[test]
+    fn end_of_input_takes_defaults_and_long_lines_are_cut() {
+        let long = format!("{}\nnote\n", "x".repeat(3 * MAX_LINE));
+        let mut c = Console::new(long.as_bytes(), Vec::new(), false);
+        assert_eq!(c.line("> ").unwrap().len(), MAX_LINE);
+        assert_eq!(c.line("> ").unwrap(), "note");
+        assert_eq!(c.decide(&decision()).unwrap(), (1, String::new()));
+        assert_eq!(c.command().unwrap(), Cmd::Next);
+        assert_eq!(parse_command("Q"), Some(Cmd::Quit));
+        assert_eq!(parse_command("later"), None);
+    }
+}
