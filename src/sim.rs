@@ -160,7 +160,11 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     let referral_rules = referrals.rules.clone();
     world.insert_resource(referrals);
     world.insert_resource(Fired::default());
-    world.insert_resource(PlatformStatus { states: vec![Availability::Up; scenario.platforms.len()], changed: false });
+    world.insert_resource(PlatformStatus {
+        states: vec![Availability::Up; scenario.platforms.len()],
+        changed: false,
+        holds: Vec::new(),
+    });
     world.insert_resource(Incident::default());
     world.insert_resource(Tally::default());
     world.insert_resource(Diversions::default());

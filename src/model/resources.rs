@@ -66,6 +66,27 @@ pub struct PlatformStatus {
     pub states: Vec<Availability>,
     /// Set when a state changed this tick, so providers' functions are recomputed.
     pub changed: bool,
+    /// Windows `(platform, from, until)` in which a platform is held down (a re-compromise):
+    /// scheduled restores inside the window do not bring it back.
+    pub holds: Vec<(usize, u32, u32)>,
+}
+
+impl Availability {
+    /// The share of customers served.
+    pub fn capacity(self) -> f64 {
+        match self {
+            Availability::Up => 1.0,
+            Availability::Degraded(c) => c,
+            Availability::Down => 0.0,
+        }
+    }
+}
+
+impl PlatformStatus {
+    /// Whether platform `p` is held down at tick `now`.
+    pub fn held(&self, p: usize, now: u32) -> bool {
+        self.holds.iter().any(|&(q, from, until)| q == p && (from..until).contains(&now))
+    }
 }
 
 /// Incident milestones of this replication.

@@ -1,4 +1,7 @@
 //! Platform availability (disconnects, staged restores) and the functions each provider has.
+//!
+//! A restore only ever raises a platform's capacity, and is ignored while a re-compromise holds
+//! the platform down (see the decisions system).
 
 use bevy_ecs::prelude::*;
 
@@ -26,15 +29,20 @@ pub fn update_availability(
                 status.changed = true;
             }
             Event::Restore { platforms, capacity } => {
-                let state = if *capacity >= 1.0 {
-                    Availability::Up
-                } else if *capacity <= 0.0 {
-                    Availability::Down
-                } else {
-                    Availability::Degraded(*capacity)
-                };
+                // A restore never lowers availability (an early reconnect stays), and does not
+                // lift a platform held down by a re-compromise.
                 for &p in platforms {
-                    status.states[p] = state;
+                    if status.held(p, clock.tick) {
+                        continue;
+                    }
+                    let c = capacity.max(status.states[p].capacity());
+                    status.states[p] = if c >= 1.0 {
+                        Availability::Up
+                    } else if c <= 0.0 {
+                        Availability::Down
+                    } else {
+                        Availability::Degraded(c)
+                    };
                 }
                 status.changed = true;
             }

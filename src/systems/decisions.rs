@@ -5,7 +5,9 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use crate::model::{CareServices, Clock, Continuity, EventLog, EventRow, Fired, Network, OpenHours, Streams, Timeline};
+use crate::model::{
+    CareServices, Clock, Continuity, EventLog, EventRow, Fired, Network, OpenHours, PlatformStatus, Streams, Timeline,
+};
 use crate::scenario::{Effect, Event, Inject};
 
 pub fn apply_decisions(
@@ -14,6 +16,7 @@ pub fn apply_decisions(
     network: Res<Network>,
     mut timeline: ResMut<Timeline>,
     mut streams: ResMut<Streams>,
+    mut status: ResMut<PlatformStatus>,
     mut log: ResMut<EventLog>,
     mut providers: Query<(&mut Continuity, &mut OpenHours, &mut CareServices)>,
 ) {
@@ -76,6 +79,10 @@ pub fn apply_decisions(
                     let draw: f64 = streams.incident.random();
                     if draw < *risk {
                         let at = now + 1 + ticks(*after_days).max(1);
+                        let until = at + ticks(*outage_days).max(1);
+                        for &p in platforms {
+                            status.holds.push((p, at, until));
+                        }
                         later.push((
                             at,
                             inject(
@@ -83,7 +90,7 @@ pub fn apply_decisions(
                                 "Re-compromised after early reconnect",
                             ),
                         ));
-                        later.push((at + ticks(*outage_days).max(1), inject(restore(1.0), "Platforms restored again")));
+                        later.push((until, inject(restore(1.0), "Platforms restored again")));
                     }
                 }
             }

@@ -168,4 +168,10 @@ fn early_reconnect_shortens_the_outage_unless_it_is_compromised_again() {
     assert_eq!(disconnects(&risky_run), 2, "a certain re-compromise did not happen");
     assert!(safe.care_delivered_fallback < base.care_delivered_fallback, "reconnecting early did not shorten fallback");
     assert!(risky.care_delivered_fallback > safe.care_delivered_fallback, "a re-compromise cost nothing");
+    let fallback = |o: &Outcome, day: usize| kpi::daily(o, None)[day].services_fallback;
+    // Day 17: the scheduled staged restore (25%) must not take an early reconnect back down.
+    assert_eq!(fallback(&safe_run, 17), 0, "a staged restore undid the early reconnect");
+    // Days 13-21: the re-compromise holds the platforms down through the scheduled restores.
+    let (_, base_run, _) = kpis(&builtin("chipsoft-2026"), 1);
+    assert!(fallback(&risky_run, 20) > fallback(&base_run, 20), "a scheduled restore cut the re-compromise short");
 }
