@@ -100,14 +100,7 @@ pub struct Outcome {
 
 /// Run one replication of `scenario`.
 pub fn run(scenario: Arc<Scenario>, options: RunOptions) -> Outcome {
-    let mut world = build_world(scenario.clone(), options);
-    let mut schedule = systems::schedule();
-    let ticks = scenario.days * (24 / scenario.tick_hours);
-    for tick in 0..ticks {
-        world.resource_mut::<Clock>().tick = tick;
-        schedule.run(&mut world);
-    }
-    extract(world, scenario, options)
+    Simulation::new(scenario, options).finish()
 }
 
 /// The scenario with every incident inject removed: the "normal" comparison run.

@@ -1023,6 +1023,15 @@ impl Validator {
             let path = format!("timeline[{i}]");
             check(self, format!("{path}.title"), inj.title.as_deref().unwrap_or(""), text);
             check(self, format!("{path}.text"), &inj.text, text);
+            if inj.questions.len() > MAX_OPTIONS {
+                self.err(
+                    &format!("{path}.questions"),
+                    format!("{} questions; an inject may have at most {MAX_OPTIONS}", inj.questions.len()),
+                );
+            }
+            for (j, q) in inj.questions.iter().enumerate().take(MAX_OPTIONS + 1) {
+                check(self, format!("{path}.questions[{j}]"), q, text);
+            }
             if let RawEvent::Decision { id: did, question, options, .. } = &inj.event {
                 let ep = format!("{path}.event");
                 check(self, format!("{ep}.id"), did, id);
