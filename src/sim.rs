@@ -162,7 +162,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     world.insert_resource(Tally::default());
     world.insert_resource(Diversions::default());
     world.insert_resource(EventLog::default());
-    world.insert_resource(Series(Vec::with_capacity(scenario.days as usize * 4)));
+    world.insert_resource(Series(Vec::with_capacity(scenario.days as usize * ProviderKind::COUNT)));
     world.insert_resource(Roster(scenario.clone()));
 
     let mut entities = Vec::with_capacity(scenario.providers.len());
