@@ -5,7 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, ORANGE, VERMILLION, draw_markers, inject_markers};
+use super::{
+    BLUE, DrawResult, Figure, GREY, LIGHT, Marker, ORANGE, VERMILLION, draw_legend, draw_markers, inject_markers,
+};
 use super::{PURPLE, fmt_count, legend_box, legend_line, nice_max, short_date, text, title_style};
 use crate::kpi;
 use crate::scenario::Date;
@@ -94,13 +96,7 @@ impl Figure for Backlog {
             ))?
             .label("Baseline (no incident)")
             .legend(legend_line(GREY, 3));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(16.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16.0)?;
 
         let y_max = nice_max(
             self.postponed.iter().chain(&self.diverted).chain(&self.urgent_delayed).fold(10.0f64, |a, &b| a.max(b)),
@@ -164,13 +160,7 @@ impl Figure for Backlog {
                 style,
             )))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(16.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16.0)?;
         Ok(())
     }
 }

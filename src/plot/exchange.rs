@@ -6,7 +6,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, ORANGE, PURPLE, VERMILLION, draw_markers, inject_markers};
+use super::{
+    BLUE, DrawResult, Figure, GREY, LIGHT, Marker, ORANGE, PURPLE, VERMILLION, draw_legend, draw_markers,
+    inject_markers,
+};
 use super::{fmt_count, legend_box, legend_line, nice_max, short_date, text, title_style};
 use crate::scenario::Date;
 use crate::sim::Outcome;
@@ -117,13 +120,7 @@ impl Figure for Exchange {
                 text(19.0).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center)),
             )))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(15.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15.0)?;
 
         let y_max = nice_max(self.inquiries.iter().fold(10.0f64, |a, &b| a.max(b)));
         let mut chart = ChartBuilder::on(&bottom)
@@ -159,13 +156,7 @@ impl Figure for Exchange {
                 text(19.0).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center)),
             )))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(15.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15.0)?;
         Ok(())
     }
 }

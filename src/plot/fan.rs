@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BLUE, DrawResult, Figure, GREY, LIGHT, fmt_count, legend_box, legend_line, render, text, title_style};
+use super::{
+    BLUE, DrawResult, Figure, LIGHT, draw_legend, fmt_count, legend_box, legend_line, render, text, title_style,
+};
 use crate::error::Error;
 
 /// A fan chart's data. `x`, `p5`, `p50` and `p95` have the same length.
@@ -88,13 +90,7 @@ impl Figure for FanChart<'_> {
             ))?
             .label("Median")
             .legend(legend_line(BLUE, 3));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(16.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16.0)?;
         Ok(())
     }
 }

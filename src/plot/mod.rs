@@ -260,6 +260,21 @@ pub fn draw_markers<DB: DrawingBackend>(
 }
 
 /// A legend entry drawn as a short line of `color` and `width`.
+/// Draw a chart's legend in the house style: a light box with a grey border.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: f64,
+) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GREY)
+        .label_font(text(font_size))
+        .draw()
+}
+
 pub fn legend_line(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| {
         PathElement::new(

@@ -5,7 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BLUE, DrawResult, Figure, GREY, LIGHT, VERMILLION, fmt_count, kind_label, legend_box, nice_max};
+use super::{
+    BLUE, DrawResult, Figure, GREY, LIGHT, VERMILLION, draw_legend, fmt_count, kind_label, legend_box, nice_max,
+};
 use super::{text, title_style};
 use crate::model::ProviderKind;
 use crate::sim::Outcome;
@@ -130,13 +132,7 @@ impl Figure for Records {
                 text(22.0).color(&GREY),
             )))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(15.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15.0)?;
         Ok(())
     }
 }

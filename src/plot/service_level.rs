@@ -6,7 +6,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, Figure, GREY, LIGHT, Marker, PALETTE, draw_markers, inject_markers, kind_label, legend_line};
+use super::{
+    DrawResult, Figure, GREY, LIGHT, Marker, PALETTE, draw_legend, draw_markers, inject_markers, kind_label,
+    legend_line,
+};
 use super::{short_date, text, title_style};
 use crate::kpi;
 use crate::model::ProviderKind;
@@ -132,13 +135,7 @@ impl Figure for ServiceLevel {
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .label_font(text(16.0))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft, 16.0)?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, VERMILLION, draw_markers, inject_markers};
+use super::{BLUE, DrawResult, Figure, GREY, LIGHT, Marker, VERMILLION, draw_legend, draw_markers, inject_markers};
 use super::{ORANGE, PURPLE, legend_line, nice_max, short_date, text, title_style};
 use crate::kpi;
 use crate::scenario::{Date, OpenDays, Scenario};
@@ -186,13 +186,7 @@ impl Figure for Staff {
                 .draw_series(LineSeries::new(points(&series[0]), color.stroke_width(3)))?
                 .label("Incident run")
                 .legend(legend_line(color, 3));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(GREY)
-                .label_font(text(14.0))
-                .draw()?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14.0)?;
         }
         Ok(())
     }
