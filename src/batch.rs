@@ -159,33 +159,18 @@ pub fn kinds_of(scenario: &Scenario) -> Vec<ProviderKind> {
 
 /// The record layout of a scenario.
 pub fn layout(scenario: &Scenario) -> Layout {
-    let mut kpis: Vec<String> = kpi_values(&Kpis::default(), 0).into_keys().collect();
+    let mut kpis: Vec<String> = kpi_values(&Kpis::default()).into_keys().collect();
     kpis.sort();
     Layout { kpis, kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect() }
 }
 
-/// KPI name → value (`None` for null), plus [`CARE_LOST`] given the baseline's delivered care.
-fn kpi_values(k: &Kpis, baseline_delivered: u64) -> BTreeMap<String, Option<f64>> {
+/// KPI name → value (`None` for null). [`CARE_LOST`] and [`CARE_BEHIND`] are among the KPIs.
+fn kpi_values(k: &Kpis) -> BTreeMap<String, Option<f64>> {
     let value = serde_json::to_value(k).expect("KPIs serialise");
-    let mut out: BTreeMap<String, Option<f64>> = match value {
+    match value {
         serde_json::Value::Object(map) => map.into_iter().map(|(name, v)| (name, v.as_f64())).collect(),
         _ => BTreeMap::new(),
-    };
-    out.insert(CARE_LOST.to_string(), Some(baseline_delivered as f64 - k.care_delivered as f64));
-    out.insert(CARE_BEHIND.to_string(), Some(0.0));
-    out
-}
-
-/// The largest cumulative shortfall of served cases of `outcome` against `baseline`.
-fn care_behind(outcome: &sim::Outcome, baseline: &sim::Outcome, kind: Option<ProviderKind>) -> f64 {
-    let (inc, base) = (kpi::daily(outcome, kind), kpi::daily(baseline, kind));
-    let mut acc = 0i64;
-    let mut peak = 0i64;
-    for (i, b) in inc.iter().zip(&base) {
-        acc += b.counters.served as i64 - i.counters.served as i64;
-        peak = peak.max(acc);
     }
-    peak as f64
 }
 
 fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Option<Exact>> {
@@ -201,10 +186,7 @@ pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, s
     let kinds = kinds_of(scenario);
     let measure = |kind: Option<ProviderKind>| {
         let k = kpi::compute(&outcome, &baseline, kind);
-        let b = kpi::compute(&baseline, &baseline, kind);
-        let mut values = kpi_values(&k, b.care_delivered);
-        values.insert(CARE_BEHIND.to_string(), Some(care_behind(&outcome, &baseline, kind)));
-        aligned(layout, &values)
+        aligned(layout, &kpi_values(&k))
     };
     let day_rows = |kind: Option<ProviderKind>| -> Vec<[i64; 3]> {
         kpi::daily(&outcome, kind)

@@ -17,6 +17,12 @@ pub struct Kpis {
     pub care_delivered_pct: f64,
     /// Cases served under the emergency protocol.
     pub care_delivered_fallback: u64,
+    /// Care the incident cost within the horizon: cases the baseline served minus cases served.
+    pub care_lost: i64,
+    /// The most cases the incident put behind the baseline at any point: the largest cumulative
+    /// shortfall of cases served (baseline minus incident, summed from day 0). Care delayed and
+    /// caught up before the horizon ends counts here and not in `care_lost`.
+    pub care_behind_peak: i64,
     /// Cases postponed at least once.
     pub postponed: u64,
     /// Urgent cases sent to another provider.
@@ -108,6 +114,12 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
         Some(kind) => outcome.peak_backlog_by_kind[kind.index()],
     };
     k.backlog_at_end = inc.last().map_or(0, |r| r.backlog);
+    let mut behind = 0i64;
+    for (i, b) in inc.iter().zip(&base) {
+        behind += b.counters.served as i64 - i.counters.served as i64;
+        k.care_behind_peak = k.care_behind_peak.max(behind);
+    }
+    k.care_lost = behind;
     let providers = outcome.providers.iter().filter(|p| kind.is_none_or(|k| p.kind == k));
     for p in providers {
         if let Some(d) = p.exhausted_day {

@@ -145,6 +145,7 @@ pub fn summary_table(s: &RunSummary) -> String {
             format!("{:.1}%", b.care_delivered_pct),
         ),
         ("  in fallback", k.care_delivered_fallback.to_string(), b.care_delivered_fallback.to_string()),
+        ("care behind at peak", k.care_behind_peak.to_string(), "—".into()),
         ("postponed", k.postponed.to_string(), b.postponed.to_string()),
         ("diverted", k.diverted.to_string(), b.diverted.to_string()),
         ("urgent delayed", k.urgent_delayed.to_string(), b.urgent_delayed.to_string()),

@@ -84,6 +84,8 @@ fn chipsoft_reference_facts() {
     }
     // Nothing is stolen and nothing falls back in the baseline.
     let b = kpi::compute(&baseline, &baseline, None);
+    assert!(k.care_behind_peak > 0 && k.care_behind_peak >= k.care_lost, "{} vs {}", k.care_behind_peak, k.care_lost);
+    assert_eq!((b.care_lost, b.care_behind_peak), (0, 0), "the baseline is behind itself");
     assert_eq!(b.records_exfiltrated, 0);
     assert_eq!(b.care_delivered_fallback, 0);
 }
