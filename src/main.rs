@@ -103,8 +103,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenarios => {
+            let width = scenario::builtin::BUILTINS.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
             for (name, about, _) in scenario::builtin::BUILTINS {
-                println!("{name:<16} {about}");
+                println!("{name:<width$}  {about}");
             }
             Ok(ExitCode::SUCCESS)
         }
