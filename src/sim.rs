@@ -4,7 +4,7 @@
 //! (arrivals, incident timing), each derived from `(seed, replication)`, so the same scenario,
 //! seed and replication give the same outcome on any machine and thread count.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
@@ -150,8 +150,6 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         affected: Vec::new(),
     });
     let (referrals, rule_of) = referral_network(&scenario);
-    let referral_rules = referrals.rules.clone();
-    world.insert_resource(referrals);
     world.insert_resource(Fired::default());
     world.insert_resource(PlatformStatus {
         states: vec![Availability::Up; scenario.platforms.len()],
@@ -205,7 +203,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     extended_until: 0,
                     referrals: rule_of[spec.profile][i]
                         .iter()
-                        .map(|&r| (r, referral_rules[usize::from(r)].per_case, 0.0))
+                        .map(|&r| (r, referrals.rules[usize::from(r)].per_case, 0.0))
                         .collect(),
                 }
             })
@@ -248,6 +246,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
             .id();
         entities.push(entity);
     }
+    world.insert_resource(referrals);
     world.insert_resource(ExchangeUp(vec![true; entities.len()]));
     world.insert_resource(Network { providers: entities, neighbours: neighbours(&scenario) });
     world
@@ -271,7 +270,7 @@ fn neighbours(scenario: &Scenario) -> Vec<Vec<u32>> {
     const IN_REGION: usize = 4;
     const NEXT_REGION: usize = 2;
     let regions = scenario.regions.len().max(1);
-    let mut groups: HashMap<(usize, usize), Vec<u32>> = HashMap::new();
+    let mut groups: BTreeMap<(usize, usize), Vec<u32>> = BTreeMap::new();
     for (i, p) in scenario.providers.iter().enumerate() {
         groups.entry((p.profile, p.region)).or_default().push(i as u32);
     }

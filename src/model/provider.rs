@@ -127,6 +127,11 @@ pub struct BreachWork {
 }
 
 impl BreachWork {
+    /// Whether any notification duty or inquiry still waits for admin time.
+    pub fn pending(&self) -> bool {
+        self.inquiry_minutes > 0.0 || self.duties.iter().any(|d| d.done.is_none())
+    }
+
     /// Spend positive admin balance on duties (in order), then on inquiries up to
     /// `inquiry_limit` minutes; returns minutes used.
     pub fn answer(&mut self, admin_balance: &mut f64, inquiry_limit: f64, now: u32) -> f64 {

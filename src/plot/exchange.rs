@@ -7,10 +7,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    BLUE, DrawResult, Figure, GREY, LIGHT, Marker, ORANGE, PURPLE, VERMILLION, draw_legend, draw_markers,
-    inject_markers,
+    BLUE, DrawResult, Figure, GREY, Marker, ORANGE, PURPLE, VERMILLION, draw_dated_count_mesh, draw_legend,
+    draw_markers, inject_markers,
 };
-use super::{fmt_count, legend_box, legend_line, nice_max, short_date, text, title_style};
+use super::{legend_box, legend_line, nice_max, text, title_style};
 use crate::scenario::Date;
 use crate::sim::Outcome;
 
@@ -80,17 +80,7 @@ impl Figure for Exchange {
             .x_label_area_size(40)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0..days, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .light_line_style(LIGHT.mix(0.0))
-            .bold_line_style(LIGHT)
-            .x_labels(x_labels)
-            .x_label_formatter(&|x| short_date(start, *x))
-            .y_label_formatter(&|y| fmt_count(*y))
-            .y_desc("per day")
-            .label_style(text(16.0))
-            .axis_desc_style(text(17.0))
-            .draw()?;
+        draw_dated_count_mesh(&mut chart, start, x_labels, "per day", None)?;
         draw_markers(&mut chart, &self.markers, true)?;
         chart
             .draw_series(AreaSeries::new(points(&self.fallback), 0.0, ORANGE.mix(0.45)))?
@@ -130,18 +120,7 @@ impl Figure for Exchange {
             .x_label_area_size(50)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0..days, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .light_line_style(LIGHT.mix(0.0))
-            .bold_line_style(LIGHT)
-            .x_labels(x_labels)
-            .x_label_formatter(&|x| short_date(start, *x))
-            .y_label_formatter(&|y| fmt_count(*y))
-            .y_desc("inquiries per day")
-            .x_desc("date")
-            .label_style(text(16.0))
-            .axis_desc_style(text(17.0))
-            .draw()?;
+        draw_dated_count_mesh(&mut chart, start, x_labels, "inquiries per day", Some("date"))?;
         draw_markers(&mut chart, &self.markers, false)?;
         chart
             .draw_series(

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -260,6 +261,32 @@ pub fn draw_markers<DB: DrawingBackend>(
 }
 
 /// A legend entry drawn as a short line of `color` and `width`.
+/// Draw the house-style mesh of a chart of case counts (y) over days from the scenario start
+/// (x, labelled with dates).
+pub fn draw_dated_count_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    start: Date,
+    x_labels: usize,
+    y_desc: &str,
+    x_desc: Option<&str>,
+) -> DrawResult<DB> {
+    let x_format = |x: &f64| short_date(start, *x);
+    let y_format = |y: &f64| fmt_count(*y);
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(LIGHT.mix(0.0))
+        .bold_line_style(LIGHT)
+        .x_labels(x_labels)
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&y_format)
+        .y_desc(y_desc)
+        .label_style(text(16.0))
+        .axis_desc_style(text(17.0));
+    if let Some(x_desc) = x_desc {
+        mesh.x_desc(x_desc);
+    }
+    mesh.draw()
+}
+
 /// Draw a chart's legend in the house style: a light box with a grey border.
 pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,

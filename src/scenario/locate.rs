@@ -7,7 +7,7 @@
 //! list and tuple items add `[i]`, map entries add `.key`; the first item inside a named
 //! wrapper (`Some(x)`, `Fixed(5)`, `CloudTenants("v")`) keeps the wrapper's own path.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok<'a> {
@@ -189,7 +189,7 @@ impl<'a> Lexer<'a> {
 /// Map from value path to its 1-based (line, column).
 #[derive(Debug, Default)]
 pub struct Locations {
-    map: HashMap<String, (usize, usize)>,
+    map: BTreeMap<String, (usize, usize)>,
 }
 
 impl Locations {

@@ -3,7 +3,7 @@
 //! All problems are collected, not just the first, each at the position of the offending value.
 //! Limits on counts and sizes keep memory bounded whatever the input.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
@@ -125,8 +125,8 @@ impl Validator {
         v
     }
 
-    fn ids<'a>(&mut self, section: &str, ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
-        let mut map = HashMap::new();
+    fn ids<'a>(&mut self, section: &str, ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+        let mut map = BTreeMap::new();
         for (i, id) in ids.enumerate() {
             let path = format!("{section}[{i}].id");
             if id.is_empty() {
@@ -138,7 +138,7 @@ impl Validator {
         map
     }
 
-    fn lookup(&mut self, path: &str, what: &str, name: &str, map: &HashMap<String, usize>) -> Option<usize> {
+    fn lookup(&mut self, path: &str, what: &str, name: &str, map: &BTreeMap<String, usize>) -> Option<usize> {
         if let Some(&i) = map.get(name) {
             return Some(i);
         }
@@ -148,8 +148,7 @@ impl Validator {
             self.err(path, format!("unknown {what} `{name}`"));
             return None;
         }
-        let mut known: Vec<&String> = map.keys().collect();
-        known.sort();
+        let known: Vec<&String> = map.keys().collect(); // in order: the map is sorted
         let suggestion = closest(name, known.iter().map(|s| s.as_str()))
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| {
@@ -226,7 +225,7 @@ impl Validator {
 
         let regions = if raw.regions.is_empty() { vec!["all".to_string()] } else { raw.regions.clone() };
         let region_ids = {
-            let mut m = HashMap::new();
+            let mut m = BTreeMap::new();
             for (i, r) in regions.iter().enumerate() {
                 if m.insert(r.clone(), i).is_some() {
                     self.err(&format!("regions[{i}]"), format!("the region `{r}` is listed twice"));
@@ -285,7 +284,7 @@ impl Validator {
 
         // Providers written out, then groups.
         let mut providers = Vec::new();
-        let mut provider_ids: HashMap<String, usize> = HashMap::new();
+        let mut provider_ids: BTreeMap<String, usize> = BTreeMap::new();
         let mut total: u64 = raw.providers.len() as u64;
         for (g, group) in raw.groups.iter().enumerate() {
             if group.count == 0 || u64::from(group.count) > MAX_PROVIDERS {
@@ -558,8 +557,8 @@ impl Validator {
         &mut self,
         path: &str,
         t: &RawTarget,
-        vendor_ids: &HashMap<String, usize>,
-        provider_ids: &HashMap<String, usize>,
+        vendor_ids: &BTreeMap<String, usize>,
+        provider_ids: &BTreeMap<String, usize>,
         providers: &[ProviderSpec],
     ) -> Vec<u32> {
         let all = |f: &dyn Fn(&ProviderSpec) -> bool| {
@@ -590,9 +589,9 @@ impl Validator {
         &mut self,
         path: &str,
         e: &RawEffect,
-        vendor_ids: &HashMap<String, usize>,
-        platform_ids: &HashMap<String, usize>,
-        provider_ids: &HashMap<String, usize>,
+        vendor_ids: &BTreeMap<String, usize>,
+        platform_ids: &BTreeMap<String, usize>,
+        provider_ids: &BTreeMap<String, usize>,
         providers: &[ProviderSpec],
     ) -> Option<Effect> {
         Some(match e {
@@ -658,7 +657,7 @@ impl Validator {
             );
         }
         let mut services = Vec::new();
-        let mut names = HashMap::new();
+        let mut names = BTreeMap::new();
         for (j, s) in p.services.iter().enumerate().take(MAX_SERVICES) {
             let sp = format!("{path}.services[{j}]");
             if names.insert(s.name.clone(), j).is_some() {
@@ -857,14 +856,14 @@ impl Validator {
         g: usize,
         group: &RawGroup,
         rng: &mut rand::rngs::ChaCha8Rng,
-        profile_ids: &HashMap<String, usize>,
-        vendor_ids: &HashMap<String, usize>,
-        region_ids: &HashMap<String, usize>,
+        profile_ids: &BTreeMap<String, usize>,
+        vendor_ids: &BTreeMap<String, usize>,
+        region_ids: &BTreeMap<String, usize>,
         platforms: &[Platform],
         vendors: &[Vendor],
         profiles: &[Profile],
         providers: &mut Vec<ProviderSpec>,
-        provider_ids: &mut HashMap<String, usize>,
+        provider_ids: &mut BTreeMap<String, usize>,
     ) {
         let path = format!("groups[{g}]");
         let profile = self.lookup(&format!("{path}.profile"), "profile", &group.profile, profile_ids);
@@ -1119,9 +1118,9 @@ impl Validator {
         &mut self,
         path: &str,
         e: &RawEvent,
-        vendor_ids: &HashMap<String, usize>,
-        platform_ids: &HashMap<String, usize>,
-        provider_ids: &HashMap<String, usize>,
+        vendor_ids: &BTreeMap<String, usize>,
+        platform_ids: &BTreeMap<String, usize>,
+        provider_ids: &BTreeMap<String, usize>,
         providers: &[ProviderSpec],
     ) -> Event {
         let platforms_of = |this: &mut Self, list: &[String]| -> Vec<usize> {
@@ -1204,7 +1203,7 @@ impl Validator {
                 if options.is_empty() {
                     self.err(&format!("{path}.options"), "a decision needs at least one option");
                 }
-                let mut keys = HashMap::new();
+                let mut keys = BTreeMap::new();
                 let mut opts = Vec::new();
                 for (j, o) in options.iter().enumerate() {
                     if keys.insert(o.key.clone(), j).is_some() {

@@ -14,8 +14,8 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    Aftermath, BreachWork, Clock, Duty, EventLog, EventRow, Fired, Incident, Network, Provider, ProviderKind, Records,
-    Tally, Timeline,
+    Aftermath, BreachWork, Clock, Duty, EventLog, EventRow, Fired, Network, Provider, ProviderKind, Records, Tally,
+    Timeline,
 };
 use crate::scenario::Event;
 
@@ -31,7 +31,6 @@ pub fn steal_records(
     timeline: Res<Timeline>,
     fired: Res<Fired>,
     network: Res<Network>,
-    mut incident: ResMut<Incident>,
     mut aftermath: ResMut<Aftermath>,
     mut tally: ResMut<Tally>,
     mut log: ResMut<EventLog>,
@@ -109,7 +108,6 @@ pub fn steal_records(
             }
             Event::Announce { .. } if aftermath.announced.is_none() => {
                 aftermath.announced = Some(now);
-                incident.awareness.get_or_insert(now);
                 let affected = aftermath.affected.clone();
                 for p in &affected {
                     if let Ok((_, _, mut work)) = providers.get_mut(network.providers[*p as usize]) {

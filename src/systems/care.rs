@@ -44,7 +44,7 @@ pub fn deliver_care(
         let surge = plan.surge_share(now);
         let on_duty = [1.0 - staff.sick[CLINICAL] + surge, 1.0 - staff.sick[ADMIN] + surge];
         let electives = now >= plan.electives_cancelled_until;
-        let mut breach_pending = !work.duties.is_empty() || work.inquiry_minutes > 0.0;
+        let mut breach_pending = work.pending();
         let mut served_total = 0u64;
         let mut disrupted = false;
         for (s, service) in services.0.iter_mut().enumerate() {
@@ -75,7 +75,7 @@ pub fn deliver_care(
                 let limit = work.inquiry_share_cap * a0;
                 let used = work.answer(&mut service.admin_balance, limit, now);
                 counters.breach_admin_minutes += used;
-                breach_pending = !work.duties.iter().all(|d| d.done.is_some()) || work.inquiry_minutes > 0.0;
+                breach_pending = work.pending();
             }
             let blocked = service.mode == Mode::Blocked;
             let (factor, extra_admin) = service.cost;

@@ -25,7 +25,7 @@ pub fn fire_injects(
             Event::Compromise { .. } => {
                 incident.first_compromise.get_or_insert(tick);
             }
-            Event::Detect { .. } => {
+            Event::Detect { .. } | Event::Announce { .. } => {
                 incident.awareness.get_or_insert(tick);
             }
             Event::Restore { .. } => incident.last_restore = Some(tick),
