@@ -25,6 +25,19 @@ pub struct Kpis {
     pub care_behind_peak: i64,
     /// Cases postponed at least once.
     pub postponed: u64,
+    /// Booked appointments cancelled ahead by the continuity plan (each cancellation counts).
+    pub cancelled: u64,
+    /// Patients who left without being seen after their maximum wait.
+    pub walked_out: u64,
+    /// Walk-in patients who went to another provider because the wait was too long.
+    pub went_elsewhere: u64,
+    /// Ambulance patients diverted to another provider (also in `diverted`).
+    pub ambulances_diverted: u64,
+    /// Mean hours a served case waited (from arrival or re-booking; waits of a day or more are
+    /// counted to the end of their day).
+    pub mean_wait_hours: Option<f64>,
+    /// Staff hours spent entering paper records into the EHR after the restore.
+    pub back_entry_hours: f64,
     /// Urgent cases sent to another provider.
     pub diverted: u64,
     /// Urgent cases served after their maximum wait (or not by the end) and not diverted.
@@ -68,6 +81,10 @@ pub struct Kpis {
     /// Days from the first compromise until the 7-day service level stays at or above 95% of
     /// normal for the rest of the horizon.
     pub time_to_recovery_days: Option<u32>,
+    /// Days from the first compromise until the backlog is back within 5% (and one case) of
+    /// normal and stays there to the end of the horizon: recovery of the work, not only of the
+    /// flow (null if not within the horizon).
+    pub time_to_recovery_backlog_days: Option<u32>,
 }
 
 /// KPIs of the whole run (`kind: None`) or of one provider kind.
@@ -75,12 +92,19 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
     let rows = |o: &Outcome| -> Vec<DayRow> { daily(o, kind) };
     let (inc, base) = (rows(outcome), rows(baseline));
     let mut k = Kpis::default();
+    let mut wait_hours = 0.0;
     for r in &inc {
         let c = &r.counters;
         k.care_demand += c.demand;
         k.care_delivered += c.served;
         k.care_delivered_fallback += c.served_fallback;
         k.postponed += c.postponed;
+        k.cancelled += c.cancelled;
+        k.walked_out += c.walked_out;
+        k.went_elsewhere += c.went_elsewhere;
+        k.ambulances_diverted += c.ambulances_diverted;
+        wait_hours += c.wait_hours;
+        k.back_entry_hours += c.back_entry_minutes / 60.0;
         k.diverted += c.diverted;
         k.urgent_delayed += c.urgent_delayed;
         k.overtime_hours += c.overtime_minutes / 60.0;
@@ -102,6 +126,8 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
         k.referral_delay_p50_hours = histogram_quantile(&outcome.referral_delay_histogram, 0.5);
         k.referral_delay_p95_hours = histogram_quantile(&outcome.referral_delay_histogram, 0.95);
     }
+    k.mean_wait_hours = (k.care_delivered > 0).then(|| round2(wait_hours / k.care_delivered as f64));
+    k.back_entry_hours = round2(k.back_entry_hours);
     k.overtime_hours = round2(k.overtime_hours);
     k.surge_hours = round2(k.surge_hours);
     k.surge_cost_eur = round2(k.surge_cost_eur);
@@ -153,6 +179,18 @@ pub fn compute(outcome: &Outcome, baseline: &Outcome, kind: Option<ProviderKind>
             .zip(&base)
             .find(|(r, b)| r.day >= from && r.backlog as f64 <= 1.05 * b.backlog as f64 + 1.0)
             .map(|(r, _)| r.day)
+    });
+    k.time_to_recovery_backlog_days = compromise_day.and_then(|c| {
+        let mut from = None;
+        for (r, b) in inc.iter().zip(&base) {
+            let ok = r.backlog as f64 <= 1.05 * b.backlog as f64 + 1.0;
+            if r.day >= c && ok {
+                from.get_or_insert(r.day);
+            } else {
+                from = None;
+            }
+        }
+        from.map(|d| d - c)
     });
     k.time_to_recovery_days = compromise_day.and_then(|c| {
         let level = service_level_7d(&inc);

@@ -36,10 +36,14 @@ impl Roster {
             Event::Compromise { vendor } | Event::Detect { vendor } | Event::Announce { vendor } => {
                 s.vendors[*vendor].name.clone()
             }
-            Event::Disconnect { platforms } | Event::Restore { platforms, .. } => {
+            Event::Disconnect { platforms, .. }
+            | Event::Restore { platforms, .. }
+            | Event::Degrade { platforms, .. } => {
                 platforms.iter().map(|p| s.platforms[*p].name.as_str()).collect::<Vec<_>>().join(" ")
             }
-            Event::Exfiltrate { providers, .. } => format!("{} providers", providers.len()),
+            Event::Exfiltrate { providers, .. } | Event::ServiceCapacity { providers, .. } => {
+                format!("{} providers", providers.len())
+            }
             Event::Phishing { .. } => "patients".to_string(),
             Event::Decision(d) => d.id.clone(),
             Event::Note => String::new(),
@@ -72,8 +76,8 @@ pub struct ProviderResult {
     pub queued_at_end: u64,
     /// Urgent cases diverted here from other providers.
     pub diverted_in: u64,
-    /// Notification duties: (what, deadline tick, tick done).
-    pub duties: Vec<(&'static str, u32, Option<u32>)>,
+    /// Notification duties: (index in the regime, deadline tick, tick done).
+    pub duties: Vec<(u8, u32, Option<u32>)>,
     pub surge_called: bool,
 }
 
@@ -86,6 +90,14 @@ pub struct Outcome {
     pub days: u32,
     /// Per day, one row per provider kind present.
     pub series: Vec<DayRow>,
+    /// Per day, one row per service slot with activity: (day, slot, counters).
+    pub service_series: Vec<(u32, u32, ServiceDay)>,
+    /// What each service slot is.
+    pub slots: Vec<ServiceSlot>,
+    /// Per day, one row per reported provider: (day, slot, counters).
+    pub provider_series: Vec<(u32, u32, ProviderDay)>,
+    /// Provider indices of the reported providers, by slot.
+    pub reported: Vec<u32>,
     pub events: Vec<EventRow>,
     pub peak_backlog: i64,
     pub peak_backlog_by_kind: [i64; ProviderKind::COUNT],
@@ -139,10 +151,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         .collect();
     injects.sort_by_key(|(t, _)| *t);
     world.insert_resource(Timeline { injects, next: 0 });
-    world.insert_resource(Streams {
-        arrivals: stream(options.seed, options.replication, STREAM_ARRIVALS),
-        incident: incident_rng,
-    });
+    let mut arrivals_rng = stream(options.seed, options.replication, STREAM_ARRIVALS);
     world.insert_resource(Aftermath {
         params: scenario.aftermath,
         announced: None,
@@ -151,17 +160,33 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     });
     let (referrals, rule_of) = referral_network(&scenario);
     world.insert_resource(Fired::default());
+    let platforms = scenario.platforms.len();
     world.insert_resource(PlatformStatus {
-        states: vec![Availability::Up; scenario.platforms.len()],
+        states: vec![Availability::Up; platforms],
         changed: false,
         holds: Vec::new(),
+        throughput: vec![1.0; platforms],
+        expected_up: vec![None; platforms],
+        ramps: Vec::new(),
     });
     world.insert_resource(Incident::default());
-    world.insert_resource(Tally::default());
+    let (slots, slot_offset) = service_slots(&scenario);
+    let reported: Vec<u32> =
+        scenario.providers.iter().enumerate().filter(|(_, p)| p.report).map(|(i, _)| i as u32).collect();
+    world.insert_resource(Tally {
+        services: vec![ServiceDay::default(); slots.len()],
+        reported: vec![ProviderDay::default(); reported.len()],
+        ..Default::default()
+    });
     world.insert_resource(Diversions::default());
     world.insert_resource(EventLog::default());
-    world.insert_resource(Series(Vec::with_capacity(scenario.days as usize * ProviderKind::COUNT)));
+    world.insert_resource(Series {
+        kinds: Vec::with_capacity(scenario.days as usize * ProviderKind::COUNT),
+        ..Default::default()
+    });
     world.insert_resource(Roster(scenario.clone()));
+    world.insert_resource(SlotTable(slots));
+    let inflow = referral_inflow(&scenario);
 
     let mut entities = Vec::with_capacity(scenario.providers.len());
     for (index, spec) in scenario.providers.iter().enumerate() {
@@ -177,6 +202,28 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                 let daily = s.demand_per_1000 * scale;
                 let per_tick = daily / f64::from(open_ticks);
                 let tick_minutes = 60.0 * f64::from(tick_hours);
+                let open_days = if s.days == crate::scenario::OpenDays::Weekdays { 5.0 } else { 7.0 };
+                let normal_daily = daily + inflow[index][i] * 7.0 / open_days;
+                let booked = |c: usize| s.booking_days[c] > 0;
+                let book = s.booking_days.iter().any(|d| *d > 0).then(|| {
+                    let mut book = Book::new(
+                        s.booking_days,
+                        [URGENT, SOON, ELECTIVE]
+                            .map(|c| Arrivals::new(if booked(c) { daily * s.share[c] } else { 0.0 })),
+                    );
+                    // The appointments already in the book at the start.
+                    for c in [SOON, ELECTIVE] {
+                        for d in 0..s.booking_days[c] {
+                            let open_day =
+                                s.days == crate::scenario::OpenDays::AllWeek || (scenario.start.weekday() + d) % 7 < 5;
+                            if open_day {
+                                let slot = book.slot(d);
+                                book.fresh[slot][c] = book.daily[c].draw(&mut arrivals_rng);
+                            }
+                        }
+                    }
+                    Box::new(book)
+                });
                 Service {
                     spec: i as u16,
                     open: s.open as u8,
@@ -184,7 +231,8 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     weekdays_only: s.days == crate::scenario::OpenDays::Weekdays,
                     open_ticks,
                     needs: s.needs,
-                    arrivals: [URGENT, SOON, ELECTIVE].map(|c| Arrivals::new(per_tick * s.share[c])),
+                    arrivals: [URGENT, SOON, ELECTIVE]
+                        .map(|c| Arrivals::new(if booked(c) { 0.0 } else { per_tick * s.share[c] })),
                     wait_ticks: s.max_wait_hours.map(|h| ((h / f64::from(tick_hours)).ceil() as u32).max(1)),
                     clinical_minutes: s.clinical_minutes,
                     admin_minutes: s.admin_minutes,
@@ -205,6 +253,20 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                         .iter()
                         .map(|&r| (r, referrals.rules[usize::from(r)].per_case, 0.0))
                         .collect(),
+                    slot: ((slot_offset[spec.profile] + i) * 2 + usize::from(spec.affected)) as u32,
+                    normal_rate: normal_daily / f64::from(open_ticks),
+                    fallback_throughput: s.fallback_throughput,
+                    mode_cap: 1.0,
+                    capacity: 1.0,
+                    supply: 1.0,
+                    credit: 0.0,
+                    book,
+                    ambulance_share: s.ambulance_share,
+                    walkout_share: s.walkout_share,
+                    choice: s.choice.map(|(hours, share)| (hours / f64::from(tick_hours), share)),
+                    carry: [0.0; 3],
+                    diverting_since: None,
+                    back_entry: 0.0,
                 }
             })
             .collect::<Vec<Service>>();
@@ -219,8 +281,15 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     vendor: spec.vendor as u16,
                     hosting: spec.hosting,
                     rollout_rank: rollout_rank(index as u64),
+                    report: reported.iter().position(|&r| r as usize == index).map(|p| p as u32),
+                    affected: spec.affected,
                 },
-                Functions { sources: spec.sources, available: FunctionSet::ALL, down_since: [0; Function::COUNT] },
+                Functions {
+                    sources: spec.sources,
+                    available: FunctionSet::ALL,
+                    down_since: [0; Function::COUNT],
+                    throughput: [1.0; Function::COUNT],
+                },
                 Records { patients: spec.patients, high_sensitivity: spec.high_sensitivity, stolen: 0 },
                 staffing(profile, spec.patients),
                 Continuity {
@@ -238,6 +307,10 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     electives_cancelled_until: 0,
                     divert_until: 0,
                     divert_to: Vec::new(),
+                    cancellation: plan.cancellation,
+                    ambulance_diversion: plan.ambulance_diversion,
+                    back_entry_minutes: plan.back_entry_minutes,
+                    back_entry_share: plan.back_entry_share,
                 },
                 BreachWork { inquiry_share_cap: scenario.aftermath.inquiry_share_cap, ..Default::default() },
                 hours,
@@ -246,11 +319,146 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
             .id();
         entities.push(entity);
     }
+    world.insert_resource(Streams { arrivals: arrivals_rng, incident: incident_rng });
     world.insert_resource(referrals);
     world.insert_resource(ExchangeUp(vec![true; entities.len()]));
-    world.insert_resource(Network { providers: entities, neighbours: neighbours(&scenario) });
+    let neighbours = neighbours(&scenario);
+    world.insert_resource(dependencies(&scenario, &entities, &neighbours, tick_hours));
+    world.insert_resource(Network { providers: entities, neighbours });
+    world.insert_resource(ReportedProviders(reported));
     world
 }
+
+/// The service slots of the per-service tally: each profile's services, at the providers the
+/// timeline hits (odd slots) and the others (even slots); and each profile's first slot / 2.
+fn service_slots(scenario: &Scenario) -> (Vec<ServiceSlot>, Vec<usize>) {
+    let mut slots = Vec::new();
+    let mut offset = Vec::with_capacity(scenario.profiles.len());
+    for profile in &scenario.profiles {
+        offset.push(slots.len() / 2);
+        for s in &profile.services {
+            for affected in [false, true] {
+                slots.push(ServiceSlot { kind: profile.kind, service: s.name.clone(), affected });
+            }
+        }
+    }
+    (slots, offset)
+}
+
+/// Expected referrals arriving per day (a 7-day average) at each provider's services: every
+/// sender's own daily demand times its referrals per case, shared among the receivers of its
+/// region (or the nearest region with receivers), as the referral system routes them.
+fn referral_inflow(scenario: &Scenario) -> Vec<Vec<f64>> {
+    let regions = scenario.regions.len().max(1);
+    let mut inflow: Vec<Vec<f64>> =
+        scenario.providers.iter().map(|p| vec![0.0; scenario.profiles[p.profile].services.len()]).collect();
+    for profile in &scenario.profiles {
+        for service in &profile.services {
+            for r in &service.referrals {
+                let mut receivers: Vec<Vec<(usize, usize)>> = vec![Vec::new(); regions];
+                for (i, p) in scenario.providers.iter().enumerate() {
+                    if p.kind != r.to {
+                        continue;
+                    }
+                    if let Some(s) = scenario.profiles[p.profile].services.iter().position(|s| s.name == r.service) {
+                        receivers[p.region.min(regions - 1)].push((i, s));
+                    }
+                }
+                let open_days = if service.days == crate::scenario::OpenDays::Weekdays { 5.0 } else { 7.0 };
+                let mut sent = vec![0.0; regions];
+                for p in scenario.providers.iter().filter(|p| std::ptr::eq(&scenario.profiles[p.profile], profile)) {
+                    sent[p.region.min(regions - 1)] +=
+                        service.demand_per_1000 * p.patients as f64 / 1000.0 * open_days / 7.0 * r.per_case;
+                }
+                for (region, amount) in sent.iter().enumerate() {
+                    let Some(list) = (0..regions).map(|d| &receivers[(region + d) % regions]).find(|l| !l.is_empty())
+                    else {
+                        continue;
+                    };
+                    for &(i, s) in list {
+                        inflow[i][s] += amount / list.len() as f64;
+                    }
+                }
+            }
+        }
+    }
+    inflow
+}
+
+/// The dependency links between services, with their suppliers: a named supplier, else one of
+/// the kind with the service among the dependent's neighbours' region (the nearest when located,
+/// else the first in its region, else the first anywhere).
+fn dependencies(scenario: &Scenario, entities: &[Entity], neighbours: &[Vec<u32>], tick_hours: u32) -> Dependencies {
+    let _ = neighbours;
+    let mut deps = Dependencies::default();
+    let mut supplier_index: BTreeMap<(u32, u16), u32> = BTreeMap::new();
+    for (i, p) in scenario.providers.iter().enumerate() {
+        for (s, service) in scenario.profiles[p.profile].services.iter().enumerate() {
+            for d in &service.depends_on {
+                let candidates: Vec<(u32, u16)> = scenario
+                    .providers
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, q)| *j != i && q.kind == d.kind)
+                    .filter_map(|(j, q)| {
+                        let t = scenario.profiles[q.profile].services.iter().position(|x| x.name == d.service)?;
+                        Some((j as u32, t as u16))
+                    })
+                    .collect();
+                let chosen = match d.provider {
+                    Some(named) => candidates.iter().copied().find(|(j, _)| *j == named),
+                    None => {
+                        let distance = |j: u32| {
+                            let q = &scenario.providers[j as usize];
+                            match (p.location, q.location) {
+                                (Some(a), Some(b)) => km(a, b),
+                                _ if q.region == p.region => 1e9,
+                                _ => 2e9,
+                            }
+                        };
+                        candidates.iter().copied().min_by(|a, b| distance(a.0).total_cmp(&distance(b.0)))
+                    }
+                };
+                let Some((j, t)) = chosen else { continue };
+                let next = deps.suppliers.len() as u32;
+                let supplier = *supplier_index.entry((j, t)).or_insert_with(|| {
+                    deps.suppliers.push(Supplier {
+                        entity: entities[j as usize],
+                        service: t,
+                        has_alternative: candidates.len() > 1,
+                        cap: 1.0,
+                        short_since: None,
+                    });
+                    next
+                });
+                deps.links.push(Link {
+                    dependent: entities[i],
+                    service: s as u16,
+                    supplier,
+                    share: d.share,
+                    mutual_aid: d.mutual_aid,
+                    aid_lead_ticks: (d.aid_lead_hours / f64::from(tick_hours)).ceil() as u32,
+                });
+            }
+        }
+    }
+    deps
+}
+
+/// Great-circle distance in kilometres between two (latitude, longitude) points.
+pub(crate) fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+}
+
+/// What each service slot of the per-service tally is.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct SlotTable(pub Vec<ServiceSlot>);
+
+/// Provider indices of the providers whose own series is written, by slot.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct ReportedProviders(pub Vec<u32>);
 
 /// Staff strain starts at the normal sick share; roles are weighed by their contracted minutes.
 fn staffing(profile: &crate::scenario::Profile, patients: u64) -> Staffing {
@@ -264,11 +472,19 @@ fn staffing(profile: &crate::scenario::Profile, patients: u64) -> Staffing {
     Staffing::new(profile.sick_leave, weight)
 }
 
-/// Neighbours per provider, nearest first: up to four providers of the same profile in its
-/// region, then up to two in the next region (regions in scenario order, wrapping round).
+/// Neighbours per provider, nearest first: with locations, the six nearest providers of the
+/// same profile that have one; otherwise up to four providers of the same profile in its region,
+/// then up to two in the next region (regions in scenario order, wrapping round).
 fn neighbours(scenario: &Scenario) -> Vec<Vec<u32>> {
     const IN_REGION: usize = 4;
     const NEXT_REGION: usize = 2;
+    const NEAREST: usize = 6;
+    let mut located: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    for (i, p) in scenario.providers.iter().enumerate() {
+        if p.location.is_some() {
+            located.entry(p.profile).or_default().push(i as u32);
+        }
+    }
     let regions = scenario.regions.len().max(1);
     let mut groups: BTreeMap<(usize, usize), Vec<u32>> = BTreeMap::new();
     for (i, p) in scenario.providers.iter().enumerate() {
@@ -284,6 +500,20 @@ fn neighbours(scenario: &Scenario) -> Vec<Vec<u32>> {
             if let Some(next) = next {
                 list.extend((0..next.len().min(NEXT_REGION)).map(|j| next[(k + j) % next.len()]));
             }
+        }
+    }
+    // Geography, where given: the nearest of the same profile (a few thousand providers at most
+    // have locations in practice; this is quadratic in them, once per run).
+    for members in located.values() {
+        for &m in members {
+            let here = scenario.providers[m as usize].location.unwrap_or_default();
+            let mut others: Vec<(f64, u32)> = members
+                .iter()
+                .filter(|&&o| o != m)
+                .map(|&o| (km(here, scenario.providers[o as usize].location.unwrap_or_default()), o))
+                .collect();
+            others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            out[m as usize] = others.into_iter().take(NEAREST).map(|(_, o)| o).collect();
         }
     }
     out
@@ -425,7 +655,11 @@ fn extract(mut world: World, scenario: Arc<Scenario>, options: RunOptions) -> Ou
         replication: options.replication,
         days: scenario.days,
         tick_hours: scenario.tick_hours,
-        series: std::mem::take(&mut world.resource_mut::<Series>().0),
+        series: std::mem::take(&mut world.resource_mut::<Series>().kinds),
+        service_series: std::mem::take(&mut world.resource_mut::<Series>().services),
+        provider_series: std::mem::take(&mut world.resource_mut::<Series>().providers),
+        slots: world.resource::<SlotTable>().0.clone(),
+        reported: world.resource::<ReportedProviders>().0.clone(),
         events,
         peak_backlog: tally.peak_backlog_total,
         peak_backlog_by_kind: tally.peak_backlog,

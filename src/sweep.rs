@@ -469,14 +469,20 @@ fn apply(cx: &mut Ctx, lp: &str, r: &mut RawScenario, lever: &Lever) {
                             let d = DEFAULT_FALLBACK[f.index()];
                             p.plan.fallback.push(RawFallback {
                                 function: f,
-                                clinical_factor: d.clinical_factor,
-                                admin_minutes: d.admin_minutes,
+                                clinical_factor: Some(d.clinical_factor),
+                                admin_minutes: Some(d.admin_minutes),
+                                throughput: Some(d.throughput),
                             });
                         }
                     }
+                    // Efficiency e closes that share of the gap to normal work: extra cost and
+                    // lost throughput alike.
                     for x in &mut p.plan.fallback {
-                        x.clinical_factor = 1.0 + (x.clinical_factor - 1.0) * (1.0 - e);
-                        x.admin_minutes *= 1.0 - e;
+                        let d = DEFAULT_FALLBACK[x.function.index()];
+                        x.clinical_factor =
+                            Some(1.0 + (x.clinical_factor.unwrap_or(d.clinical_factor) - 1.0) * (1.0 - e));
+                        x.admin_minutes = Some(x.admin_minutes.unwrap_or(d.admin_minutes) * (1.0 - e));
+                        x.throughput = Some(1.0 - (1.0 - x.throughput.unwrap_or(d.throughput)) * (1.0 - e));
                     }
                 }
             }
@@ -536,7 +542,9 @@ fn retarget(r: &mut RawScenario, to: &str) -> Result<(), String> {
             RawEvent::Compromise { vendor } | RawEvent::Detect { vendor } | RawEvent::Announce { vendor } => {
                 swap(vendor)
             }
-            RawEvent::Disconnect { platforms } | RawEvent::Restore { platforms, .. } => {
+            RawEvent::Disconnect { platforms, .. }
+            | RawEvent::Restore { platforms, .. }
+            | RawEvent::Degrade { platforms, .. } => {
                 *platforms = map_list(platforms);
                 if platforms.is_empty() {
                     continue;
@@ -546,7 +554,10 @@ fn retarget(r: &mut RawScenario, to: &str) -> Result<(), String> {
                 RawScope::CloudTenants(v) | RawScope::Customers(v) => swap(v),
                 RawScope::Providers(_) => {}
             },
-            RawEvent::Phishing { .. } | RawEvent::Decision { .. } | RawEvent::Note => {}
+            RawEvent::Phishing { .. }
+            | RawEvent::Decision { .. }
+            | RawEvent::Note
+            | RawEvent::ServiceCapacity { .. } => {}
         }
         timeline.push(inj);
     }

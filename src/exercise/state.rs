@@ -67,7 +67,7 @@ impl Snapshot {
             s.today.add(c);
         }
         s.backlog = tally.backlog.iter().sum();
-        for r in &world.resource::<Series>().0 {
+        for r in &world.resource::<Series>().kinds {
             let d = r.day as usize;
             if s.days.len() <= d {
                 s.days.resize(d + 1, Day::default());
@@ -81,7 +81,8 @@ impl Snapshot {
             s.records_stolen += r.counters.records_stolen;
             s.surge_hours += r.counters.surge_hours;
         }
-        let providers = world.resource::<Series>().0.iter().filter(|r| r.day == 0).map(|r| r.providers).sum::<u32>();
+        let providers =
+            world.resource::<Series>().kinds.iter().filter(|r| r.day == 0).map(|r| r.providers).sum::<u32>();
         for d in &mut s.days {
             if providers > 0 {
                 d.sick_share /= f64::from(providers);

@@ -10,6 +10,8 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Poisson};
 
 use super::function::FunctionSet;
+use super::provider::Functions;
+use super::staff::Continuity;
 
 /// A group of cases that arrived together and share a deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +131,112 @@ pub struct Service {
     /// Referral flows this service sends: rule index, referrals per case, and the fractional
     /// referral carried over.
     pub referrals: Vec<(u16, f64, f64)>,
+    /// Slot of this service in the per-service tally ([`crate::model::Tally::services`]).
+    pub slot: u32,
+    /// Normal volume: expected cases per open tick, own demand and referrals in.
+    pub normal_rate: f64,
+    /// Fallback throughput ceiling set by the service itself (overrides the plan's).
+    pub fallback_throughput: Option<f64>,
+    /// Throughput share of the current mode (platform throughput in normal mode, the fallback
+    /// ceiling in fallback, 0 when blocked), set with the mode.
+    pub mode_cap: f64,
+    /// Capacity share set by `ServiceCapacity` injects (1: full).
+    pub capacity: f64,
+    /// Share of cases the service's suppliers (labs, imaging) can support (1: all).
+    pub supply: f64,
+    /// Cases the throughput ceiling still allows (carried between ticks while it binds).
+    pub credit: f64,
+    /// Appointments booked ahead, if the service books.
+    pub book: Option<Box<Book>>,
+    pub ambulance_share: f64,
+    pub walkout_share: f64,
+    /// Patients' choice: (expected wait in ticks, share who go elsewhere).
+    pub choice: Option<(f64, f64)>,
+    /// Fractions carried so that shares of whole cases stay exact without random draws
+    /// (which would shift the common random numbers): ambulances diverted, patients choosing
+    /// elsewhere, walk-outs.
+    pub carry: [f64; 3],
+    /// Tick since which ambulances are diverted, if they are.
+    pub diverting_since: Option<u32>,
+    /// Back-entry work owed (minutes): paper records of cases handled in fallback.
+    pub back_entry: f64,
+}
+
+impl Service {
+    /// Set the mode for tick `now`: normal when every needed function is up; fallback when the
+    /// plan covers every missing one and has had time to activate; blocked otherwise. The mode's
+    /// throughput share comes with it.
+    pub fn set_mode(&mut self, functions: &Functions, plan: &Continuity, now: u32) {
+        let missing = self.needs.minus(functions.available);
+        let platform =
+            self.needs.minus(missing).iter().map(|f| f64::from(functions.throughput[f.index()])).fold(1.0, f64::min);
+        if missing.is_empty() {
+            self.mode = Mode::Normal;
+            self.cost = (1.0, 0.0);
+            self.mode_cap = platform;
+            return;
+        }
+        let activated =
+            missing.iter().all(|f| now.saturating_sub(functions.down_since[f.index()]) >= plan.activation_ticks);
+        if missing.is_subset_of(plan.covers) && activated {
+            self.mode = Mode::Fallback;
+            self.cost = plan.cost_without(missing);
+            self.mode_cap = self.fallback_throughput.unwrap_or_else(|| plan.throughput_without(missing)) * platform;
+        } else {
+            self.mode = Mode::Blocked;
+            self.mode_cap = 0.0;
+        }
+    }
+
+    /// The throughput share in force now: the mode's, the service's capacity, the suppliers'.
+    #[inline]
+    pub fn cap(&self) -> f64 {
+        self.mode_cap * self.capacity * self.supply
+    }
+
+    /// Expected wait of a new case in ticks at the current throughput.
+    pub fn expected_wait_ticks(&self) -> f64 {
+        let rate = self.normal_rate * self.cap().min(1.0);
+        if rate <= 1e-9 { f64::INFINITY } else { f64::from(self.queued) / rate }
+    }
+}
+
+/// Appointments booked ahead by day, per urgency class: a ring over the booking horizon.
+#[derive(Debug, Clone)]
+pub struct Book {
+    /// Days ahead each class is booked (0: not booked).
+    pub days: [u32; 3],
+    /// Bookings per open day, per class.
+    pub daily: [Arrivals; 3],
+    /// New appointments for day `d` at `fresh[d % len]`; re-booked ones (cancelled before) at
+    /// `again[d % len]`.
+    pub fresh: Vec<[u32; 3]>,
+    pub again: Vec<[u32; 3]>,
+    /// Last day reviewed for cancellation, per class (appointments up to it are not reviewed again).
+    pub reviewed: [Option<u32>; 3],
+    /// Cancelled patients waiting to be booked again: (day, class, count).
+    pub rebook: VecDeque<(u32, u8, u32)>,
+    /// Fraction of a cancellation carried to the next.
+    pub carry: f64,
+}
+
+impl Book {
+    pub fn new(days: [u32; 3], daily: [Arrivals; 3]) -> Self {
+        let len = days.iter().max().copied().unwrap_or(0) as usize + 1;
+        Book {
+            days,
+            daily,
+            fresh: vec![[0; 3]; len],
+            again: vec![[0; 3]; len],
+            reviewed: [None; 3],
+            rebook: VecDeque::new(),
+            carry: 0.0,
+        }
+    }
+
+    pub fn slot(&self, day: u32) -> usize {
+        day as usize % self.fresh.len()
+    }
 }
 
 impl Service {

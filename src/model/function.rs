@@ -96,6 +96,8 @@ pub struct FallbackCost {
     pub clinical_factor: f64,
     /// Extra admin minutes per case.
     pub admin_minutes: f64,
+    /// Throughput ceiling while the function is down: cases per hour as a share of normal volume.
+    pub throughput: f64,
 }
 
 /// Default fallback costs per function, per case of a service that needs the function, used
@@ -115,12 +117,24 @@ pub struct FallbackCost {
 /// - LabOrders: 1.1x clinical, +1 admin minute. Assumption, informed by: lab results were 62%
 ///   slower during downtime (Larsen et al., Appl Clin Inform 2019).
 /// - MobileAccess: 1.05x clinical. Assumption (clinicians walk to a workstation).
+///
+/// Throughput ceilings (cases per hour as a share of normal volume while the function is down;
+/// multiplied over the missing functions):
+/// - RecordAccess 0.8. From Wretborn et al. (Front Public Health 2019): ED length of stay rose
+///   19–76 minutes in a 96 h EHR downtime; with a length of stay of about 3 h (assumption) a
+///   fixed number of treatment places then processes 1 / (1 + Δ/LOS) = 0.71–0.90 of normal.
+/// - LabOrders 0.9. Informed by Larsen et al. (Appl Clin Inform 2019): results 62% later in
+///   downtime; about a third of cases wait on a result (assumption), so about 0.9.
+/// - EPrescription 0.9 (assumption: hand checks of medication at the counter).
+/// - Exchange 1.0: referrals by phone and post cost admin time (above and in the referral
+///   network), not throughput (assumption).
+/// - OnlineBooking, RecordView, MobileAccess 1.0 (the phone and the workstation stand in).
 pub const DEFAULT_FALLBACK: [FallbackCost; Function::COUNT] = [
-    FallbackCost { clinical_factor: 1.3, admin_minutes: 3.0 },
-    FallbackCost { clinical_factor: 1.0, admin_minutes: 1.5 },
-    FallbackCost { clinical_factor: 1.0, admin_minutes: 0.5 },
-    FallbackCost { clinical_factor: 1.02, admin_minutes: 1.0 },
-    FallbackCost { clinical_factor: 1.05, admin_minutes: 1.0 },
-    FallbackCost { clinical_factor: 1.1, admin_minutes: 1.0 },
-    FallbackCost { clinical_factor: 1.05, admin_minutes: 0.0 },
+    FallbackCost { clinical_factor: 1.3, admin_minutes: 3.0, throughput: 0.8 },
+    FallbackCost { clinical_factor: 1.0, admin_minutes: 1.5, throughput: 1.0 },
+    FallbackCost { clinical_factor: 1.0, admin_minutes: 0.5, throughput: 1.0 },
+    FallbackCost { clinical_factor: 1.02, admin_minutes: 1.0, throughput: 1.0 },
+    FallbackCost { clinical_factor: 1.05, admin_minutes: 1.0, throughput: 0.9 },
+    FallbackCost { clinical_factor: 1.1, admin_minutes: 1.0, throughput: 0.9 },
+    FallbackCost { clinical_factor: 1.05, admin_minutes: 0.0, throughput: 1.0 },
 ];

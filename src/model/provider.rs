@@ -101,6 +101,10 @@ pub struct Provider {
     /// Rank in [0, 1) used for staged restores: a platform at capacity `c` serves the
     /// customers whose rank is below `c`.
     pub rollout_rank: f64,
+    /// Slot in the reported providers' daily series, if its series is written.
+    pub report: Option<u32>,
+    /// Whether the timeline hits it directly (see [`crate::scenario::ProviderSpec::affected`]).
+    pub affected: bool,
 }
 
 /// How the provider's functions are sourced and which are up now.
@@ -111,6 +115,8 @@ pub struct Functions {
     pub available: FunctionSet,
     /// Tick at which each function last went down (meaningful only while it is down).
     pub down_since: [u32; Function::COUNT],
+    /// Throughput share of each function while up (a degraded or partly restored platform).
+    pub throughput: [f32; Function::COUNT],
 }
 
 /// Admin work a breach brings to a provider: patients' inquiries and notification duties.
@@ -161,7 +167,8 @@ impl BreachWork {
 /// A notification duty with its deadline.
 #[derive(Debug, Clone)]
 pub struct Duty {
-    pub what: &'static str,
+    /// Index of the duty in the scenario's regime.
+    pub what: u8,
     pub due: u32,
     pub minutes_left: f64,
     pub done: Option<u32>,

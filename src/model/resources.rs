@@ -69,9 +69,37 @@ pub struct PlatformStatus {
     /// Windows `(platform, from, until)` in which a platform is held down (a re-compromise):
     /// scheduled restores inside the window do not bring it back.
     pub holds: Vec<(usize, u32, u32)>,
+    /// Throughput share of each platform while up (1: normal).
+    pub throughput: Vec<f64>,
+    /// Tick by which each platform is expected back, as announced at its disconnect (`None`:
+    /// not announced, or up).
+    pub expected_up: Vec<Option<u32>>,
+    /// Restores under way along a straight line.
+    pub ramps: Vec<Ramp>,
+}
+
+/// A restore that follows a straight line from `start` to `end` (ticks).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ramp {
+    pub platform: usize,
+    pub start: u32,
+    pub end: u32,
+    pub capacity: (f64, f64),
+    pub throughput: (f64, f64),
 }
 
 impl Availability {
+    /// The availability that serves a share `c` of customers.
+    pub fn at(c: f64) -> Availability {
+        if c >= 1.0 {
+            Availability::Up
+        } else if c <= 0.0 {
+            Availability::Down
+        } else {
+            Availability::Degraded(c)
+        }
+    }
+
     /// The share of customers served.
     pub fn capacity(self) -> f64 {
         match self {
@@ -124,6 +152,19 @@ pub struct Counters {
     /// Surge staff hours worked and their cost.
     pub surge_hours: f64,
     pub surge_cost: f64,
+    /// Booked appointments cancelled ahead (precautionary cancellation).
+    pub cancelled: u64,
+    /// Patients who left without being seen.
+    pub walked_out: u64,
+    /// Walk-in patients who chose another provider because of the wait.
+    pub went_elsewhere: u64,
+    /// Ambulance patients diverted to another provider (also counted in `diverted`).
+    pub ambulances_diverted: u64,
+    /// Hours waited by the cases served today (from arrival or re-booking; approximate for
+    /// waits of a day or more, whose deadlines are rounded to the end of a day).
+    pub wait_hours: f64,
+    /// Staff minutes spent entering paper records into the EHR after the restore.
+    pub back_entry_minutes: f64,
 }
 
 impl Counters {
@@ -148,19 +189,58 @@ impl Counters {
         self.breach_admin_minutes += o.breach_admin_minutes;
         self.surge_hours += o.surge_hours;
         self.surge_cost += o.surge_cost;
+        self.cancelled += o.cancelled;
+        self.walked_out += o.walked_out;
+        self.went_elsewhere += o.went_elsewhere;
+        self.ambulances_diverted += o.ambulances_diverted;
+        self.wait_hours += o.wait_hours;
+        self.back_entry_minutes += o.back_entry_minutes;
     }
+}
+
+/// One day of one service slot (a profile's service at the affected or the unaffected
+/// providers), by urgency class where it applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ServiceDay {
+    pub demand: [u64; 3],
+    pub served: [u64; 3],
+    pub cancelled: [u64; 3],
+    pub postponed: [u64; 3],
+    pub walked_out: [u64; 3],
+    pub diverted: u64,
+    pub went_elsewhere: u64,
+    pub wait_hours: f64,
+}
+
+/// One day of one reported provider.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ProviderDay {
+    pub demand: u64,
+    pub served: u64,
+    pub served_fallback: u64,
+    pub cancelled: u64,
+    pub postponed: u64,
+    pub diverted: u64,
+    pub diverted_in: u64,
+    pub walked_out: u64,
+    pub backlog: u64,
 }
 
 /// Today's counters by provider kind, the running backlog, and its peaks.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Tally {
     pub today: [Counters; ProviderKind::COUNT],
+    /// Today's counters per service slot (see [`crate::model::Service::slot`]).
+    pub services: Vec<ServiceDay>,
+    /// Today's counters per reported provider.
+    pub reported: Vec<ProviderDay>,
     pub backlog: [i64; ProviderKind::COUNT],
     pub peak_backlog: [i64; ProviderKind::COUNT],
     pub peak_backlog_total: i64,
 }
 
-/// An urgent case group that passed its wait and needs another provider.
+/// Cases that need another provider: urgent ones past their wait, new ones sent on by a
+/// decision or by ambulance diversion, walk-ins who choose another provider.
 #[derive(Debug, Clone, Copy)]
 pub struct Diversion {
     pub from: u32,
@@ -168,6 +248,22 @@ pub struct Diversion {
     pub count: u32,
     /// Sent by a decision to named providers rather than to any neighbour.
     pub directed: bool,
+    pub reason: DiversionReason,
+    /// Urgency class of the cases.
+    pub class: u8,
+}
+
+/// Why cases go to another provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiversionReason {
+    /// Urgent cases past their maximum wait (already counted in the sender's queue).
+    Overdue,
+    /// New urgent cases sent on by a decision.
+    Directed,
+    /// New ambulance patients, by the plan's ambulance diversion.
+    Ambulance,
+    /// New walk-in patients who choose another provider because of the wait.
+    Choice,
 }
 
 /// Diversions requested this tick, applied by the spillover system.
@@ -275,6 +371,54 @@ pub struct DayRow {
     pub providers: u32,
 }
 
-/// Daily rows written by the metrics system.
+/// Daily rows written by the metrics system: per provider kind; per service slot (day, slot,
+/// counters); per reported provider (day, slot, counters).
 #[derive(Resource, Debug, Clone, Default)]
-pub struct Series(pub Vec<DayRow>);
+pub struct Series {
+    pub kinds: Vec<DayRow>,
+    pub services: Vec<(u32, u32, ServiceDay)>,
+    pub providers: Vec<(u32, u32, ProviderDay)>,
+}
+
+/// A service slot: which profile's service, at affected or unaffected providers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSlot {
+    pub kind: ProviderKind,
+    pub service: String,
+    pub affected: bool,
+}
+
+/// A dependency of a service on a supplier's service, resolved to entities.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub dependent: Entity,
+    pub service: u16,
+    /// Index into [`Dependencies::suppliers`].
+    pub supplier: u32,
+    pub share: f64,
+    pub mutual_aid: f64,
+    pub aid_lead_ticks: u32,
+}
+
+/// Dependencies between services (labs, imaging, pharmacy): the suppliers, each with its
+/// current capacity share, and the links from dependent services to them.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Dependencies {
+    /// (provider entity, service index, whether another supplier of its kind could help,
+    /// capacity share last tick, tick since which it has been short).
+    pub suppliers: Vec<Supplier>,
+    pub links: Vec<Link>,
+    /// Whether any supplier was short last tick (dependents then carry a factor below 1).
+    pub any_short: bool,
+}
+
+/// A supplying service.
+#[derive(Debug, Clone, Copy)]
+pub struct Supplier {
+    pub entity: Entity,
+    pub service: u16,
+    /// Another provider of the kind has the service: mutual aid is possible.
+    pub has_alternative: bool,
+    pub cap: f64,
+    pub short_since: Option<u32>,
+}

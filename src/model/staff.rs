@@ -67,6 +67,14 @@ pub struct Continuity {
     pub electives_cancelled_until: u32,
     pub divert_until: u32,
     pub divert_to: Vec<u32>,
+    /// Precautionary cancellation of booked appointments, if the plan has it.
+    pub cancellation: Option<crate::scenario::CancellationSpec>,
+    /// Ambulance diversion, if the plan has it.
+    pub ambulance_diversion: Option<crate::scenario::AmbulanceDiversionSpec>,
+    /// Back-entry minutes per case handled in fallback, and the largest share of staff time
+    /// spent on it per tick.
+    pub back_entry_minutes: f64,
+    pub back_entry_share: f64,
 }
 
 impl Continuity {
@@ -76,6 +84,11 @@ impl Continuity {
             (Some(s), Some(called)) if now >= called.saturating_add(self.surge_lead_ticks) => s.share,
             _ => 0.0,
         }
+    }
+
+    /// Throughput ceiling for working without `missing`: the product of the functions' ceilings.
+    pub fn throughput_without(&self, missing: FunctionSet) -> f64 {
+        missing.iter().map(|m| self.fallback[m.index()].throughput).product()
     }
 
     /// Clinical factor and extra admin minutes for working without `missing`.

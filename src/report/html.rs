@@ -315,6 +315,26 @@ pub fn render(r: &Report, svgs: &[String]) -> String {
         }
     }
 
+    if !r.summary.observed.is_empty() {
+        o.push_str("<h2>Observed beside the model</h2>\n<p>Published figures of the incident this scenario describes, beside the model's value over the same window (days from the first compromise). A figure fits when the relative error is within its band.</p>\n<table><tr><th>observation</th><th>measure</th><th class=\"num\">days</th><th class=\"num\">observed</th><th class=\"num\">model</th><th class=\"num\">error</th><th>fit</th><th>source</th></tr>");
+        for f in &r.summary.observed {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{} to {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} (±{:.0}%)</td><td>{}</td></tr>",
+                escape(&f.name),
+                escape(&f.measure),
+                f.window.0,
+                f.window.1,
+                escape(&f.observed),
+                f.model.map_or("—".to_string(), |m| format!("{m:.1}")),
+                f.relative_error.map_or("—".to_string(), |e| format!("{:+.0}%", e * 100.0)),
+                if f.within_band { "fits" } else { "<strong>misses</strong>" },
+                f.band * 100.0,
+                escape(&f.source)
+            );
+        }
+        o.push_str("</table>\n");
+    }
     // Improvement plan.
     o.push_str("<h2>4. Improvement plan</h2>\n");
     if r.improvements.is_empty() {

@@ -190,6 +190,34 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o);
     }
 
+    if !s.observed.is_empty() {
+        let _ = writeln!(o, "## Observed beside the model\n");
+        let _ = writeln!(
+            o,
+            "Published figures of the incident this scenario describes, beside the model's value over the same window (days from the first compromise). A figure fits when the relative error is within its band.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| observation | measure | days | observed | model | error | fit | source |\n|---|---|---|---|---|---|---|---|"
+        );
+        for f in &s.observed {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} to {} | {} | {} | {} | {} (±{:.0}%) | {} |",
+                escape(&f.name),
+                escape(&f.measure),
+                f.window.0,
+                f.window.1,
+                escape(&f.observed),
+                f.model.map_or("—".to_string(), |m| format!("{m:.1}")),
+                f.relative_error.map_or("—".to_string(), |e| format!("{:+.0}%", e * 100.0)),
+                if f.within_band { "fits" } else { "**misses**" },
+                f.band * 100.0,
+                escape(&f.source)
+            );
+        }
+        let _ = writeln!(o);
+    }
     let _ = writeln!(o, "## 5. Improvement plan\n");
     if r.improvements.is_empty() {
         let _ = writeln!(o, "No measure fell short of its P threshold; no corrective actions are proposed.\n");

@@ -25,6 +25,8 @@ pub struct RunSummary {
     /// The same KPIs for the baseline: the same scenario and seed without the incident.
     pub baseline: Kpis,
     pub by_kind: BTreeMap<String, Kpis>,
+    /// The scenario's observed figures beside the model's values.
+    pub observed: Vec<crate::fit::Fit>,
 }
 
 impl RunSummary {
@@ -45,6 +47,7 @@ impl RunSummary {
             kpis: kpi::compute(outcome, baseline, None),
             baseline: kpi::compute(baseline, baseline, None),
             by_kind,
+            observed: crate::fit::evaluate(outcome, baseline),
         }
     }
 }
@@ -146,7 +149,10 @@ pub fn summary_table(s: &RunSummary) -> String {
         ),
         ("  in fallback", k.care_delivered_fallback.to_string(), b.care_delivered_fallback.to_string()),
         ("care behind at peak", k.care_behind_peak.to_string(), "—".into()),
+        ("cancelled ahead", k.cancelled.to_string(), b.cancelled.to_string()),
         ("postponed", k.postponed.to_string(), b.postponed.to_string()),
+        ("left unseen", k.walked_out.to_string(), b.walked_out.to_string()),
+        ("went elsewhere", k.went_elsewhere.to_string(), b.went_elsewhere.to_string()),
         ("diverted", k.diverted.to_string(), b.diverted.to_string()),
         ("urgent delayed", k.urgent_delayed.to_string(), b.urgent_delayed.to_string()),
         ("peak backlog", k.peak_backlog.to_string(), b.peak_backlog.to_string()),
@@ -174,11 +180,17 @@ pub fn summary_table(s: &RunSummary) -> String {
             "—".into(),
         ),
         ("time to recovery", k.time_to_recovery_days.map_or("—".into(), |d| format!("{d} days")), "—".into()),
+        (
+            "  of the backlog",
+            k.time_to_recovery_backlog_days.map_or("not in horizon".into(), |d| format!("{d} days")),
+            "—".into(),
+        ),
     ];
     let mut out = format!("{} — {} providers, {} days, seed {}\n", s.title, s.providers, s.days, s.seed);
     let _ = writeln!(out, "  {:<22} {:>22}  {:>12}", "", "incident", "baseline");
     for (name, v, base) in rows {
         let _ = writeln!(out, "  {name:<22} {v:>22}  {base:>12}");
     }
+    out.push_str(&crate::fit::table(&s.observed));
     out
 }

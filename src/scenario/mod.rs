@@ -8,6 +8,7 @@
 pub mod builtin;
 pub mod evaluation;
 pub(crate) mod locate;
+pub mod observed;
 pub mod raw;
 pub mod templates;
 pub(crate) mod validate;
@@ -41,6 +42,60 @@ pub struct Scenario {
     pub evaluation: evaluation::Evaluation,
     /// Inquiry and notification parameters of the breach aftermath.
     pub aftermath: Aftermath,
+    /// The notification duties of the jurisdiction.
+    pub regime: Regime,
+    /// Published outcomes to set the model's figures beside.
+    pub observed: Vec<observed::Observed>,
+}
+
+/// A jurisdiction's notification duties (validated [`raw::RawRegime`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regime {
+    pub name: String,
+    pub duties: Vec<DutySpec>,
+}
+
+/// One notification duty (validated [`raw::RawDuty`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DutySpec {
+    pub name: String,
+    pub trigger: raw::DutyTrigger,
+    pub applies_to: raw::DutyScope,
+    pub hours: f64,
+    pub minutes: f64,
+}
+
+impl Regime {
+    /// The EU regime: GDPR art. 33 (the supervisory authority within 72 h of awareness of a
+    /// personal-data breach) and NIS2 art. 23 (early warning within 24 h, notification within
+    /// 72 h, final report within one month of the notification), with the work minutes of the
+    /// aftermath parameters.
+    pub fn eu(a: &Aftermath) -> Regime {
+        use raw::{DutyScope, DutyTrigger};
+        let essential = DutyScope::VendorCustomers(vec![ProviderKind::Hospital, ProviderKind::EyeHospital]);
+        let duty = |name: &str, trigger, applies_to: &DutyScope, hours: f64, minutes: f64| DutySpec {
+            name: name.to_string(),
+            trigger,
+            applies_to: applies_to.clone(),
+            hours,
+            minutes,
+        };
+        Regime {
+            name: "EU: GDPR art. 33 and NIS2 art. 23".to_string(),
+            duties: vec![
+                duty("NIS2 early warning", DutyTrigger::Detect, &essential, 24.0, a.nis2_early_warning_minutes),
+                duty("NIS2 incident notification", DutyTrigger::Detect, &essential, 72.0, a.nis2_notification_minutes),
+                duty("NIS2 final report", DutyTrigger::Detect, &essential, 72.0 + 30.0 * 24.0, 0.0),
+                duty(
+                    "GDPR art. 33 notification",
+                    DutyTrigger::Announce,
+                    &DutyScope::RecordsStolen,
+                    72.0,
+                    a.gdpr_notification_minutes,
+                ),
+            ],
+        }
+    }
 }
 
 /// A calendar date.
@@ -136,6 +191,48 @@ pub struct ServiceSpec {
     pub admin_staff_per_1000: f64,
     pub needs: FunctionSet,
     pub referrals: Vec<ReferralSpec>,
+    /// Days ahead cases are booked, per class (0: not booked; urgent cases never are).
+    pub booking_days: [u32; 3],
+    /// Throughput ceiling in fallback, overriding the plan's per-function ceilings.
+    pub fallback_throughput: Option<f64>,
+    pub ambulance_share: f64,
+    pub walkout_share: f64,
+    /// Patients' choice: (expected wait in hours, share who go elsewhere).
+    pub choice: Option<(f64, f64)>,
+    pub depends_on: Vec<DependencySpec>,
+}
+
+/// A service's need for another provider's service (validated [`raw::RawDependency`]).
+#[derive(Debug, Clone)]
+pub struct DependencySpec {
+    pub kind: ProviderKind,
+    pub service: String,
+    /// A named supplier (provider index).
+    pub provider: Option<u32>,
+    pub share: f64,
+    pub mutual_aid: f64,
+    pub aid_lead_hours: f64,
+}
+
+/// Precautionary cancellation (validated [`raw::RawCancellation`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CancellationSpec {
+    /// Share cancelled; `None`: 1 − the service's fallback throughput.
+    pub share: Option<f64>,
+    pub ahead_days: u32,
+    /// Classes cancelled, by index (urgent, soon, elective).
+    pub classes: [bool; 3],
+    pub when_blocked: bool,
+    pub min_expected_outage_days: f64,
+    pub rebook_after_days: f64,
+}
+
+/// Ambulance diversion (validated [`raw::RawAmbulanceDiversion`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AmbulanceDiversionSpec {
+    pub in_fallback: bool,
+    pub share: f64,
+    pub max_days: Option<f64>,
 }
 
 /// A referral flow from a service (validated [`raw::RawReferral`]).
@@ -218,6 +315,10 @@ pub struct Plan {
     pub overtime_cap: f64,
     pub max_tolerable_days: f64,
     pub surge: Option<Surge>,
+    pub cancellation: Option<CancellationSpec>,
+    pub ambulance_diversion: Option<AmbulanceDiversionSpec>,
+    pub back_entry_minutes: f64,
+    pub back_entry_share: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +332,13 @@ pub struct ProviderSpec {
     pub hosting: Hosting,
     pub sources: [Source; crate::model::Function::COUNT],
     pub high_sensitivity: bool,
+    /// (latitude, longitude) in degrees, if given.
+    pub location: Option<(f64, f64)>,
+    /// Whether its own daily series is written to `providers.csv`.
+    pub report: bool,
+    /// Whether the timeline hits it directly (a platform it uses is disconnected or degraded,
+    /// or its service capacity is cut): the `Affected` providers of `observed` blocks.
+    pub affected: bool,
 }
 
 /// An inject with references resolved.
@@ -257,10 +365,12 @@ impl Inject {
 pub enum Event {
     Compromise { vendor: usize },
     Detect { vendor: usize },
-    Disconnect { platforms: Vec<usize> },
+    Disconnect { platforms: Vec<usize>, expected_days: Option<f64> },
+    Degrade { platforms: Vec<usize>, throughput: f64 },
+    ServiceCapacity { providers: Vec<u32>, service: Option<String>, capacity: f64 },
     Exfiltrate { providers: Vec<u32>, share: f64 },
     Announce { vendor: usize },
-    Restore { platforms: Vec<usize>, capacity: f64 },
+    Restore { platforms: Vec<usize>, capacity: f64, throughput: f64, ramp_days: f64 },
     Phishing { multiplier: f64, days: f64 },
     Decision(Decision),
     Note,
@@ -272,6 +382,8 @@ impl Event {
             Event::Compromise { .. } => "compromise",
             Event::Detect { .. } => "detect",
             Event::Disconnect { .. } => "disconnect",
+            Event::Degrade { .. } => "degrade",
+            Event::ServiceCapacity { .. } => "service_capacity",
             Event::Exfiltrate { .. } => "exfiltrate",
             Event::Announce { .. } => "announce",
             Event::Restore { .. } => "restore",

@@ -58,6 +58,153 @@ pub struct RawScenario {
     /// The breach aftermath: patient inquiries and notification work. Default: see [`RawAftermath`].
     #[serde(default)]
     pub aftermath: RawAftermath,
+    /// The notification duties of the jurisdiction (who must notify whom, by when, after what).
+    /// Default: the EU regime (GDPR art. 33 and NIS2 art. 23), with the work minutes of
+    /// `aftermath`. See [`RawRegime`].
+    #[serde(default)]
+    pub notification: Option<RawRegime>,
+    /// Published or recorded outcomes of the incident this scenario describes, to set the
+    /// model's figures beside: `run` and `batch` report each with the model's value, the relative
+    /// error and whether it falls within the band. Default: none.
+    #[serde(default)]
+    pub observed: Vec<RawObserved>,
+}
+
+/// A jurisdiction's notification regime: `Regime(name: "EU", duties: [...])`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Regime")]
+pub struct RawRegime {
+    /// Name shown in reports, such as "EU: GDPR and NIS2" or "US: HIPAA".
+    pub name: String,
+    /// The duties, at most 16.
+    pub duties: Vec<RawDuty>,
+}
+
+/// One notification duty: `Duty(name: "GDPR notification", trigger: Announce, applies_to: RecordsStolen, hours: 72, minutes: 240)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Duty")]
+pub struct RawDuty {
+    /// What is due, as shown in events and reports.
+    pub name: String,
+    /// What starts the clock.
+    pub trigger: DutyTrigger,
+    /// Who owes the duty.
+    pub applies_to: DutyScope,
+    /// Hours from the trigger to the deadline (0..=8760).
+    pub hours: f64,
+    /// Admin minutes the duty takes at each provider owing it (0..=100,000); 0 logs the
+    /// deadline only (no work, not counted in `notification_deadlines_met_pct`).
+    pub minutes: f64,
+}
+
+/// What starts a notification clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DutyTrigger {
+    /// The compromise is detected (awareness of an incident: NIS2).
+    Detect,
+    /// The theft is announced (awareness of a personal-data breach: GDPR); providers whose
+    /// records are stolen later start their clock at once.
+    Announce,
+}
+
+/// Who owes a notification duty.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub enum DutyScope {
+    /// Providers whose records were stolen (data controllers).
+    RecordsStolen,
+    /// Customers of the compromised vendor of these kinds (essential entities, for example
+    /// hospitals under NIS2).
+    VendorCustomers(Vec<ProviderKind>),
+}
+
+/// An observed outcome: `Observed(name: "ED visits, week 1", measure: Change(Served), ...)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Observed")]
+pub struct RawObserved {
+    /// Short name shown in reports.
+    pub name: String,
+    /// What is measured.
+    pub measure: ObservedMeasure,
+    /// Providers of this kind only. Default: every kind.
+    #[serde(default)]
+    pub kind: Option<ProviderKind>,
+    /// Services of this name only (in any profile). Default: every service.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Cases of this urgency class only. Default: every class.
+    #[serde(default)]
+    pub class: Option<UrgencyClass>,
+    /// Which providers: those the incident hits directly, those it does not, or all. Default `Affected`.
+    #[serde(default)]
+    pub providers: ObservedProviders,
+    /// The window, in days counted from the first compromise (day 0 is the day of the
+    /// compromise): `(from: 0, to: 6)` is the first week. Ignored by `RecoveryDay`.
+    #[serde(default = "default_window")]
+    pub window: (i32, i32),
+    /// The published figure: `Value(-16.9)` or `Range(-22.0, -35.3)` (either order).
+    pub value: ObservedValue,
+    /// Largest relative error that counts as a fit, 0..=10. Default 0.3 (±30%).
+    #[serde(default = "default_band")]
+    pub band: f64,
+    /// Where the figure comes from (publication, page, table).
+    pub source: String,
+}
+
+fn default_window() -> (i32, i32) {
+    (0, 6)
+}
+fn default_band() -> f64 {
+    0.3
+}
+
+/// A measure of care to compare with an observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ObservedMeasure {
+    /// Percentage change against the baseline (same seed, no incident) over the window:
+    /// `100 × (incident − baseline) / baseline`.
+    Change(ObservedMetric),
+    /// The incident run's count over the window.
+    Total(ObservedMetric),
+    /// Days from the first compromise until the 7-day total is back within 5% of the
+    /// baseline's and stays there (`None` in the model if never within the horizon).
+    RecoveryDay(ObservedMetric),
+}
+
+/// A count of cases, per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ObservedMetric {
+    /// Cases served (visits, admissions, dispensings).
+    Served,
+    /// Cases arriving (including referrals and diverted patients).
+    Demand,
+    /// Appointments cancelled ahead or postponed past their wait.
+    Cancelled,
+    /// Urgent cases sent to another provider (ambulance diversion, spillover, patients' choice).
+    Diverted,
+    /// Patients who left without being seen.
+    WalkedOut,
+}
+
+/// Which providers an observation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum ObservedProviders {
+    /// Providers the incident hits directly (a platform they use is disconnected or degraded,
+    /// or their service capacity is cut).
+    #[default]
+    Affected,
+    /// Providers it does not hit directly (neighbours).
+    Unaffected,
+    /// Every provider.
+    All,
+}
+
+/// A published figure: one value or a range.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub enum ObservedValue {
+    /// One value.
+    Value(f64),
+    /// A range (either order); the model fits exactly when inside it.
+    Range(f64, f64),
 }
 
 /// What a breach costs afterwards in admin work.
@@ -221,6 +368,84 @@ pub struct RawService {
     /// Referrals, prescriptions or transfers this service sends to other providers.
     #[serde(default)]
     pub referrals: Vec<RawReferral>,
+    /// Appointments booked ahead: `Booking(soon_days: 2, elective_days: 14)`. Booked cases are
+    /// drawn when their day enters the booking horizon and arrive on their appointment day; the
+    /// plan's `cancellation` policy can cancel them ahead. Default: none (all cases walk in or
+    /// are referred on the day).
+    #[serde(default)]
+    pub booking: Option<RawBooking>,
+    /// Cases per hour the service can process in fallback, as a share of its normal volume,
+    /// (0, 1]: paper ordering, phoned results, identity and medication checks by hand cap
+    /// throughput whatever the staff. Default: the product of the plan's per-function
+    /// `throughput` for the functions that are down (see `Fallback`).
+    #[serde(default)]
+    pub fallback_throughput: Option<f64>,
+    /// Share of urgent arrivals brought by ambulance, 0..=1; the plan's `ambulance_diversion`
+    /// sends them to a neighbour. Default 0.
+    #[serde(default)]
+    pub ambulance_share: f64,
+    /// Share of cases whose maximum wait has passed who leave without being seen (walk-outs),
+    /// 0..=1; the rest are postponed (soon, elective) or diverted (urgent). Default 0.
+    #[serde(default)]
+    pub walkout_share: f64,
+    /// Patients' choice: when the expected wait exceeds `wait_hours`, a `share` of new walk-in
+    /// patients go to a neighbouring provider instead: `Choice(wait_hours: 4, share: 0.3)`.
+    /// Default: none.
+    #[serde(default)]
+    pub choice: Option<RawChoice>,
+    /// Tests or products this service needs from another provider's service (a lab, imaging,
+    /// a pharmacy): `Dependency(kind: Lab, service: "tests", share: 0.4)`. Default: none.
+    #[serde(default)]
+    pub depends_on: Vec<RawDependency>,
+}
+
+/// Days ahead appointments are booked, per urgency class (0: not booked).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Booking")]
+pub struct RawBooking {
+    /// Days ahead `soon` cases are booked, 0..=28. Default 0.
+    #[serde(default)]
+    pub soon_days: u32,
+    /// Days ahead elective cases are booked, 0..=28. Default 14.
+    #[serde(default = "default_elective_days")]
+    pub elective_days: u32,
+}
+
+fn default_elective_days() -> u32 {
+    14
+}
+
+/// Patients choosing another provider when waits are long.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Choice")]
+pub struct RawChoice {
+    /// Expected wait (hours) beyond which patients look elsewhere, > 0.
+    pub wait_hours: f64,
+    /// Share of new walk-in patients who then go elsewhere, 0..=1.
+    pub share: f64,
+}
+
+/// A dependency on another provider's service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Dependency")]
+pub struct RawDependency {
+    /// The supplier's kind (for example `Lab`).
+    pub kind: ProviderKind,
+    /// The supplier's service name (in the suppliers' profiles).
+    pub service: String,
+    /// A named supplier (provider id). Default: a supplier of the kind in the same region, the
+    /// nearest if it has a location (else the first in the region, else the first anywhere).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Share of this service's cases that need the supplier, 0..=1.
+    pub share: f64,
+    /// Share of the supplier's normal volume other suppliers of the kind can take under mutual
+    /// aid when it is down, 0..=1. Default 0 (no mutual aid).
+    #[serde(default)]
+    pub mutual_aid: f64,
+    /// Hours until mutual aid works (rerouting samples, transport), >= 0. Default 24 (assumption).
+    #[serde(default)]
+    pub aid_lead_hours: Option<f64>,
 }
 
 /// A flow of cases from a service to a service of another provider kind in the same region:
@@ -320,6 +545,20 @@ pub struct RawPlan {
     pub max_tolerable_days: f64,
     /// A surge pool (agency staff, other sites). Default: none.
     pub surge: Option<RawSurge>,
+    /// Precautionary cancellation of booked appointments while services run on the emergency
+    /// protocol. Default: none.
+    pub cancellation: Option<RawCancellation>,
+    /// Ambulance diversion: while a service with ambulance arrivals is blocked (or in fallback,
+    /// if `in_fallback`), new ambulance patients go to the nearest neighbour that is not
+    /// diverting. Default: none.
+    pub ambulance_diversion: Option<RawAmbulanceDiversion>,
+    /// Minutes of clinical and admin time per case handled in fallback to enter paper records
+    /// into the EHR after the functions return (>= 0), worked in the weeks after the restore.
+    /// Default 4 (assumption, see docs/model.md).
+    pub back_entry_minutes: f64,
+    /// Largest share of staff time spent on back-entry per hour, 0..=1. Default 0.15
+    /// (assumption).
+    pub back_entry_share: f64,
 }
 
 impl Default for RawPlan {
@@ -331,8 +570,60 @@ impl Default for RawPlan {
             overtime_cap: 0.2,
             max_tolerable_days: 14.0,
             surge: None,
+            cancellation: None,
+            ambulance_diversion: None,
+            back_entry_minutes: 4.0,
+            back_entry_share: 0.15,
         }
     }
+}
+
+/// `Cancellation(share: 0.5, ahead_days: 7, classes: [Elective], min_expected_outage_days: 2, rebook_after_days: 14)`:
+/// reviewed daily; while a service with bookings is in fallback or blocked, and the outage is
+/// expected to last at least `min_expected_outage_days`, `share` of its booked appointments in
+/// the next `ahead_days` are cancelled and re-booked `rebook_after_days` after the day of the
+/// cancellation. Appointments already reviewed are not cancelled again; when the service is
+/// back to normal, no new cancellations are made.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Cancellation")]
+pub struct RawCancellation {
+    /// Share of booked appointments cancelled, 0..=1. Default: the share the service cannot
+    /// do in fallback (1 − its fallback throughput).
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Days ahead reviewed, 1..=28. Default 7.
+    #[serde(default)]
+    pub ahead_days: Option<u32>,
+    /// Urgency classes cancelled. Default `[Elective]`.
+    #[serde(default)]
+    pub classes: Option<Vec<UrgencyClass>>,
+    /// Also cancel while blocked (not only in fallback). Default true.
+    #[serde(default)]
+    pub when_blocked: Option<bool>,
+    /// Expected outage (days) at or above which cancellations are made, >= 0; an outage whose
+    /// length is not announced counts as long. Default 1.
+    #[serde(default)]
+    pub min_expected_outage_days: Option<f64>,
+    /// Days from the cancellation until the patient is booked again, >= 0. Default 14
+    /// (assumption).
+    #[serde(default)]
+    pub rebook_after_days: Option<f64>,
+}
+
+/// `AmbulanceDiversion(in_fallback: true)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "AmbulanceDiversion")]
+pub struct RawAmbulanceDiversion {
+    /// Divert while in fallback too, not only while blocked. Default true.
+    #[serde(default)]
+    pub in_fallback: Option<bool>,
+    /// Share of ambulances diverted, 0..=1. Default 1.
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Longest diversion in days from its start, after which ambulances come back even if the
+    /// protocol still runs (> 0). Default: as long as the trigger lasts.
+    #[serde(default)]
+    pub max_days: Option<f64>,
 }
 
 /// Surge staff: `Surge(share: 0.15, lead_hours: 48, cost_per_hour: 75, automatic: true)`.
@@ -358,10 +649,16 @@ pub struct RawSurge {
 pub struct RawFallback {
     /// The function worked around.
     pub function: crate::model::Function,
-    /// Multiplier on clinical minutes per case (>= 1).
-    pub clinical_factor: f64,
-    /// Extra admin minutes per case (>= 0).
-    pub admin_minutes: f64,
+    /// Multiplier on clinical minutes per case (>= 1). Default: see docs/model.md.
+    #[serde(default)]
+    pub clinical_factor: Option<f64>,
+    /// Extra admin minutes per case (>= 0). Default: see docs/model.md.
+    #[serde(default)]
+    pub admin_minutes: Option<f64>,
+    /// Throughput ceiling while this function is down: cases per hour as a share of normal
+    /// volume, (0, 1]. Default: see docs/model.md.
+    #[serde(default)]
+    pub throughput: Option<f64>,
 }
 
 /// Where a provider's EHR runs.
@@ -390,6 +687,15 @@ pub struct RawProvider {
     /// vendor cloud when hosted there.
     #[serde(default)]
     pub platforms: Option<Vec<String>>,
+    /// Where it is, as `(latitude, longitude)` in degrees: neighbours (diversion, patients'
+    /// choice, suppliers) are then the nearest providers with a location. Default: none
+    /// (neighbours by region, in file order).
+    #[serde(default)]
+    pub location: Option<(f64, f64)>,
+    /// Write this provider's own daily series to `providers.csv`. Default false (providers
+    /// named in `observed` blocks are always written).
+    #[serde(default)]
+    pub report: bool,
 }
 
 /// Providers generated in a group.
@@ -471,7 +777,33 @@ pub enum RawEvent {
     /// The compromise of the vendor (its id) is detected; awareness starts the notification clocks.
     Detect { vendor: String },
     /// Platforms (their ids, at least one) are taken offline.
-    Disconnect { platforms: Vec<String> },
+    Disconnect {
+        /// The platforms.
+        platforms: Vec<String>,
+        /// How long the outage is expected to last, in days, as announced (>= 0); precautionary
+        /// cancellation uses it. Default: not announced (counts as long).
+        #[serde(default)]
+        expected_days: Option<f64>,
+    },
+    /// Platforms stay up but work at part of their capacity (a read-only record, a slow
+    /// network): services needing them process at most `throughput` of their normal volume.
+    Degrade {
+        /// The platforms (ids, at least one).
+        platforms: Vec<String>,
+        /// Share of normal throughput, 0..=1.
+        throughput: f64,
+    },
+    /// Services of the providers in scope work at part of their capacity (a lab's analysers
+    /// down, a ward closed): `ServiceCapacity(scope: Providers(["lab-a"]), service: "tests", capacity: 0.2)`.
+    ServiceCapacity {
+        /// Which providers.
+        scope: RawTarget,
+        /// The service name. Default: every service of those providers.
+        #[serde(default)]
+        service: Option<String>,
+        /// Share of normal throughput, 0..=1 (1 restores it).
+        capacity: f64,
+    },
     /// Records are stolen from every provider in scope.
     Exfiltrate {
         /// Which providers lose records.
@@ -489,6 +821,15 @@ pub enum RawEvent {
         /// Share of customers served again, 0..=1. Default 1.
         #[serde(default)]
         capacity: Option<f64>,
+        /// Share of normal throughput the restored platforms give, 0..=1 (a partial restore).
+        /// Default 1.
+        #[serde(default)]
+        throughput: Option<f64>,
+        /// Days over which capacity and throughput rise in a straight line from their current
+        /// values to these (>= 0): a restore curve; several restores make a piecewise-linear
+        /// one. Default 0 (at once).
+        #[serde(default)]
+        ramp_days: Option<f64>,
     },
     /// A phishing wave using the stolen data: inquiries rise by `multiplier` for `days`.
     Phishing {

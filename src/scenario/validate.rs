@@ -9,10 +9,11 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 
 use super::locate::Locations;
+use super::observed::Observed;
 use super::raw::*;
 use super::{
-    Aftermath, Date, Effect, Event, Inject, Plan, Platform, Profile, ProviderSpec, ReferralSpec, Scenario, ServiceSpec,
-    Surge, Vendor,
+    Aftermath, AmbulanceDiversionSpec, CancellationSpec, Date, DependencySpec, DutySpec, Effect, Event, Inject, Plan,
+    Platform, Profile, ProviderSpec, ReferralSpec, Regime, Scenario, ServiceSpec, Surge, Vendor,
 };
 use crate::error::{Problem, ScenarioError};
 use crate::model::{DEFAULT_FALLBACK, Function, FunctionSet, Hosting, Source};
@@ -53,7 +54,7 @@ pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = options
         .from_str(text)
         .map_err(|e| ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code)))?;
-    let mut v = Validator { loc: Locations::index(text), problems: Vec::new() };
+    let mut v = Validator { loc: Locations::index(text), problems: Vec::new(), profile_services: Vec::new() };
     let scenario = v.scenario(raw);
     if v.problems.is_empty() {
         Ok(scenario)
@@ -75,7 +76,7 @@ pub fn parse_raw(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
 /// Validate a (possibly changed) [`RawScenario`]; `text` is the source it was read from, for
 /// positions, and `file` names it in errors.
 pub fn from_raw(raw: RawScenario, text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    let mut v = Validator { loc: Locations::index(text), problems: Vec::new() };
+    let mut v = Validator { loc: Locations::index(text), problems: Vec::new(), profile_services: Vec::new() };
     let scenario = v.scenario(raw);
     if v.problems.is_empty() {
         Ok(scenario)
@@ -109,6 +110,8 @@ fn explain_syntax(code: &ron::Error) -> String {
 struct Validator {
     loc: Locations,
     problems: Vec<Problem>,
+    /// Service names per profile, for checks of injects that name a service.
+    profile_services: Vec<Vec<String>>,
 }
 
 impl Validator {
@@ -281,6 +284,7 @@ impl Validator {
         }
         let profile_ids = self.ids("profiles", raw.profiles.iter().map(|p| p.id.as_str()));
         let profiles: Vec<Profile> = raw.profiles.iter().enumerate().map(|(i, p)| self.profile(i, p)).collect();
+        self.profile_services = profiles.iter().map(|p| p.services.iter().map(|s| s.name.clone()).collect()).collect();
 
         // Providers written out, then groups.
         let mut providers = Vec::new();
@@ -334,6 +338,14 @@ impl Validator {
             };
             let sources = self.sources(&format!("{path}.hosting"), &platforms, &used, vendor, hosting, &vendors);
             let prof = &profiles[profile];
+            let location = p.location.and_then(|(lat, lon)| {
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+                    Some((lat, lon))
+                } else {
+                    self.err(&format!("{path}.location"), format!("({lat}, {lon}) is not a place; write (latitude, longitude) in degrees, latitude -90 to 90, longitude -180 to 180"));
+                    None
+                }
+            });
             providers.push(ProviderSpec {
                 id: p.id.clone(),
                 profile,
@@ -344,6 +356,9 @@ impl Validator {
                 hosting,
                 sources,
                 high_sensitivity: prof.high_sensitivity,
+                location,
+                report: p.report,
+                affected: false,
             });
         }
 
@@ -363,6 +378,8 @@ impl Validator {
                 &mut provider_ids,
             );
         }
+        let mut profiles = profiles;
+        self.dependencies(&raw, &mut profiles, &provider_ids, &providers);
         self.demand_bounds(&profiles, &providers, days);
         if !self.work_bounds(&raw, &profiles, &providers, days) {
             return empty(raw, start, days);
@@ -406,7 +423,13 @@ impl Validator {
         }
         self.timeline_order(&timeline);
         self.referral_targets(&profiles);
+        mark_affected(&mut providers, &timeline);
         let aftermath = self.aftermath(&raw.aftermath);
+        let regime = match &raw.notification {
+            Some(r) => self.regime(r),
+            None => Regime::eu(&aftermath),
+        };
+        let observed = self.observed(&raw.observed, &profiles);
         let (evaluation, problems) = super::evaluation::check(raw.evaluation.as_ref());
         for (path, message) in problems {
             self.err(&path, message);
@@ -428,6 +451,179 @@ impl Validator {
             timeline,
             evaluation,
             aftermath,
+            regime,
+            observed,
+        }
+    }
+
+    fn regime(&mut self, r: &RawRegime) -> Regime {
+        if r.duties.len() > 16 {
+            self.err("notification.duties", format!("{} duties; at most 16 are allowed", r.duties.len()));
+        }
+        let duties = r
+            .duties
+            .iter()
+            .take(16)
+            .enumerate()
+            .map(|(i, d)| {
+                let p = format!("notification.duties[{i}]");
+                if d.name.is_empty() || d.name.chars().count() > MAX_ID_CHARS * 2 {
+                    self.err(&format!("{p}.name"), "give the duty a name of 1 to 200 characters");
+                }
+                if let super::raw::DutyScope::VendorCustomers(kinds) = &d.applies_to
+                    && kinds.is_empty()
+                {
+                    self.err(
+                        &format!("{p}.applies_to"),
+                        "name at least one provider kind, such as VendorCustomers([Hospital])",
+                    );
+                }
+                DutySpec {
+                    name: d.name.clone(),
+                    trigger: d.trigger,
+                    applies_to: d.applies_to.clone(),
+                    hours: self.check_range(&format!("{p}.hours"), "the deadline in hours", d.hours, 0.0, 8760.0),
+                    minutes: self.check_range(&format!("{p}.minutes"), "the duty's minutes", d.minutes, 0.0, 100_000.0),
+                }
+            })
+            .collect();
+        Regime { name: r.name.clone(), duties }
+    }
+
+    fn observed(&mut self, list: &[RawObserved], profiles: &[Profile]) -> Vec<Observed> {
+        if list.len() > 200 {
+            self.err("observed", format!("{} observations; at most 200 are allowed", list.len()));
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, o) in list.iter().enumerate() {
+            let p = format!("observed[{i}]");
+            if let Some(name) = &o.service {
+                let exists = profiles
+                    .iter()
+                    .filter(|q| o.kind.is_none_or(|k| q.kind == k))
+                    .any(|q| q.services.iter().any(|s| &s.name == name));
+                if !exists {
+                    let names: Vec<&str> = profiles
+                        .iter()
+                        .filter(|q| o.kind.is_none_or(|k| q.kind == k))
+                        .flat_map(|q| q.services.iter().map(|s| s.name.as_str()))
+                        .collect();
+                    let hint = closest(name, names.iter().copied())
+                        .map_or_else(|| format!("services: {}", names.join(", ")), |n| format!("did you mean `{n}`?"));
+                    self.err(
+                        &format!("{p}.service"),
+                        format!("no provider of that kind has a service `{name}`; {hint}"),
+                    );
+                }
+            }
+            let (from, to) = o.window;
+            if from > to || from < -3650 || to > 3650 {
+                self.err(&format!("{p}.window"), format!("the window ({from}, {to}) is empty or too long; write (from, to) in days from the compromise with from <= to"));
+            }
+            let (low, high) = match o.value {
+                ObservedValue::Value(v) => (v, v),
+                ObservedValue::Range(a, b) => (a.min(b), a.max(b)),
+            };
+            if !low.is_finite() || !high.is_finite() {
+                self.err(&format!("{p}.value"), "the value must be a finite number");
+            }
+            for (field, text) in [("name", &o.name), ("source", &o.source)] {
+                if text.trim().is_empty() {
+                    self.err(&format!("{p}.{field}"), format!("the {field} is empty; every observation needs one"));
+                } else if text.chars().count() > MAX_TEXT_CHARS {
+                    self.err(&format!("{p}.{field}"), format!("at most {MAX_TEXT_CHARS} characters"));
+                }
+            }
+            let band = self.check_range(&format!("{p}.band"), "the band", o.band, 0.0, 10.0);
+            out.push(Observed {
+                name: o.name.clone(),
+                measure: o.measure,
+                kind: o.kind,
+                service: o.service.clone(),
+                class: o.class.map(class_index),
+                providers: o.providers,
+                window: (from, to),
+                low,
+                high,
+                band,
+                source: o.source.clone(),
+            });
+        }
+        out
+    }
+
+    /// Resolve each service's dependencies: the supplier service must exist, a named supplier
+    /// must be of the kind and have the service.
+    fn dependencies(
+        &mut self,
+        raw: &RawScenario,
+        profiles: &mut [Profile],
+        provider_ids: &BTreeMap<String, usize>,
+        providers: &[ProviderSpec],
+    ) {
+        let kinds: Vec<ProviderKind> = profiles.iter().map(|p| p.kind).collect();
+        let service_names: Vec<Vec<String>> =
+            profiles.iter().map(|p| p.services.iter().map(|s| s.name.clone()).collect()).collect();
+        for (i, rp) in raw.profiles.iter().enumerate() {
+            for (j, rs) in rp.services.iter().enumerate().take(MAX_SERVICES) {
+                let mut deps = Vec::new();
+                if rs.depends_on.len() > MAX_SERVICES {
+                    self.err(
+                        &format!("profiles[{i}].services[{j}].depends_on"),
+                        format!("at most {MAX_SERVICES} dependencies"),
+                    );
+                    continue;
+                }
+                for (k, d) in rs.depends_on.iter().enumerate() {
+                    let p = format!("profiles[{i}].services[{j}].depends_on[{k}]");
+                    let exists = kinds
+                        .iter()
+                        .zip(&service_names)
+                        .any(|(kind, names)| *kind == d.kind && names.contains(&d.service));
+                    if !exists {
+                        self.err(
+                            &format!("{p}.service"),
+                            format!("no {:?} provider has a service `{}`", d.kind, d.service),
+                        );
+                    }
+                    let provider = d.provider.as_ref().and_then(|name| {
+                        let idx = self.lookup(&format!("{p}.provider"), "provider", name, provider_ids)?;
+                        let spec = &providers[idx];
+                        if spec.kind != d.kind || !service_names[spec.profile].contains(&d.service) {
+                            self.err(
+                                &format!("{p}.provider"),
+                                format!("`{name}` is not a {:?} provider with a service `{}`", d.kind, d.service),
+                            );
+                            return None;
+                        }
+                        Some(idx as u32)
+                    });
+                    deps.push(DependencySpec {
+                        kind: d.kind,
+                        service: d.service.clone(),
+                        provider,
+                        share: self.check_range(&format!("{p}.share"), "the dependent share", d.share, 0.0, 1.0),
+                        mutual_aid: self.check_range(
+                            &format!("{p}.mutual_aid"),
+                            "the mutual-aid share",
+                            d.mutual_aid,
+                            0.0,
+                            1.0,
+                        ),
+                        aid_lead_hours: self.check_range(
+                            &format!("{p}.aid_lead_hours"),
+                            "the mutual-aid lead time",
+                            d.aid_lead_hours.unwrap_or(24.0),
+                            0.0,
+                            24.0 * 365.0,
+                        ),
+                    });
+                }
+                if let Some(s) = profiles.get_mut(i).and_then(|p| p.services.get_mut(j)) {
+                    s.depends_on = deps;
+                }
+            }
         }
     }
 
@@ -726,7 +922,60 @@ impl Validator {
                     "the service needs admin minutes but has no admin staff; set admin_staff_per_1000 above 0",
                 );
             }
+            let booking_days = match &s.booking {
+                Some(b) => [
+                    0,
+                    self.check_range(
+                        &format!("{sp}.booking.soon_days"),
+                        "days booked ahead",
+                        f64::from(b.soon_days),
+                        0.0,
+                        28.0,
+                    ) as u32,
+                    self.check_range(
+                        &format!("{sp}.booking.elective_days"),
+                        "days booked ahead",
+                        f64::from(b.elective_days),
+                        0.0,
+                        28.0,
+                    ) as u32,
+                ],
+                None => [0; 3],
+            };
+            let fallback_throughput = s.fallback_throughput.map(|t| {
+                self.check_range(&format!("{sp}.fallback_throughput"), "the fallback throughput", t, 0.01, 1.0)
+            });
+            let choice = s.choice.as_ref().map(|c| {
+                (
+                    self.check_range(
+                        &format!("{sp}.choice.wait_hours"),
+                        "the wait patients accept",
+                        c.wait_hours,
+                        0.01,
+                        24.0 * 365.0,
+                    ),
+                    self.check_range(&format!("{sp}.choice.share"), "the share who go elsewhere", c.share, 0.0, 1.0),
+                )
+            });
             services.push(ServiceSpec {
+                booking_days,
+                fallback_throughput,
+                ambulance_share: self.check_range(
+                    &format!("{sp}.ambulance_share"),
+                    "the ambulance share",
+                    s.ambulance_share,
+                    0.0,
+                    1.0,
+                ),
+                walkout_share: self.check_range(
+                    &format!("{sp}.walkout_share"),
+                    "the walk-out share",
+                    s.walkout_share,
+                    0.0,
+                    1.0,
+                ),
+                choice,
+                depends_on: Vec::new(),
                 name: s.name.clone(),
                 demand_per_1000: demand,
                 open: open.min(23),
@@ -752,11 +1001,30 @@ impl Validator {
         let mut fallback = DEFAULT_FALLBACK;
         for (k, f) in plan.fallback.iter().enumerate() {
             let fp = format!("{pp}.fallback[{k}]");
-            let cf =
-                self.check_range(&format!("{fp}.clinical_factor"), "the clinical factor", f.clinical_factor, 1.0, 10.0);
-            let am =
-                self.check_range(&format!("{fp}.admin_minutes"), "extra admin minutes", f.admin_minutes, 0.0, 1_000.0);
-            fallback[f.function.index()] = crate::model::FallbackCost { clinical_factor: cf, admin_minutes: am };
+            let d = DEFAULT_FALLBACK[f.function.index()];
+            let cf = self.check_range(
+                &format!("{fp}.clinical_factor"),
+                "the clinical factor",
+                f.clinical_factor.unwrap_or(d.clinical_factor),
+                1.0,
+                10.0,
+            );
+            let am = self.check_range(
+                &format!("{fp}.admin_minutes"),
+                "extra admin minutes",
+                f.admin_minutes.unwrap_or(d.admin_minutes),
+                0.0,
+                1_000.0,
+            );
+            let tp = self.check_range(
+                &format!("{fp}.throughput"),
+                "the fallback throughput",
+                f.throughput.unwrap_or(d.throughput),
+                0.01,
+                1.0,
+            );
+            fallback[f.function.index()] =
+                crate::model::FallbackCost { clinical_factor: cf, admin_minutes: am, throughput: tp };
         }
         let sick = p.sick_leave.unwrap_or(0.06);
         Profile {
@@ -805,9 +1073,82 @@ impl Validator {
                     ),
                     automatic: g.automatic,
                 }),
+                cancellation: plan.cancellation.as_ref().map(|c| self.cancellation(&format!("{pp}.cancellation"), c)),
+                ambulance_diversion: plan.ambulance_diversion.as_ref().map(|a| AmbulanceDiversionSpec {
+                    in_fallback: a.in_fallback.unwrap_or(true),
+                    share: self.check_range(
+                        &format!("{pp}.ambulance_diversion.share"),
+                        "the diverted share",
+                        a.share.unwrap_or(1.0),
+                        0.0,
+                        1.0,
+                    ),
+                    max_days: a.max_days.map(|d| {
+                        self.check_range(
+                            &format!("{pp}.ambulance_diversion.max_days"),
+                            "the longest diversion",
+                            d,
+                            0.01,
+                            3650.0,
+                        )
+                    }),
+                }),
+                back_entry_minutes: self.check_range(
+                    &format!("{pp}.back_entry_minutes"),
+                    "back-entry minutes per case",
+                    plan.back_entry_minutes,
+                    0.0,
+                    1_000.0,
+                ),
+                back_entry_share: self.check_range(
+                    &format!("{pp}.back_entry_share"),
+                    "the back-entry share",
+                    plan.back_entry_share,
+                    0.0,
+                    1.0,
+                ),
             },
             high_sensitivity: p.sensitivity.map_or(p.kind.high_sensitivity(), |s| s == Sensitivity::High),
             sick_leave: self.check_range(&format!("{path}.sick_leave"), "the sick-leave share", sick, 0.0, 0.5),
+        }
+    }
+
+    fn cancellation(&mut self, p: &str, c: &RawCancellation) -> CancellationSpec {
+        let mut classes = [false, false, true];
+        if let Some(list) = &c.classes {
+            classes = [false; 3];
+            for k in list {
+                classes[class_index(*k)] = true;
+            }
+            if list.is_empty() {
+                self.err(&format!("{p}.classes"), "no classes; name at least one, such as [Elective]");
+            }
+        }
+        CancellationSpec {
+            share: c.share.map(|s| self.check_range(&format!("{p}.share"), "the cancelled share", s, 0.0, 1.0)),
+            ahead_days: self.check_range(
+                &format!("{p}.ahead_days"),
+                "days reviewed ahead",
+                f64::from(c.ahead_days.unwrap_or(7)),
+                1.0,
+                28.0,
+            ) as u32,
+            classes,
+            when_blocked: c.when_blocked.unwrap_or(true),
+            min_expected_outage_days: self.check_range(
+                &format!("{p}.min_expected_outage_days"),
+                "the expected outage",
+                c.min_expected_outage_days.unwrap_or(1.0),
+                0.0,
+                3650.0,
+            ),
+            rebook_after_days: self.check_range(
+                &format!("{p}.rebook_after_days"),
+                "days until re-booking",
+                c.rebook_after_days.unwrap_or(14.0),
+                0.0,
+                3650.0,
+            ),
         }
     }
 
@@ -959,6 +1300,9 @@ impl Validator {
                 hosting,
                 sources,
                 high_sensitivity: prof.high_sensitivity,
+                location: None,
+                report: false,
+                affected: false,
             });
         }
     }
@@ -1142,8 +1486,42 @@ impl Validator {
             RawEvent::Announce { vendor } => Event::Announce {
                 vendor: self.lookup(&format!("{path}.vendor"), "vendor", vendor, vendor_ids).unwrap_or(0),
             },
-            RawEvent::Disconnect { platforms } => Event::Disconnect { platforms: platforms_of(self, platforms) },
-            RawEvent::Restore { platforms, capacity } => {
+            RawEvent::Disconnect { platforms, expected_days } => Event::Disconnect {
+                platforms: platforms_of(self, platforms),
+                expected_days: expected_days
+                    .map(|d| self.check_range(&format!("{path}.expected_days"), "the expected outage", d, 0.0, 3650.0)),
+            },
+            RawEvent::Degrade { platforms, throughput } => Event::Degrade {
+                platforms: platforms_of(self, platforms),
+                throughput: self.check_range(&format!("{path}.throughput"), "the throughput", *throughput, 0.0, 1.0),
+            },
+            RawEvent::ServiceCapacity { scope, service, capacity } => {
+                let targets = self.target(&format!("{path}.scope"), scope, vendor_ids, provider_ids, providers);
+                if let Some(name) = service {
+                    let profiles_hit: Vec<usize> = targets.iter().map(|&i| providers[i as usize].profile).collect();
+                    if !profiles_hit.is_empty()
+                        && self
+                            .profile_services
+                            .iter()
+                            .enumerate()
+                            .all(|(k, names)| !profiles_hit.contains(&k) || !names.contains(name))
+                    {
+                        self.err(&format!("{path}.service"), format!("none of these providers has a service `{name}`"));
+                    }
+                }
+                Event::ServiceCapacity {
+                    providers: targets,
+                    service: service.clone(),
+                    capacity: self.check_range(
+                        &format!("{path}.capacity"),
+                        "the service capacity",
+                        *capacity,
+                        0.0,
+                        1.0,
+                    ),
+                }
+            }
+            RawEvent::Restore { platforms, capacity, throughput, ramp_days } => {
                 let capacity = self.check_range(
                     &format!("{path}.capacity"),
                     "the restored capacity",
@@ -1151,7 +1529,24 @@ impl Validator {
                     0.0,
                     1.0,
                 );
-                Event::Restore { platforms: platforms_of(self, platforms), capacity }
+                Event::Restore {
+                    platforms: platforms_of(self, platforms),
+                    capacity,
+                    throughput: self.check_range(
+                        &format!("{path}.throughput"),
+                        "the restored throughput",
+                        throughput.unwrap_or(1.0),
+                        0.0,
+                        1.0,
+                    ),
+                    ramp_days: self.check_range(
+                        &format!("{path}.ramp_days"),
+                        "the ramp",
+                        ramp_days.unwrap_or(0.0),
+                        0.0,
+                        365.0,
+                    ),
+                }
             }
             RawEvent::Exfiltrate { scope, share } => {
                 let share =
@@ -1253,12 +1648,12 @@ impl Validator {
                     for p in platforms {
                         let disconnect = timeline
                             .iter()
-                            .filter(|i| matches!(&i.event, Event::Disconnect { platforms } if platforms.contains(p)))
+                            .filter(|i| matches!(&i.event, Event::Disconnect { platforms, .. } | Event::Degrade { platforms, .. } if platforms.contains(p)))
                             .map(hour)
                             .min();
                         match disconnect {
                             Some(d) if d > hour(inj) => self.err(&path, format!("this restore (day {}, hour {}) comes before the platform is disconnected (day {}, hour {}); move it later", inj.day, inj.hour, d / 24, d % 24)),
-                            None => self.err(&format!("timeline[{k}].event"), "this restores a platform that is never disconnected; add a Disconnect inject or remove the restore"),
+                            None => self.err(&format!("timeline[{k}].event"), "this restores a platform that is never disconnected or degraded; add a Disconnect inject or remove the restore"),
                             _ => {}
                         }
                     }
@@ -1322,6 +1717,37 @@ fn empty(raw: RawScenario, start: Date, days: u32) -> Scenario {
             nis2_early_warning_minutes: 0.0,
             nis2_notification_minutes: 0.0,
         },
+        regime: Regime { name: String::new(), duties: Vec::new() },
+        observed: Vec::new(),
+    }
+}
+
+fn class_index(c: UrgencyClass) -> usize {
+    match c {
+        UrgencyClass::Urgent => super::URGENT,
+        UrgencyClass::Soon => super::SOON,
+        UrgencyClass::Elective => super::ELECTIVE,
+    }
+}
+
+/// Mark the providers the timeline hits directly: a platform they take a function from is
+/// disconnected or degraded, or their service capacity is cut.
+fn mark_affected(providers: &mut [ProviderSpec], timeline: &[Inject]) {
+    let mut platforms_hit: Vec<usize> = Vec::new();
+    let mut named = std::collections::BTreeSet::new();
+    for inj in timeline {
+        match &inj.event {
+            Event::Disconnect { platforms, .. } => platforms_hit.extend(platforms),
+            Event::Degrade { platforms, throughput } if *throughput < 1.0 => platforms_hit.extend(platforms),
+            Event::ServiceCapacity { providers, capacity, .. } if *capacity < 1.0 => {
+                named.extend(providers.iter().copied())
+            }
+            _ => {}
+        }
+    }
+    for (i, p) in providers.iter_mut().enumerate() {
+        p.affected = named.contains(&(i as u32))
+            || p.sources.iter().any(|s| matches!(s, Source::Platform(q) if platforms_hit.contains(&usize::from(*q))));
     }
 }
 
@@ -1363,8 +1789,14 @@ fn default_title(e: &Event, vendors: &[Vendor], platforms: &[Platform]) -> Strin
         Event::Compromise { vendor } => format!("{} compromised", vname(vendor)),
         Event::Detect { vendor } => format!("{} detects the attack", vname(vendor)),
         Event::Announce { vendor } => format!("{} announces the breach", vname(vendor)),
-        Event::Disconnect { platforms } => format!("Disconnected: {}", pnames(platforms)),
-        Event::Restore { platforms, capacity } => {
+        Event::Disconnect { platforms, .. } => format!("Disconnected: {}", pnames(platforms)),
+        Event::Degrade { platforms, throughput } => {
+            format!("Degraded to {:.0}% throughput: {}", throughput * 100.0, pnames(platforms))
+        }
+        Event::ServiceCapacity { providers, capacity, .. } => {
+            format!("Service capacity {:.0}% at {} providers", capacity * 100.0, providers.len())
+        }
+        Event::Restore { platforms, capacity, .. } => {
             format!("Restored to {:.0}%: {}", capacity * 100.0, pnames(platforms))
         }
         Event::Exfiltrate { providers, .. } => format!("Data stolen from {} providers", providers.len()),

@@ -1,33 +1,30 @@
 //! The breach and its aftermath.
 //!
 //! - An exfiltration marks the records of every provider in its scope as stolen, by sensitivity.
-//! - Detection of an attack on a vendor starts the NIS2 clocks (early warning 24 h, notification
-//!   72 h; NIS2 art. 23) for its hospital customers, essential entities under NIS2.
-//! - The announcement of the theft starts the GDPR clock (art. 33: the data-protection authority
-//!   within 72 h of awareness) for every provider whose records were stolen, and a wave of
-//!   patients' inquiries: `stolen × inquiry_rate × 0.5^(days since / half-life)` calls a day,
-//!   each `inquiry_minutes` of admin work; a phishing wave multiplies it while it lasts.
+//! - The jurisdiction's notification duties (the scenario's `notification` regime; by default
+//!   the EU's: GDPR art. 33 and NIS2 art. 23) start their clocks at their trigger: detection of
+//!   the compromise (NIS2: the vendor's essential customers) or the announcement of the theft
+//!   (GDPR: every provider whose records were stolen; later thefts start theirs at once).
+//! - The announcement also brings a wave of patients' inquiries:
+//!   `stolen × inquiry_rate × 0.5^(days since / half-life)` calls a day, each `inquiry_minutes`
+//!   of admin work; a phishing wave multiplies it while it lasts.
 //!
 //! The duties and inquiries are admin work, done by the provider's admin staff before case work
-//! (see the care system); a duty is met when its work is done by its deadline.
+//! (see the care system); a duty is met when its work is done by its deadline. A duty of 0
+//! minutes only marks its deadline on the timeline.
 
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    Aftermath, BreachWork, Clock, Duty, EventLog, EventRow, Fired, Network, Provider, ProviderKind, Records, Tally,
-    Timeline,
+    Aftermath, BreachWork, Clock, Duty, EventLog, EventRow, Fired, Network, Provider, Records, Tally, Timeline,
 };
-use crate::scenario::Event;
-
-/// Hours from awareness to each deadline.
-pub const NIS2_EARLY_WARNING_HOURS: u32 = 24;
-pub const NIS2_NOTIFICATION_HOURS: u32 = 72;
-pub const GDPR_NOTIFICATION_HOURS: u32 = 72;
-/// NIS2 final report: one month after the notification.
-pub const NIS2_FINAL_REPORT_HOURS: u32 = 72 + 30 * 24;
+use crate::scenario::raw::{DutyScope, DutyTrigger};
+use crate::scenario::{DutySpec, Event};
+use crate::sim::Roster;
 
 pub fn steal_records(
     clock: Res<Clock>,
+    roster: Res<Roster>,
     timeline: Res<Timeline>,
     fired: Res<Fired>,
     network: Res<Network>,
@@ -37,7 +34,8 @@ pub fn steal_records(
     mut providers: Query<(&Provider, &mut Records, &mut BreachWork)>,
 ) {
     let now = clock.tick;
-    let hours = |h: u32| now + h.div_ceil(clock.tick_hours);
+    let hours = |h: f64| now + (h / f64::from(clock.tick_hours)).ceil() as u32;
+    let duties = &roster.0.regime.duties;
     for &i in &fired.0 {
         match &timeline.injects[i].1.event {
             Event::Exfiltrate { providers: scope, share } => {
@@ -54,7 +52,11 @@ pub fn steal_records(
                     if records.stolen == 0 {
                         aftermath.affected.push(p);
                         if aftermath.announced.is_some() {
-                            work.duties.push(gdpr_duty(hours(GDPR_NOTIFICATION_HOURS), &aftermath));
+                            for (k, d) in duties.iter().enumerate() {
+                                if d.trigger == DutyTrigger::Announce && d.applies_to == DutyScope::RecordsStolen {
+                                    push_duty(&mut work, k, d, hours(d.hours));
+                                }
+                            }
                         }
                     }
                     records.stolen += new;
@@ -73,56 +75,31 @@ pub fn steal_records(
                 });
             }
             Event::Detect { vendor } => {
-                let mut n = 0;
-                for (provider, _, mut work) in &mut providers {
-                    let essential = matches!(provider.kind, ProviderKind::Hospital | ProviderKind::EyeHospital);
-                    if essential && usize::from(provider.vendor) == *vendor {
-                        let p = &aftermath.params;
-                        work.duties.push(duty(
-                            "NIS2 early warning",
-                            hours(NIS2_EARLY_WARNING_HOURS),
-                            p.nis2_early_warning_minutes,
-                        ));
-                        work.duties.push(duty(
-                            "NIS2 notification",
-                            hours(NIS2_NOTIFICATION_HOURS),
-                            p.nis2_notification_minutes,
-                        ));
-                        n += 1;
-                    }
-                }
-                if n > 0 {
-                    for (h, text) in [
-                        (NIS2_EARLY_WARNING_HOURS, "NIS2 early warning to the CSIRT due (24 h after awareness)"),
-                        (NIS2_NOTIFICATION_HOURS, "NIS2 incident notification due (72 h after awareness)"),
-                        (NIS2_FINAL_REPORT_HOURS, "NIS2 final report due (one month after the notification)"),
-                    ] {
-                        log.0.push(EventRow {
-                            tick: hours(h),
-                            event: "deadline".into(),
-                            target: format!("{n} hospitals"),
-                            text: text.into(),
-                        });
-                    }
-                }
+                start_clocks(
+                    DutyTrigger::Detect,
+                    *vendor,
+                    duties,
+                    &aftermath,
+                    &network,
+                    &mut providers,
+                    &mut log,
+                    now,
+                    &hours,
+                );
             }
-            Event::Announce { .. } if aftermath.announced.is_none() => {
+            Event::Announce { vendor } if aftermath.announced.is_none() => {
                 aftermath.announced = Some(now);
-                let affected = aftermath.affected.clone();
-                for p in &affected {
-                    if let Ok((_, _, mut work)) = providers.get_mut(network.providers[*p as usize]) {
-                        work.duties.push(gdpr_duty(hours(GDPR_NOTIFICATION_HOURS), &aftermath));
-                    }
-                }
-                if !affected.is_empty() {
-                    log.0.push(EventRow {
-                        tick: hours(GDPR_NOTIFICATION_HOURS),
-                        event: "deadline".into(),
-                        target: format!("{} providers", affected.len()),
-                        text: "GDPR art. 33 notification to the data-protection authority due (72 h after awareness)"
-                            .into(),
-                    });
-                }
+                start_clocks(
+                    DutyTrigger::Announce,
+                    *vendor,
+                    duties,
+                    &aftermath,
+                    &network,
+                    &mut providers,
+                    &mut log,
+                    now,
+                    &hours,
+                );
             }
             Event::Phishing { multiplier, days } => {
                 let until = now + (days * f64::from(clock.ticks_per_day)).round() as u32;
@@ -154,10 +131,59 @@ pub fn steal_records(
     }
 }
 
-fn duty(what: &'static str, due: u32, minutes: f64) -> Duty {
-    Duty { what, due, minutes_left: minutes, done: if minutes <= 0.0 { Some(0) } else { None } }
+/// Start the clocks of the duties with this trigger: push each duty with work to the providers
+/// owing it, and log its deadline.
+#[allow(clippy::too_many_arguments)]
+fn start_clocks(
+    trigger: DutyTrigger,
+    vendor: usize,
+    duties: &[DutySpec],
+    aftermath: &Aftermath,
+    network: &Network,
+    providers: &mut Query<(&Provider, &mut Records, &mut BreachWork)>,
+    log: &mut EventLog,
+    now: u32,
+    hours: &dyn Fn(f64) -> u32,
+) {
+    for (k, d) in duties.iter().enumerate().filter(|(_, d)| d.trigger == trigger) {
+        let due = hours(d.hours);
+        let mut n = 0usize;
+        match &d.applies_to {
+            DutyScope::RecordsStolen => {
+                for p in &aftermath.affected {
+                    if let Ok((_, _, mut work)) = providers.get_mut(network.providers[*p as usize]) {
+                        push_duty(&mut work, k, d, due);
+                        n += 1;
+                    }
+                }
+            }
+            DutyScope::VendorCustomers(kinds) => {
+                for (provider, _, mut work) in providers.iter_mut() {
+                    if usize::from(provider.vendor) == vendor && kinds.contains(&provider.kind) {
+                        push_duty(&mut work, k, d, due);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        if n > 0 {
+            let after = match trigger {
+                DutyTrigger::Detect => "detection",
+                DutyTrigger::Announce => "the announcement",
+            };
+            log.0.push(EventRow {
+                tick: due.max(now),
+                event: "deadline".into(),
+                target: format!("{n} providers"),
+                text: format!("{} due ({} h after {after})", d.name, d.hours),
+            });
+        }
+    }
 }
 
-fn gdpr_duty(due: u32, aftermath: &Aftermath) -> Duty {
-    duty("GDPR notification", due, aftermath.params.gdpr_notification_minutes)
+/// Give a provider duty `k` of the regime, due at tick `due` (a duty of no work is not pushed).
+fn push_duty(work: &mut BreachWork, k: usize, d: &DutySpec, due: u32) {
+    if d.minutes > 0.0 {
+        work.duties.push(Duty { what: k as u8, due, minutes_left: d.minutes, done: None });
+    }
 }

@@ -4,14 +4,20 @@
 //! Admin staff first work the breach's notification duties and patients' inquiries; served
 //! cases send their referrals; decisions in force (surge staff, extended hours, cancelled
 //! electives) change capacity and what is served.
+//!
+//! Throughput: a service processes at most `cap × normal volume` cases per tick when its
+//! throughput share `cap` (the fallback ceiling, a degraded platform, a capacity cut, short
+//! suppliers) is below 1, whatever its staff: paper ordering, phoned results and checks by hand
+//! set the pace. After a restore, the paper records of cases handled in fallback are entered
+//! into the EHR (back-entry), taking up to the plan's share of staff time until done.
 
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, Diversions, Function, Functions,
-    Mode, OpenHours, Outgoing, Provider, Referrals, Service, Staffing, Tally,
+    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, DiversionReason, Diversions,
+    Function, Functions, Mode, OpenHours, Outgoing, Provider, Referrals, Service, Staffing, Tally,
 };
-use crate::systems::demand::deadline;
+use crate::systems::demand::{deadline, take};
 
 pub fn deliver_care(
     clock: Res<Clock>,
@@ -31,6 +37,8 @@ pub fn deliver_care(
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let referrals = &mut *referrals;
+    let tally = &mut *tally;
+    let tick_hours = f64::from(clock.tick_hours);
     for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
         if !open_hours.any_open(weekday, hour, clock.tick_hours) {
             // Closed: nothing to do but note a disruption (a calendar day counts).
@@ -40,7 +48,9 @@ pub fn deliver_care(
             continue;
         }
         let kind = provider.kind.index();
+        let walked_before = tally.today[kind].walked_out;
         let counters = &mut tally.today[kind];
+        let slots = &mut tally.services;
         let surge = plan.surge_share(now);
         let on_duty = [1.0 - staff.sick[CLINICAL] + surge, 1.0 - staff.sick[ADMIN] + surge];
         let electives = now >= plan.electives_cancelled_until;
@@ -48,8 +58,8 @@ pub fn deliver_care(
         let mut served_total = 0u64;
         let mut disrupted = false;
         for (s, service) in services.0.iter_mut().enumerate() {
-            set_mode(service, functions, &plan, now);
-            disrupted |= service.mode != Mode::Normal;
+            service.set_mode(functions, &plan, now);
+            disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
             let open = service.is_open(weekday, hour);
             if !open && !service.is_extended(weekday, hour, now) {
                 continue;
@@ -77,11 +87,38 @@ pub fn deliver_care(
                 counters.breach_admin_minutes += used;
                 breach_pending = work.pending();
             }
+            // Back-entry of paper records once the functions are back, within its share of time.
+            if service.back_entry > 0.0 && service.mode == Mode::Normal && open {
+                let budget = plan.back_entry_share * (c0 + a0);
+                let t = service
+                    .back_entry
+                    .min(budget)
+                    .min(service.clinical_balance.max(0.0) + service.admin_balance.max(0.0));
+                let from_clinical = t * c0 / (c0 + a0).max(1e-9);
+                service.clinical_balance -= from_clinical;
+                service.admin_balance -= t - from_clinical;
+                service.back_entry -= t;
+                counters.back_entry_minutes += t;
+            }
             let blocked = service.mode == Mode::Blocked;
             let (factor, extra_admin) = service.cost;
             let clinical_cost = service.clinical_minutes * factor;
             let admin_cost = service.admin_minutes + extra_admin;
-            let mut served = if blocked { 0 } else { serve_all(service, clinical_cost, admin_cost, electives) };
+            // The throughput ceiling, when one binds: whole cases allowed this tick.
+            let cap = service.cap();
+            let limited = cap < 1.0;
+            if limited && open {
+                let per_tick = cap * service.normal_rate;
+                service.credit = (service.credit + per_tick).min(per_tick.max(1.0));
+            }
+            let mut limit = if limited { service.credit.max(0.0) as u32 } else { u32::MAX };
+            let mut wait = 0.0;
+            let mut served = if blocked {
+                0
+            } else {
+                serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots)
+            };
+            limit = limit.saturating_sub(served as u32);
             let pressing = service.overdue > 0 || !service.queues[0].is_empty();
             let overtime = if !open {
                 (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
@@ -100,7 +137,7 @@ pub fn deliver_care(
                     counters.breach_admin_minutes += work.answer(&mut service.admin_balance, limit, now);
                 }
                 if !blocked {
-                    served += serve_all(service, clinical_cost, admin_cost, electives);
+                    served += serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots);
                 }
             }
             // Time left over is idle time, lost; a negative balance is a case still in progress.
@@ -114,9 +151,22 @@ pub fn deliver_care(
             counters.overtime_minutes += ot[0] + ot[1];
             counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
             counters.admin_used_minutes += a0 + overtime.1 - idle_a;
+            if limited {
+                service.credit -= served as f64;
+            }
             counters.served += served;
+            counters.wait_hours += wait * tick_hours;
+            slots[service.slot as usize].wait_hours += wait * tick_hours;
             if service.mode == Mode::Fallback {
                 counters.served_fallback += served;
+                service.back_entry += served as f64 * plan.back_entry_minutes;
+            }
+            if let Some(r) = provider.report {
+                let day = &mut tally.reported[r as usize];
+                day.served += served;
+                if service.mode == Mode::Fallback {
+                    day.served_fallback += served;
+                }
             }
             served_total += served;
             if served > 0 && !service.referrals.is_empty() {
@@ -124,10 +174,17 @@ pub fn deliver_care(
                 refer(service, s as u16, provider, covers, served, referrals);
             }
             if open {
-                expire(service, s as u16, provider.index, now, day_ticks, counters, &mut diversions.0);
+                let before = (counters.postponed, counters.walked_out);
+                expire(service, s as u16, provider.index, now, day_ticks, counters, slots, &mut diversions.0);
+                if let Some(r) = provider.report {
+                    let day = &mut tally.reported[r as usize];
+                    day.postponed += counters.postponed - before.0;
+                    day.walked_out += counters.walked_out - before.1;
+                }
             }
         }
-        tally.backlog[kind] -= served_total as i64;
+        let walked_out = tally.today[kind].walked_out - walked_before;
+        tally.backlog[kind] -= (served_total + walked_out) as i64;
         if disrupted {
             plan.disrupted_today = true;
             if plan.surge_called.is_none() && plan.surge.is_some_and(|g| g.automatic) {
@@ -164,27 +221,23 @@ fn refer(
     }
 }
 
-/// Normal when every needed function is up; fallback when the plan covers every missing one and
-/// has had time to activate; blocked otherwise.
-fn set_mode(service: &mut Service, functions: &Functions, plan: &Continuity, now: u32) {
-    let missing = service.needs.minus(functions.available);
-    if missing.is_empty() {
-        service.mode = Mode::Normal;
-        service.cost = (1.0, 0.0);
-        return;
+/// Serve overdue urgent cases, then urgent, soon and elective ones, while staff time remains
+/// and at most `limit` cases; adds the ticks the served cases waited to `wait`.
+#[allow(clippy::too_many_arguments)]
+fn serve_all(
+    service: &mut Service,
+    clinical_cost: f64,
+    admin_cost: f64,
+    electives: bool,
+    mut limit: u32,
+    now: u32,
+    wait: &mut f64,
+    slots: &mut [crate::model::ServiceDay],
+) -> u64 {
+    if limit == 0 {
+        return 0;
     }
-    let activated =
-        missing.iter().all(|f| now.saturating_sub(functions.down_since[f.index()]) >= plan.activation_ticks);
-    if missing.is_subset_of(plan.covers) && activated {
-        service.mode = Mode::Fallback;
-        service.cost = plan.cost_without(missing);
-    } else {
-        service.mode = Mode::Blocked;
-    }
-}
-
-/// Serve overdue urgent cases, then urgent, soon and elective ones, while staff time remains.
-fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64, electives: bool) -> u64 {
+    let slot = &mut slots[service.slot as usize];
     let mut served = 0u64;
     let n = serve(
         &mut service.overdue,
@@ -192,15 +245,25 @@ fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64, electiv
         &mut service.admin_balance,
         clinical_cost,
         admin_cost,
+        limit,
     );
     served += u64::from(n);
+    limit -= n;
+    slot.served[0] += u64::from(n);
+    *wait += f64::from(n) * f64::from(service.wait_ticks[0]);
     let classes = if electives { 3 } else { 2 };
     for class in 0..classes {
-        let Service { queues, clinical_balance, admin_balance, .. } = service;
+        let Service { queues, clinical_balance, admin_balance, wait_ticks, .. } = service;
         let queue = &mut queues[class];
         while let Some(front) = queue.front_mut() {
-            let n = serve(&mut front.count, clinical_balance, admin_balance, clinical_cost, admin_cost);
+            if limit == 0 {
+                break;
+            }
+            let n = serve(&mut front.count, clinical_balance, admin_balance, clinical_cost, admin_cost, limit);
             served += u64::from(n);
+            limit -= n;
+            slot.served[class] += u64::from(n);
+            *wait += f64::from(n) * f64::from(now.saturating_sub(front.deadline.saturating_sub(wait_ticks[class])));
             if front.count == 0 {
                 queue.pop_front();
             } else {
@@ -212,9 +275,10 @@ fn serve_all(service: &mut Service, clinical_cost: f64, admin_cost: f64, electiv
     served
 }
 
-/// Serve as many of `count` cases as the balances allow; a started case may overdraw them.
+/// Serve as many of `count` cases as the balances allow, at most `limit`; a started case may
+/// overdraw the balances.
 #[inline]
-fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f64, admin_cost: f64) -> u32 {
+fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f64, admin_cost: f64, limit: u32) -> u32 {
     if *count == 0 || *clinical <= 0.0 || (admin_cost > 0.0 && *admin <= 0.0) {
         return 0;
     }
@@ -222,7 +286,7 @@ fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f6
     if admin_cost > 0.0 {
         n = n.min(ceil_u32(*admin / admin_cost));
     }
-    let n = n.min(*count);
+    let n = n.min(*count).min(limit);
     *count -= n;
     *clinical -= f64::from(n) * clinical_cost;
     *admin -= f64::from(n) * admin_cost;
@@ -236,8 +300,10 @@ fn ceil_u32(q: f64) -> u32 {
     if f64::from(n) < q { n.saturating_add(1) } else { n }
 }
 
-/// Handle cases past their deadline: urgent ones are diverted (or, if they were diverted here
-/// already, delayed); soon and elective ones are postponed and rescheduled.
+/// Handle cases past their deadline: a share walks out (left without being seen); of the rest,
+/// urgent ones are diverted (or, if they were diverted here already, delayed), soon and elective
+/// ones are postponed and rescheduled.
+#[allow(clippy::too_many_arguments)]
 fn expire(
     service: &mut Service,
     s: u16,
@@ -245,20 +311,39 @@ fn expire(
     now: u32,
     day_ticks: u32,
     counters: &mut crate::model::Counters,
+    slots: &mut [crate::model::ServiceDay],
     diversions: &mut Vec<Diversion>,
 ) {
+    let slot = &mut slots[service.slot as usize];
     while let Some(front) = service.queues[0].front() {
         if front.deadline > now {
             break;
         }
-        let c = *front;
+        let mut c = *front;
         service.queues[0].pop_front();
+        let gone = take(&mut service.carry[2], f64::from(c.count) * service.walkout_share, c.count);
+        if gone > 0 {
+            service.queued -= gone;
+            c.count -= gone;
+            counters.walked_out += u64::from(gone);
+            slot.walked_out[0] += u64::from(gone);
+        }
+        if c.count == 0 {
+            continue;
+        }
         if c.flags & Cohort::TRANSFERRED != 0 {
             service.overdue += c.count;
             counters.urgent_delayed += u64::from(c.count);
         } else {
             service.queued -= c.count;
-            diversions.push(Diversion { from: provider, service: s, count: c.count, directed: false });
+            diversions.push(Diversion {
+                from: provider,
+                service: s,
+                count: c.count,
+                directed: false,
+                reason: DiversionReason::Overdue,
+                class: 0,
+            });
         }
     }
     for class in 1..3 {
@@ -267,11 +352,21 @@ fn expire(
             if front.deadline > now {
                 break;
             }
-            let c = *front;
+            let mut c = *front;
             service.queues[class].pop_front();
             service.queued -= c.count;
+            let gone = take(&mut service.carry[2], f64::from(c.count) * service.walkout_share, c.count);
+            if gone > 0 {
+                c.count -= gone;
+                counters.walked_out += u64::from(gone);
+                slot.walked_out[class] += u64::from(gone);
+            }
+            if c.count == 0 {
+                continue;
+            }
             if c.flags & Cohort::POSTPONED == 0 {
                 counters.postponed += u64::from(c.count);
+                slot.postponed[class] += u64::from(c.count);
             }
             service.enqueue(class, deadline(now, wait, day_ticks), c.count, c.flags | Cohort::POSTPONED);
         }

@@ -74,7 +74,12 @@ pub fn apply_decisions(
                     }
                 }
                 Effect::ReconnectEarly { platforms, risk, after_days, outage_days } => {
-                    let restore = |capacity: f64| Event::Restore { platforms: platforms.clone(), capacity };
+                    let restore = |capacity: f64| Event::Restore {
+                        platforms: platforms.clone(),
+                        capacity,
+                        throughput: 1.0,
+                        ramp_days: 0.0,
+                    };
                     later.push((now + 1, inject(restore(1.0), "Platforms reconnected early")));
                     let draw: f64 = streams.incident.random();
                     if draw < *risk {
@@ -86,7 +91,7 @@ pub fn apply_decisions(
                         later.push((
                             at,
                             inject(
-                                Event::Disconnect { platforms: platforms.clone() },
+                                Event::Disconnect { platforms: platforms.clone(), expected_days: Some(*outage_days) },
                                 "Re-compromised after early reconnect",
                             ),
                         ));

@@ -1,8 +1,19 @@
-//! Patients' demand for care: Poisson arrivals per open tick, split by urgency.
+//! Patients' demand for care, by route: walk-ins and ambulances (Poisson arrivals per open tick,
+//! split by urgency), booked appointments released on their day (see the bookings system),
+//! and referrals (see the referral system).
+//!
+//! Some new patients go elsewhere at once: urgent cases sent on by a decision; ambulance
+//! patients while the plan's ambulance diversion is in force (the service is blocked, or in
+//! fallback when the plan says so, for at most `max_days`); walk-ins who choose another
+//! provider when the expected wait is longer than they accept. Shares of whole patients are
+//! carried over, not drawn, so the incident run and the baseline make the same random draws.
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{CareServices, Clock, Continuity, Diversion, Diversions, OpenHours, Provider, Streams, Tally};
+use crate::model::{
+    CareServices, Clock, Cohort, Continuity, Diversion, DiversionReason, Diversions, Mode, OpenHours, Provider,
+    Service, Streams, Tally,
+};
 
 pub fn draw_arrivals(
     clock: Res<Clock>,
@@ -14,6 +25,7 @@ pub fn draw_arrivals(
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let rng = &mut streams.arrivals;
+    let tally = &mut *tally;
     for (provider, open, plan, mut services) in &mut providers {
         if !open.any_open(weekday, hour, clock.tick_hours) {
             continue;
@@ -25,23 +37,115 @@ pub fn draw_arrivals(
             if !service.is_open(weekday, hour) {
                 continue;
             }
+            let slot = service.slot as usize;
+            let ambulances_away = ambulance_diversion(service, plan, now, day_ticks);
+            let wait_too_long =
+                service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
             for class in 0..3 {
-                let n = service.arrivals[class].draw(rng);
-                if n > 0 && class == 0 && divert {
-                    // A decision sends new urgent cases straight to named providers.
-                    arrived += u64::from(n);
-                    diversions.0.push(Diversion { from: provider.index, service: s as u16, count: n, directed: true });
-                } else if n > 0 {
-                    let deadline = deadline(now, service.wait_ticks[class], day_ticks);
-                    service.enqueue(class, deadline, n, 0);
-                    arrived += u64::from(n);
+                let mut n = service.arrivals[class].draw(rng);
+                let mut fresh_booked = 0;
+                if let Some(book) = service.book.as_deref_mut()
+                    && book.days[class] > 0
+                {
+                    // Booked appointments of today, spread over the open ticks.
+                    let slot = book.slot(clock.day());
+                    let k =
+                        (hour.saturating_sub(u32::from(service.open)) / clock.tick_hours).min(service.open_ticks - 1);
+                    let share = |total: u32| {
+                        let total = u64::from(total);
+                        let o = u64::from(service.open_ticks);
+                        ((total * u64::from(k + 1)) / o - (total * u64::from(k)) / o) as u32
+                    };
+                    fresh_booked = share(book.fresh[slot][class]);
+                    let again = share(book.again[slot][class]);
+                    if again > 0 {
+                        let due = deadline(now, service.wait_ticks[class], day_ticks);
+                        service.enqueue(class, due, again, Cohort::POSTPONED);
+                    }
+                    n += fresh_booked;
                 }
+                if n == 0 {
+                    continue;
+                }
+                arrived += u64::from(n);
+                tally.services[slot].demand[class] += u64::from(n);
+                if let Some(r) = provider.report {
+                    tally.reported[r as usize].demand += u64::from(n);
+                }
+                let mut here = n;
+                if class == 0 && divert {
+                    // A decision sends new urgent cases straight to named providers.
+                    diversions.0.push(divert_to(provider, s, here, DiversionReason::Directed, class));
+                    continue;
+                }
+                if class == 0 && ambulances_away > 0.0 {
+                    let k =
+                        take(&mut service.carry[0], f64::from(here) * service.ambulance_share * ambulances_away, here);
+                    if k > 0 {
+                        diversions.0.push(divert_to(provider, s, k, DiversionReason::Ambulance, class));
+                        here -= k;
+                    }
+                }
+                let walk_ins = here - fresh_booked.min(here);
+                if wait_too_long && class < 2 && walk_ins > 0 {
+                    let walk_in_share = if class == 0 { 1.0 - service.ambulance_share } else { 1.0 };
+                    let (_, share) = service.choice.unwrap_or((0.0, 0.0));
+                    let k = take(&mut service.carry[1], f64::from(walk_ins) * walk_in_share * share, walk_ins);
+                    if k > 0 {
+                        diversions.0.push(divert_to(provider, s, k, DiversionReason::Choice, class));
+                        here -= k;
+                    }
+                }
+                let due = deadline(now, service.wait_ticks[class], day_ticks);
+                service.enqueue(class, due, here, 0);
             }
         }
         if arrived > 0 {
             tally.today[kind].demand += arrived;
             tally.backlog[kind] += arrived as i64;
         }
+    }
+}
+
+/// Share of ambulances diverted now by the plan (0 when not in force).
+fn ambulance_diversion(service: &mut Service, plan: &Continuity, now: u32, day_ticks: u32) -> f64 {
+    let Some(a) = plan.ambulance_diversion else { return 0.0 };
+    if service.ambulance_share <= 0.0 {
+        return 0.0;
+    }
+    let trigger = match service.mode {
+        Mode::Normal => false,
+        Mode::Fallback => a.in_fallback,
+        Mode::Blocked => true,
+    };
+    if !trigger {
+        service.diverting_since = None;
+        return 0.0;
+    }
+    let since = *service.diverting_since.get_or_insert(now);
+    match a.max_days {
+        Some(d) if f64::from(now - since) >= d * f64::from(day_ticks) => 0.0,
+        _ => a.share,
+    }
+}
+
+/// Whole cases out of an expected `x` (at most `n`), the fraction carried in `carry`.
+#[inline]
+pub(crate) fn take(carry: &mut f64, x: f64, n: u32) -> u32 {
+    *carry += x;
+    let k = (*carry as u32).min(n);
+    *carry -= f64::from(k);
+    k
+}
+
+fn divert_to(provider: &Provider, s: usize, count: u32, reason: DiversionReason, class: usize) -> Diversion {
+    Diversion {
+        from: provider.index,
+        service: s as u16,
+        count,
+        directed: reason == DiversionReason::Directed,
+        reason,
+        class: class as u8,
     }
 }
 

@@ -1,8 +1,12 @@
-//! Metrics: the backlog's peak every tick, and at the end of each day one row per provider kind.
+//! Metrics: the backlog's peak every tick, and at the end of each day one row per provider kind,
+//! one per service slot with activity, and one per reported provider.
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{CareServices, Clock, Counters, DayRow, Mode, Provider, ProviderKind, Series, Staffing, Tally};
+use crate::model::{
+    CareServices, Clock, Counters, DayRow, Mode, Provider, ProviderDay, ProviderKind, Series, ServiceDay, Staffing,
+    Tally,
+};
 
 pub fn record_metrics(
     clock: Res<Clock>,
@@ -36,6 +40,9 @@ pub fn record_metrics(
                 Mode::Blocked => row.services_blocked += 1,
             }
         }
+        if let Some(r) = provider.report {
+            tally.reported[r as usize].backlog = services.0.iter().map(|s| u64::from(s.queued)).sum();
+        }
     }
     for (k, row) in rows.iter_mut().enumerate() {
         if row.providers == 0 {
@@ -44,7 +51,18 @@ pub fn record_metrics(
         row.counters = tally.today[k];
         row.backlog = tally.backlog[k];
         row.sick_share = if sick_weight[k] > 0.0 { row.sick_share / sick_weight[k] } else { 0.0 };
-        series.0.push(*row);
+        series.kinds.push(*row);
     }
     tally.today = [Counters::default(); ProviderKind::COUNT];
+    let Tally { services, reported, .. } = &mut *tally;
+    for (slot, s) in services.iter_mut().enumerate() {
+        if *s != ServiceDay::default() {
+            series.services.push((day, slot as u32, *s));
+            *s = ServiceDay::default();
+        }
+    }
+    for (slot, p) in reported.iter_mut().enumerate() {
+        series.providers.push((day, slot as u32, *p));
+        *p = ProviderDay::default();
+    }
 }

@@ -4,20 +4,27 @@
 //! 2. [`decisions`] applies the chosen options of decision points that fired;
 //! 3. [`availability`] applies disconnects and restores to platforms and providers' functions;
 //! 4. [`breach`] marks stolen records, starts the notification clocks and brings inquiries;
-//! 5. [`demand`] draws new cases for every open service;
-//! 6. [`care`] sets each service's mode, staffs it, works the breach's admin duties, serves
-//!    cases in urgency order, sends referrals and handles cases whose wait has passed;
-//! 7. [`referrals`] routes referrals over exchange (or phone and post) and delivers arrivals;
-//! 8. [`spillover`] hands diverted urgent cases to a neighbouring or named provider;
-//! 9. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave, and checks
+//! 5. [`bookings`] (at the start of each day) books appointments ahead, cancels booked ones as
+//!    a precaution under the continuity plan, and re-books cancelled patients;
+//! 6. [`demand`] draws new cases for every open service (walk-ins, ambulances, booked
+//!    appointments of the day) and sends some on (ambulance diversion, patients' choice);
+//! 7. [`dependencies`] limits services by their suppliers' (labs', imaging's) throughput;
+//! 8. [`care`] sets each service's mode, staffs it, works the breach's admin duties and
+//!    back-entry, serves cases in urgency order within its throughput ceiling, sends referrals
+//!    and handles cases whose wait has passed (walk-outs, postponement, diversion);
+//! 9. [`referrals`] routes referrals over exchange (or phone and post) and delivers arrivals;
+//! 10. [`spillover`] hands diverted urgent cases to a neighbouring or named provider;
+//! 11. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave, and checks
 //!    whether each emergency protocol can still be staffed;
-//! 10. [`metrics`] tracks the backlog peak and writes each day's rows.
+//! 12. [`metrics`] tracks the backlog peak and writes each day's rows.
 
 pub mod availability;
+pub mod bookings;
 pub mod breach;
 pub mod care;
 pub mod decisions;
 pub mod demand;
+pub mod dependencies;
 pub mod metrics;
 pub mod referrals;
 pub mod spillover;
@@ -42,7 +49,9 @@ pub fn schedule() -> Schedule {
             decisions::apply_decisions,
             availability::update_availability,
             breach::steal_records,
+            bookings::book_and_review,
             demand::draw_arrivals,
+            dependencies::propagate_supply,
             care::deliver_care,
             referrals::route_referrals,
             spillover::divert_urgent_cases,

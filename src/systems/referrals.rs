@@ -92,6 +92,10 @@ pub fn route_referrals(
         let due = deadline(now, service.wait_ticks[class], clock.ticks_per_day);
         service.enqueue(class, due, t.count, 0);
         service.admin_balance -= f64::from(t.admin_minutes) * f64::from(t.count);
+        tally.services[service.slot as usize].demand[class] += u64::from(t.count);
+        if let Some(r) = receiver.report {
+            tally.reported[r as usize].demand += u64::from(t.count);
+        }
         let c = &mut tally.today[kind];
         c.demand += u64::from(t.count);
         tally.backlog[kind] += i64::from(t.count);

@@ -1,0 +1,200 @@
+//! The model beside what was observed: each `observed` figure of a scenario (a published
+//! outcome of a real incident, or a provider's own last downtime) with the model's value over
+//! the same window, the relative error and whether it falls within the stated band.
+//!
+//! Days count from the first compromise (its day is day 0 of a window). The series come from
+//! the per-service counters of a run (see [`crate::sim::Outcome::service_series`]), restricted
+//! to the observation's provider kind, service, urgency class and providers (affected by the
+//! incident, not affected, or all); `Change` compares with the baseline run (same seed, no
+//! incident).
+
+use serde::Serialize;
+
+use crate::model::ServiceDay;
+use crate::scenario::observed::Observed;
+use crate::scenario::raw::{ObservedMeasure, ObservedMetric, ObservedProviders};
+use crate::sim::Outcome;
+
+/// One observation beside the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    pub name: String,
+    /// What is measured, in words (for example "change in cases served, %").
+    pub measure: String,
+    /// Days from the first compromise, inclusive.
+    pub window: (i32, i32),
+    /// The published figure as written (a value, or a range "a to b").
+    pub observed: String,
+    pub observed_low: f64,
+    pub observed_high: f64,
+    /// The model's value (the mean over replications in a batch); null when it cannot be
+    /// computed (no compromise, an empty window, a zero baseline, not recovered).
+    pub model: Option<f64>,
+    /// The 5th and 95th percentiles of the model's value over replications (batches only).
+    pub model_p5: Option<f64>,
+    pub model_p95: Option<f64>,
+    /// Relative error of the model's value against the figure (0 inside a range).
+    pub relative_error: Option<f64>,
+    /// The band the scenario states for this figure, and whether the model is within it.
+    pub band: f64,
+    pub within_band: bool,
+    pub source: String,
+}
+
+impl Fit {
+    /// The fit of a model value (or a batch's mean with its percentiles) to an observation.
+    pub fn new(o: &Observed, model: Option<f64>, p5: Option<f64>, p95: Option<f64>) -> Fit {
+        let relative_error = model.map(|m| o.relative_error(m));
+        Fit {
+            name: o.name.clone(),
+            measure: describe(o),
+            window: o.window,
+            observed: o.value_text(),
+            observed_low: o.low,
+            observed_high: o.high,
+            model: model.map(round2),
+            model_p5: p5.map(round2),
+            model_p95: p95.map(round2),
+            relative_error: relative_error.map(|e| (e * 1000.0).round() / 1000.0),
+            band: o.band,
+            within_band: relative_error.is_some_and(|e| e.abs() <= o.band + 1e-9),
+            source: o.source.clone(),
+        }
+    }
+}
+
+/// Every observation of the run's scenario beside the run.
+pub fn evaluate(outcome: &Outcome, baseline: &Outcome) -> Vec<Fit> {
+    outcome.scenario.observed.iter().map(|o| Fit::new(o, model_value(o, outcome, baseline), None, None)).collect()
+}
+
+/// The model's value for one observation.
+pub fn model_value(o: &Observed, outcome: &Outcome, baseline: &Outcome) -> Option<f64> {
+    let ticks_per_day = 24 / outcome.tick_hours;
+    let compromise = i64::from(outcome.incident.first_compromise? / ticks_per_day);
+    let inc = daily(o, outcome);
+    let base = daily(o, baseline);
+    let days = inc.len() as i64;
+    let (from, to) = ((compromise + i64::from(o.window.0)).max(0), (compromise + i64::from(o.window.1)).min(days - 1));
+    let sum = |v: &[f64]| -> f64 { if from > to { 0.0 } else { v[from as usize..=to as usize].iter().sum() } };
+    match o.measure {
+        ObservedMeasure::Total(_) => (from <= to).then(|| sum(&inc)),
+        ObservedMeasure::Change(_) => {
+            let b = sum(&base);
+            (from <= to && b > 0.0).then(|| 100.0 * (sum(&inc) - b) / b)
+        }
+        ObservedMeasure::RecoveryDay(metric) => {
+            let more_is_better = matches!(metric, ObservedMetric::Served | ObservedMetric::Demand);
+            let week = |v: &[f64], d: usize| -> f64 { v[d.saturating_sub(6)..=d].iter().sum() };
+            let mut recovered = None;
+            for d in compromise.max(0) as usize..inc.len() {
+                let (i, b) = (week(&inc, d), week(&base, d));
+                let ok = if more_is_better { i >= 0.95 * b } else { i <= 1.05 * b + 1.0 };
+                if ok {
+                    recovered.get_or_insert(d);
+                } else {
+                    recovered = None;
+                }
+            }
+            recovered.map(|d| (d as i64 - compromise) as f64)
+        }
+    }
+}
+
+/// The observation's metric per day of a run, over the matching service slots.
+fn daily(o: &Observed, outcome: &Outcome) -> Vec<f64> {
+    let metric = match o.measure {
+        ObservedMeasure::Change(m) | ObservedMeasure::Total(m) | ObservedMeasure::RecoveryDay(m) => m,
+    };
+    let matches: Vec<bool> = outcome
+        .slots
+        .iter()
+        .map(|s| {
+            o.kind.is_none_or(|k| k == s.kind)
+                && o.service.as_ref().is_none_or(|n| *n == s.service)
+                && match o.providers {
+                    ObservedProviders::Affected => s.affected,
+                    ObservedProviders::Unaffected => !s.affected,
+                    ObservedProviders::All => true,
+                }
+        })
+        .collect();
+    let mut v = vec![0.0; outcome.days as usize];
+    for (day, slot, d) in &outcome.service_series {
+        if matches.get(*slot as usize).copied().unwrap_or(false)
+            && let Some(x) = v.get_mut(*day as usize)
+        {
+            *x += value(d, metric, o.class);
+        }
+    }
+    v
+}
+
+fn value(d: &ServiceDay, metric: ObservedMetric, class: Option<usize>) -> f64 {
+    let classes = |a: &[u64; 3]| -> u64 { class.map_or(a.iter().sum(), |c| a[c]) };
+    (match metric {
+        ObservedMetric::Served => classes(&d.served),
+        ObservedMetric::Demand => classes(&d.demand),
+        ObservedMetric::Cancelled => classes(&d.cancelled) + classes(&d.postponed),
+        ObservedMetric::Diverted => {
+            if class.is_none_or(|c| c == 0) {
+                d.diverted
+            } else {
+                0
+            }
+        }
+        ObservedMetric::WalkedOut => classes(&d.walked_out),
+    }) as f64
+}
+
+/// The measure in words.
+pub fn describe(o: &Observed) -> String {
+    let metric = |m: ObservedMetric| match m {
+        ObservedMetric::Served => "cases served",
+        ObservedMetric::Demand => "cases arriving",
+        ObservedMetric::Cancelled => "appointments cancelled or postponed",
+        ObservedMetric::Diverted => "urgent cases diverted",
+        ObservedMetric::WalkedOut => "patients who left unseen",
+    };
+    let (what, unit) = match o.measure {
+        ObservedMeasure::Change(m) => (format!("change in {}", metric(m)), "%"),
+        ObservedMeasure::Total(m) => (metric(m).to_string(), "cases"),
+        ObservedMeasure::RecoveryDay(m) => (format!("days until {} back to normal", metric(m)), "days"),
+    };
+    let whose = match o.providers {
+        ObservedProviders::Affected => "affected",
+        ObservedProviders::Unaffected => "unaffected",
+        ObservedProviders::All => "all",
+    };
+    let kind = o.kind.map_or("providers".to_string(), |k| k.key().replace('_', " "));
+    let service = o.service.as_ref().map_or(String::new(), |s| format!(" {s}"));
+    format!("{what}, {unit} ({whose} {kind}{service})")
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The fit as a terminal table, one line per observation.
+pub fn table(fits: &[Fit]) -> String {
+    use std::fmt::Write as _;
+    if fits.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("Observed beside the model (relative error; within the stated band?)\n");
+    for f in fits {
+        let model = f.model.map_or("—".to_string(), |m| format!("{m:.1}"));
+        let err = f.relative_error.map_or("—".to_string(), |e| format!("{:+.0}%", e * 100.0));
+        let mark = if f.within_band { "fits" } else { "MISS" };
+        let _ = writeln!(
+            out,
+            "  {:<44} observed {:>14}  model {:>8}  {:>6}  {mark} (±{:.0}%)",
+            f.name,
+            f.observed,
+            model,
+            err,
+            f.band * 100.0
+        );
+    }
+    out
+}
