@@ -114,6 +114,9 @@ pub struct Layout {
     pub kpis: Vec<String>,
     /// Provider kinds present; `daily` has one more entry first, `all`.
     pub kinds: Vec<String>,
+    /// The scenario's observed figures (model values empty), aligned with [`Record::observed`].
+    #[serde(default)]
+    pub observed: Vec<crate::fit::Fit>,
 }
 
 /// What one replication leaves for the statistics.
@@ -126,6 +129,9 @@ pub struct Record {
     pub by_kind: Vec<Vec<Option<Exact>>>,
     /// Per kind (`all` first, then [`Layout::kinds`]), per day: `[demand, served, backlog]`.
     pub daily: Vec<Vec<[i64; 3]>>,
+    /// The model's value for each observed figure, aligned with [`Layout::observed`].
+    #[serde(default)]
+    pub observed: Vec<Option<Exact>>,
 }
 
 /// The identity of a batch, repeated in partial results so that merge can check them.
@@ -161,7 +167,11 @@ pub fn kinds_of(scenario: &Scenario) -> Vec<ProviderKind> {
 pub fn layout(scenario: &Scenario) -> Layout {
     let mut kpis: Vec<String> = kpi_values(&Kpis::default()).into_keys().collect();
     kpis.sort();
-    Layout { kpis, kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect() }
+    Layout {
+        kpis,
+        kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect(),
+        observed: scenario.observed.iter().map(|o| crate::fit::Fit::new(o, None, None, None)).collect(),
+    }
 }
 
 /// KPI name → value (`None` for null). [`CARE_LOST`] and [`CARE_BEHIND`] are among the KPIs.
@@ -199,6 +209,11 @@ pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, s
         kpis: measure(None),
         by_kind: kinds.iter().map(|k| measure(Some(*k))).collect(),
         daily: std::iter::once(None).chain(kinds.iter().map(|k| Some(*k))).map(day_rows).collect(),
+        observed: scenario
+            .observed
+            .iter()
+            .map(|o| crate::fit::model_value(o, &outcome, &baseline).map(Exact))
+            .collect(),
     }
 }
 
@@ -323,6 +338,9 @@ pub struct BatchSummary {
     pub quantiles: &'static str,
     pub kpis: BTreeMap<String, Stat>,
     pub by_kind: BTreeMap<String, BTreeMap<String, Stat>>,
+    /// The scenario's observed figures beside the model's mean over the runs (with its 5th and
+    /// 95th percentiles).
+    pub observed: Vec<crate::fit::Fit>,
 }
 
 /// A description of the quantile method, repeated in every summary.
@@ -361,6 +379,16 @@ pub fn summarize(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Batch
         quantiles: QUANTILE_METHOD,
         kpis: kpi_stats(layout, &totals),
         by_kind,
+        observed: layout
+            .observed
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let values: Vec<f64> =
+                    records.iter().filter_map(|r| r.observed.get(i).copied().flatten().map(|e| e.0)).collect();
+                f.with_values(&values)
+            })
+            .collect(),
     }
 }
 
@@ -501,6 +529,7 @@ pub fn summary_table(s: &BatchSummary) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&crate::fit::table(&s.observed));
     out
 }
 

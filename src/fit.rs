@@ -8,7 +8,7 @@
 //! incident, not affected, or all); `Change` compares with the baseline run (same seed, no
 //! incident).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::ServiceDay;
 use crate::scenario::observed::Observed;
@@ -16,7 +16,7 @@ use crate::scenario::raw::{ObservedMeasure, ObservedMetric, ObservedProviders};
 use crate::sim::Outcome;
 
 /// One observation beside the model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
     pub name: String,
     /// What is measured, in words (for example "change in cases served, %").
@@ -61,6 +61,38 @@ impl Fit {
             source: o.source.clone(),
         }
     }
+}
+
+impl Fit {
+    /// This observation with the model's value taken from replications (their mean, 5th and
+    /// 95th percentiles; runs where it could not be computed are left out).
+    pub fn with_values(&self, values: &[f64]) -> Fit {
+        let mut xs: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        xs.sort_by(f64::total_cmp);
+        let mean = (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+        let q = |p| (!xs.is_empty()).then(|| crate::batch::quantile(&xs, p));
+        let relative_error = mean.map(|m| relative_error(self.observed_low, self.observed_high, m));
+        Fit {
+            model: mean.map(round2),
+            model_p5: q(0.05).map(round2),
+            model_p95: q(0.95).map(round2),
+            relative_error: relative_error.map(|e| (e * 1000.0).round() / 1000.0),
+            within_band: relative_error.is_some_and(|e| e.abs() <= self.band + 1e-9),
+            ..self.clone()
+        }
+    }
+}
+
+/// Relative error of `model` against the range `low..=high` (see [`Observed::relative_error`]).
+fn relative_error(low: f64, high: f64, model: f64) -> f64 {
+    let edge = if model < low {
+        low
+    } else if model > high {
+        high
+    } else {
+        return 0.0;
+    };
+    (model - edge) / edge.abs().max(1.0)
 }
 
 /// Every observation of the run's scenario beside the run.

@@ -119,7 +119,7 @@ pub struct FallbackCost {
 /// - MobileAccess: 1.05x clinical. Assumption (clinicians walk to a workstation).
 ///
 /// Throughput ceilings (cases per hour as a share of normal volume while the function is down;
-/// multiplied over the missing functions):
+/// the lowest of the missing functions' sets the pace):
 /// - RecordAccess 0.8. From Wretborn et al. (Front Public Health 2019): ED length of stay rose
 ///   19–76 minutes in a 96 h EHR downtime; with a length of stay of about 3 h (assumption) a
 ///   fixed number of treatment places then processes 1 / (1 + Δ/LOS) = 0.71–0.90 of normal.

@@ -86,9 +86,11 @@ impl Continuity {
         }
     }
 
-    /// Throughput ceiling for working without `missing`: the product of the functions' ceilings.
+    /// Throughput ceiling for working without `missing`: the lowest of the functions' ceilings.
+    /// The manual steps of a case run one after another, so the slowest sets the pace (the
+    /// bottleneck of a serial line), rather than the slowdowns multiplying.
     pub fn throughput_without(&self, missing: FunctionSet) -> f64 {
-        missing.iter().map(|m| self.fallback[m.index()].throughput).product()
+        missing.iter().map(|m| self.fallback[m.index()].throughput).fold(1.0, f64::min)
     }
 
     /// Clinical factor and extra admin minutes for working without `missing`.

@@ -59,7 +59,140 @@ pub fn write_run(dir: &Path, outcome: &Outcome, baseline: &Outcome) -> Result<Ru
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
     write_atomic(&dir.join("timeseries.csv"), timeseries_csv(outcome, baseline).as_bytes())?;
     write_atomic(&dir.join("events.csv"), events_csv(outcome).as_bytes())?;
+    write_atomic(&dir.join("services.csv"), services_csv(outcome).as_bytes())?;
+    write_atomic(&dir.join("weekly.csv"), weekly_csv(outcome).as_bytes())?;
+    if !outcome.reported.is_empty() {
+        write_atomic(&dir.join("providers.csv"), providers_csv(outcome).as_bytes())?;
+    }
     Ok(summary)
+}
+
+/// Columns of `services.csv`: one row per day and service (per provider kind and service name,
+/// at the providers the incident hits directly and at the others), by urgency class.
+pub const SERVICES_HEADER: &str = "day,date,kind,service,providers,demand_urgent,demand_soon,demand_elective,served_urgent,served_soon,served_elective,cancelled_soon,cancelled_elective,postponed_soon,postponed_elective,walked_out,diverted,went_elsewhere,mean_wait_hours";
+
+fn services_csv(outcome: &Outcome) -> String {
+    let mut out = String::with_capacity(outcome.service_series.len() * 100 + 256);
+    out.push_str(SERVICES_HEADER);
+    out.push('\n');
+    let start = outcome.scenario.start;
+    // Slots of the same kind, service and group are summed (several profiles may share them).
+    let mut rows: BTreeMap<(u32, &str, &str, bool), crate::model::ServiceDay> = BTreeMap::new();
+    for (day, slot, d) in &outcome.service_series {
+        let s = &outcome.slots[*slot as usize];
+        let row = rows.entry((*day, s.kind.key(), s.service.as_str(), s.affected)).or_default();
+        for c in 0..3 {
+            row.demand[c] += d.demand[c];
+            row.served[c] += d.served[c];
+            row.cancelled[c] += d.cancelled[c];
+            row.postponed[c] += d.postponed[c];
+            row.walked_out[c] += d.walked_out[c];
+        }
+        row.diverted += d.diverted;
+        row.went_elsewhere += d.went_elsewhere;
+        row.wait_hours += d.wait_hours;
+    }
+    for ((day, kind, service, affected), d) in rows {
+        let served: u64 = d.served.iter().sum();
+        let wait = if served > 0 { d.wait_hours / served as f64 } else { 0.0 };
+        let _ = writeln!(
+            out,
+            "{day},{},{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.2}",
+            start.plus_days(i64::from(day)),
+            csv_field(service),
+            if affected { "affected" } else { "unaffected" },
+            d.demand[0],
+            d.demand[1],
+            d.demand[2],
+            d.served[0],
+            d.served[1],
+            d.served[2],
+            d.cancelled[1],
+            d.cancelled[2],
+            d.postponed[1],
+            d.postponed[2],
+            d.walked_out.iter().sum::<u64>(),
+            d.diverted,
+            d.went_elsewhere,
+            wait,
+        );
+    }
+    out
+}
+
+/// Columns of `weekly.csv`: per week of the horizon (from day 0), provider kind and service.
+pub const WEEKLY_HEADER: &str =
+    "week,from,kind,service,providers,demand,served,cancelled,postponed,walked_out,diverted,went_elsewhere";
+
+fn weekly_csv(outcome: &Outcome) -> String {
+    let mut out = String::from(WEEKLY_HEADER);
+    out.push('\n');
+    let start = outcome.scenario.start;
+    let mut rows: BTreeMap<(u32, &str, &str, bool), [u64; 7]> = BTreeMap::new();
+    for (day, slot, d) in &outcome.service_series {
+        let s = &outcome.slots[*slot as usize];
+        let row = rows.entry((day / 7, s.kind.key(), s.service.as_str(), s.affected)).or_default();
+        let sum = |a: &[u64; 3]| a.iter().sum::<u64>();
+        for (x, v) in row.iter_mut().zip([
+            sum(&d.demand),
+            sum(&d.served),
+            sum(&d.cancelled),
+            sum(&d.postponed),
+            sum(&d.walked_out),
+            d.diverted,
+            d.went_elsewhere,
+        ]) {
+            *x += v;
+        }
+    }
+    for ((week, kind, service, affected), v) in rows {
+        let _ = writeln!(
+            out,
+            "{week},{},{kind},{},{},{},{},{},{},{},{},{}",
+            start.plus_days(i64::from(week * 7)),
+            csv_field(service),
+            if affected { "affected" } else { "unaffected" },
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            v[4],
+            v[5],
+            v[6]
+        );
+    }
+    out
+}
+
+/// Columns of `providers.csv`: per day, each provider the scenario marks `report: true`.
+pub const PROVIDERS_HEADER: &str =
+    "day,date,provider,kind,demand,served,served_fallback,backlog,cancelled,postponed,diverted,diverted_in,walked_out";
+
+fn providers_csv(outcome: &Outcome) -> String {
+    let mut out = String::from(PROVIDERS_HEADER);
+    out.push('\n');
+    let start = outcome.scenario.start;
+    for (day, slot, p) in &outcome.provider_series {
+        let Some(&index) = outcome.reported.get(*slot as usize) else { continue };
+        let spec = &outcome.scenario.providers[index as usize];
+        let _ = writeln!(
+            out,
+            "{day},{},{},{},{},{},{},{},{},{},{},{},{}",
+            start.plus_days(i64::from(*day)),
+            csv_field(&spec.id),
+            spec.kind.key(),
+            p.demand,
+            p.served,
+            p.served_fallback,
+            p.backlog,
+            p.cancelled,
+            p.postponed,
+            p.diverted,
+            p.diverted_in,
+            p.walked_out
+        );
+    }
+    out
 }
 
 /// Columns of `timeseries.csv`, one row per day and provider kind.

@@ -17,6 +17,11 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
         "A youth mental-health chat platform hacked and extorted (2018): taken offline; chats of more than 14,000 accounts at risk",
         include_str!("../../scenarios/pratenonline-2018.ron"),
     ),
+    (
+        "us-ransomware-hospital",
+        "Calibration: a US community hospital under ransomware, beside Medicare claims (Neprash et al. 2024)",
+        include_str!("../../scenarios/us-ransomware-hospital.ron"),
+    ),
 ];
 
 /// The text of a built-in scenario.

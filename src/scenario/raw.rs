@@ -376,7 +376,7 @@ pub struct RawService {
     pub booking: Option<RawBooking>,
     /// Cases per hour the service can process in fallback, as a share of its normal volume,
     /// (0, 1]: paper ordering, phoned results, identity and medication checks by hand cap
-    /// throughput whatever the staff. Default: the product of the plan's per-function
+    /// throughput whatever the staff. Default: the lowest of the plan's per-function
     /// `throughput` for the functions that are down (see `Fallback`).
     #[serde(default)]
     pub fallback_throughput: Option<f64>,

@@ -109,7 +109,8 @@ pub fn deliver_care(
             let limited = cap < 1.0;
             if limited && open {
                 let per_tick = cap * service.normal_rate;
-                service.credit = (service.credit + per_tick).min(per_tick.max(1.0));
+                // Unused allowance is not banked beyond one case: a ceiling is a pace, not a quota.
+                service.credit = (service.credit + per_tick).min(per_tick + 1.0);
             }
             let mut limit = if limited { service.credit.max(0.0) as u32 } else { u32::MAX };
             let mut wait = 0.0;
