@@ -143,6 +143,7 @@ fn daily(o: &Observed, outcome: &Outcome) -> Vec<f64> {
         .iter()
         .map(|s| {
             o.kind.is_none_or(|k| k == s.kind)
+                && o.vendor.is_none_or(|v| v == usize::from(s.vendor))
                 && o.service.as_ref().is_none_or(|n| *n == s.service)
                 && match o.providers {
                     ObservedProviders::Affected => s.affected,
@@ -167,7 +168,8 @@ fn value(d: &ServiceDay, metric: ObservedMetric, class: Option<usize>) -> f64 {
     (match metric {
         ObservedMetric::Served => classes(&d.served),
         ObservedMetric::Demand => classes(&d.demand),
-        ObservedMetric::Cancelled => classes(&d.cancelled) + classes(&d.postponed),
+        ObservedMetric::Cancelled => classes(&d.cancelled),
+        ObservedMetric::Postponed => classes(&d.postponed),
         ObservedMetric::Diverted => {
             if class.is_none_or(|c| c == 0) {
                 d.diverted
@@ -184,7 +186,8 @@ pub fn describe(o: &Observed) -> String {
     let metric = |m: ObservedMetric| match m {
         ObservedMetric::Served => "cases served",
         ObservedMetric::Demand => "cases arriving",
-        ObservedMetric::Cancelled => "appointments cancelled or postponed",
+        ObservedMetric::Cancelled => "appointments cancelled ahead",
+        ObservedMetric::Postponed => "cases postponed",
         ObservedMetric::Diverted => "urgent cases diverted",
         ObservedMetric::WalkedOut => "patients who left unseen",
     };

@@ -253,7 +253,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                         .iter()
                         .map(|&r| (r, referrals.rules[usize::from(r)].per_case, 0.0))
                         .collect(),
-                    slot: ((slot_offset[spec.profile] + i) * 2 + usize::from(spec.affected)) as u32,
+                    slot: (slot_offset[index] + i) as u32,
                     normal_rate: normal_daily / f64::from(open_ticks),
                     fallback_throughput: s.fallback_throughput,
                     mode_cap: 1.0,
@@ -329,20 +329,30 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     world
 }
 
-/// The service slots of the per-service tally: each profile's services, at the providers the
-/// timeline hits (odd slots) and the others (even slots); and each profile's first slot / 2.
+/// The service slots of the per-service tally: one per profile, service, vendor and whether the
+/// timeline hits the provider directly, for the combinations present; and for each provider
+/// the slot of its first service (its services' slots follow in order).
 fn service_slots(scenario: &Scenario) -> (Vec<ServiceSlot>, Vec<usize>) {
+    let mut index: BTreeMap<(usize, usize, bool), usize> = BTreeMap::new();
     let mut slots = Vec::new();
-    let mut offset = Vec::with_capacity(scenario.profiles.len());
-    for profile in &scenario.profiles {
-        offset.push(slots.len() / 2);
-        for s in &profile.services {
-            for affected in [false, true] {
-                slots.push(ServiceSlot { kind: profile.kind, service: s.name.clone(), affected });
+    let mut first = Vec::with_capacity(scenario.providers.len());
+    for p in &scenario.providers {
+        let profile = &scenario.profiles[p.profile];
+        let start = *index.entry((p.profile, p.vendor, p.affected)).or_insert_with(|| {
+            let at = slots.len();
+            for s in &profile.services {
+                slots.push(ServiceSlot {
+                    kind: profile.kind,
+                    service: s.name.clone(),
+                    affected: p.affected,
+                    vendor: p.vendor as u16,
+                });
             }
-        }
+            at
+        });
+        first.push(start);
     }
-    (slots, offset)
+    (slots, first)
 }
 
 /// Expected referrals arriving per day (a 7-day average) at each provider's services: every

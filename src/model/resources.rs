@@ -380,12 +380,15 @@ pub struct Series {
     pub providers: Vec<(u32, u32, ProviderDay)>,
 }
 
-/// A service slot: which profile's service, at affected or unaffected providers.
+/// A service slot: which profile's service, at the providers of one vendor that the incident
+/// hits directly or does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceSlot {
     pub kind: ProviderKind,
     pub service: String,
     pub affected: bool,
+    /// The providers' EHR vendor (index).
+    pub vendor: u16,
 }
 
 /// A dependency of a service on a supplier's service, resolved to entities.

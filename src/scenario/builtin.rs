@@ -22,6 +22,16 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
         "Calibration: a US community hospital under ransomware, beside Medicare claims (Neprash et al. 2024)",
         include_str!("../../scenarios/us-ransomware-hospital.ron"),
     ),
+    (
+        "california-ransomware",
+        "Calibration: a Californian hospital under ransomware and its neighbours (Abouk and Powell 2024)",
+        include_str!("../../scenarios/california-ransomware.ron"),
+    ),
+    (
+        "wannacry-2017",
+        "Calibration: WannaCry in NHS England, May 2017 (Ghafur et al. 2019; National Audit Office 2018)",
+        include_str!("../../scenarios/wannacry-2017.ron"),
+    ),
 ];
 
 /// The text of a built-in scenario.

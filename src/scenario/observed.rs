@@ -15,6 +15,8 @@ pub struct Observed {
     /// Urgency class index (urgent, soon, elective), if restricted.
     pub class: Option<usize>,
     pub providers: ObservedProviders,
+    /// Vendor index, if restricted.
+    pub vendor: Option<usize>,
     /// Days from the first compromise, inclusive.
     pub window: (i32, i32),
     /// The published figure as a range `low <= high` (equal for a single value).

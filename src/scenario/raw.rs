@@ -137,6 +137,9 @@ pub struct RawObserved {
     /// Which providers: those the incident hits directly, those it does not, or all. Default `Affected`.
     #[serde(default)]
     pub providers: ObservedProviders,
+    /// Providers of this EHR vendor only (its id). Default: every vendor.
+    #[serde(default)]
+    pub vendor: Option<String>,
     /// The window, in days counted from the first compromise (day 0 is the day of the
     /// compromise): `(from: 0, to: 6)` is the first week. Ignored by `RecoveryDay`.
     #[serde(default = "default_window")]
@@ -177,8 +180,10 @@ pub enum ObservedMetric {
     Served,
     /// Cases arriving (including referrals and diverted patients).
     Demand,
-    /// Appointments cancelled ahead or postponed past their wait.
+    /// Booked appointments cancelled ahead (precautionary cancellation).
     Cancelled,
+    /// Cases postponed and rescheduled when their maximum wait passed.
+    Postponed,
     /// Urgent cases sent to another provider (ambulance diversion, spillover, patients' choice).
     Diverted,
     /// Patients who left without being seen.
@@ -578,8 +583,8 @@ impl Default for RawPlan {
     }
 }
 
-/// `Cancellation(share: 0.5, ahead_days: 7, classes: [Elective], min_expected_outage_days: 2, rebook_after_days: 14)`:
-/// reviewed daily; while a service with bookings is in fallback or blocked, and the outage is
+/// `Cancellation(share: 0.5, ahead_days: 2, classes: [Elective], min_expected_outage_days: 2, rebook_after_days: 14)`:
+/// reviewed when the disruption starts and then daily; while a service with bookings is in fallback or blocked, and the outage is
 /// expected to last at least `min_expected_outage_days`, `share` of its booked appointments in
 /// the next `ahead_days` are cancelled and re-booked `rebook_after_days` after the day of the
 /// cancellation. Appointments already reviewed are not cancelled again; when the service is
@@ -591,7 +596,8 @@ pub struct RawCancellation {
     /// do in fallback (1 − its fallback throughput).
     #[serde(default)]
     pub share: Option<f64>,
-    /// Days ahead reviewed, 1..=28. Default 7.
+    /// Days ahead reviewed, counted from today, 1..=28. Default 2 (calibrated on WannaCry, see
+    /// docs/model.md: lists are cancelled a day or two at a time while the outage lasts).
     #[serde(default)]
     pub ahead_days: Option<u32>,
     /// Urgency classes cancelled. Default `[Elective]`.
@@ -617,7 +623,8 @@ pub struct RawAmbulanceDiversion {
     /// Divert while in fallback too, not only while blocked. Default true.
     #[serde(default)]
     pub in_fallback: Option<bool>,
-    /// Share of ambulances diverted, 0..=1. Default 1.
+    /// Share of ambulances diverted, 0..=1. Default 0.15 (from WannaCry: ambulances were
+    /// diverted from 5 of the 34 infected trusts, National Audit Office 2018).
     #[serde(default)]
     pub share: Option<f64>,
     /// Longest diversion in days from its start, after which ambulances come back even if the

@@ -429,7 +429,7 @@ impl Validator {
             Some(r) => self.regime(r),
             None => Regime::eu(&aftermath),
         };
-        let observed = self.observed(&raw.observed, &profiles);
+        let observed = self.observed(&raw.observed, &profiles, &vendor_ids);
         let (evaluation, problems) = super::evaluation::check(raw.evaluation.as_ref());
         for (path, message) in problems {
             self.err(&path, message);
@@ -490,7 +490,12 @@ impl Validator {
         Regime { name: r.name.clone(), duties }
     }
 
-    fn observed(&mut self, list: &[RawObserved], profiles: &[Profile]) -> Vec<Observed> {
+    fn observed(
+        &mut self,
+        list: &[RawObserved],
+        profiles: &[Profile],
+        vendor_ids: &BTreeMap<String, usize>,
+    ) -> Vec<Observed> {
         if list.len() > 200 {
             self.err("observed", format!("{} observations; at most 200 are allowed", list.len()));
             return Vec::new();
@@ -543,6 +548,7 @@ impl Validator {
                 service: o.service.clone(),
                 class: o.class.map(class_index),
                 providers: o.providers,
+                vendor: o.vendor.as_ref().and_then(|v| self.lookup(&format!("{p}.vendor"), "vendor", v, vendor_ids)),
                 window: (from, to),
                 low,
                 high,
@@ -1079,7 +1085,7 @@ impl Validator {
                     share: self.check_range(
                         &format!("{pp}.ambulance_diversion.share"),
                         "the diverted share",
-                        a.share.unwrap_or(1.0),
+                        a.share.unwrap_or(0.15),
                         0.0,
                         1.0,
                     ),
@@ -1129,7 +1135,7 @@ impl Validator {
             ahead_days: self.check_range(
                 &format!("{p}.ahead_days"),
                 "days reviewed ahead",
-                f64::from(c.ahead_days.unwrap_or(7)),
+                f64::from(c.ahead_days.unwrap_or(2)),
                 1.0,
                 28.0,
             ) as u32,

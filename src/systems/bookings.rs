@@ -5,10 +5,12 @@
 //! 1. **Booking**: the appointments of the day that now enters each class's booking horizon
 //!    are drawn (Poisson on the class's daily demand, on open days) and written in the book.
 //!    They arrive on their day (the demand system releases them over its open hours).
-//! 2. **Review**: if the plan has a cancellation policy and the service is in fallback (or
-//!    blocked, if the policy says so), and the outage is expected to last at least the policy's
-//!    minimum (an outage whose length is not announced counts as long), a share of the booked
-//!    appointments in the next `ahead_days` not reviewed before is cancelled. Cancelled patients
+//! 2. **Review** (as soon as a disruption starts, then at the start of each day): if the plan
+//!    has a cancellation policy and the service is in fallback (or blocked, if the policy says
+//!    so), and the outage is expected to last at least the policy's minimum (an outage whose
+//!    length is not announced counts as long), a share of the booked appointments in the next
+//!    `ahead_days` not reviewed before is cancelled (from tomorrow's when the review is
+//!    mid-day: today's lists are running). Cancelled patients
 //!    are counted in demand at once (their care is now owed), and wait to be booked again
 //!    `rebook_after_days` later. Once the service is back to normal no new cancellations are
 //!    made, so cancellations are front-loaded and taper as services return.
@@ -21,7 +23,8 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    CareServices, Clock, Continuity, Functions, Mode, PlatformStatus, Provider, Service, Source, Streams, Tally,
+    CareServices, Clock, Continuity, Functions, Mode, OpenHours, PlatformStatus, Provider, Service, Source, Streams,
+    Tally,
 };
 
 pub fn book_and_review(
@@ -29,46 +32,26 @@ pub fn book_and_review(
     status: Res<PlatformStatus>,
     mut streams: ResMut<Streams>,
     mut tally: ResMut<Tally>,
-    mut providers: Query<(&Provider, &Functions, &Continuity, &mut CareServices)>,
+    mut providers: Query<(&Provider, &Functions, &Continuity, &OpenHours, &mut CareServices)>,
 ) {
-    if clock.tick % clock.ticks_per_day != 0 {
-        return;
-    }
+    let start_of_day = clock.tick % clock.ticks_per_day == 0;
     let (now, day) = (clock.tick, clock.day());
     let rng = &mut streams.arrivals;
     let tally = &mut *tally;
-    for (provider, functions, plan, mut services) in &mut providers {
-        for service in services.0.iter_mut() {
-            let Some(book) = service.book.as_deref_mut() else { continue };
-            // 1. Booking the day entering the horizon.
-            for class in 1..3 {
-                let h = book.days[class];
-                if h == 0 {
-                    continue;
-                }
-                let target = day + h;
-                let slot = book.slot(target);
-                book.fresh[slot][class] = 0;
-                book.again[slot][class] = 0;
-                if open_on(service.weekdays_only, clock.start_weekday, target) {
-                    let n = book.daily[class].draw(rng);
-                    book.fresh[slot][class] = n;
-                }
+    for (provider, functions, plan, open_hours, mut services) in &mut providers {
+        // Reviews happen as soon as a disruption starts, and again each day; nothing to do for
+        // a provider with every function up outside the start of a day.
+        if !start_of_day {
+            if plan.cancellation.is_none() || open_hours.needs.is_subset_of(functions.available) {
+                continue;
             }
-            // 3. Re-booking cancelled patients whose day has come (on an open day).
-            if open_on(service.weekdays_only, clock.start_weekday, day) {
-                let slot = book.slot(day);
-                while let Some(&(d, class, n)) = book.rebook.front() {
-                    if d > day {
-                        break;
-                    }
-                    book.rebook.pop_front();
-                    book.again[slot][usize::from(class)] += n;
-                }
-            }
+        } else {
+            book_day(&mut services, day, clock.start_weekday, rng);
         }
         // 2. Review for precautionary cancellation.
         let Some(policy) = plan.cancellation else { continue };
+        // Mid-day, today's lists are running: the review starts with tomorrow's.
+        let first_day = if start_of_day { day } else { day + 1 };
         for service in services.0.iter_mut() {
             if service.book.is_none() {
                 continue;
@@ -83,8 +66,45 @@ pub fn book_and_review(
             {
                 continue;
             }
-            let share = policy.share.unwrap_or(1.0 - service.mode_cap.min(1.0)).clamp(0.0, 1.0);
-            cancel(service, provider, day, &policy, share, tally);
+            // Default: what the paper protocol cannot do (even while it is still being set up).
+            let missing = service.needs.minus(functions.available);
+            let ceiling = service.fallback_throughput.unwrap_or_else(|| plan.throughput_without(missing));
+            let share = policy.share.unwrap_or(1.0 - ceiling.min(1.0)).clamp(0.0, 1.0);
+            cancel(service, provider, day, first_day, &policy, share, tally);
+        }
+    }
+}
+
+/// 1. and 3.: book the day entering each class's horizon, and re-book cancelled patients whose
+/// day has come.
+fn book_day(services: &mut CareServices, day: u32, start_weekday: u32, rng: &mut rand::rngs::ChaCha8Rng) {
+    for service in services.0.iter_mut() {
+        let Some(book) = service.book.as_deref_mut() else { continue };
+        // 1. Booking the day entering the horizon.
+        for class in 1..3 {
+            let h = book.days[class];
+            if h == 0 {
+                continue;
+            }
+            let target = day + h;
+            let slot = book.slot(target);
+            book.fresh[slot][class] = 0;
+            book.again[slot][class] = 0;
+            if open_on(service.weekdays_only, start_weekday, target) {
+                let n = book.daily[class].draw(rng);
+                book.fresh[slot][class] = n;
+            }
+        }
+        // 3. Re-booking cancelled patients whose day has come (on an open day).
+        if open_on(service.weekdays_only, start_weekday, day) {
+            let slot = book.slot(day);
+            while let Some(&(d, class, n)) = book.rebook.front() {
+                if d > day {
+                    break;
+                }
+                book.rebook.pop_front();
+                book.again[slot][usize::from(class)] += n;
+            }
         }
     }
 }
@@ -94,6 +114,7 @@ fn cancel(
     service: &mut Service,
     provider: &Provider,
     day: u32,
+    first_day: u32,
     policy: &crate::scenario::CancellationSpec,
     share: f64,
     tally: &mut Tally,
@@ -109,7 +130,7 @@ fn cancel(
         }
         // Today's appointments were reviewed yesterday at the latest; the window is today
         // onwards, within the booking horizon (later days are not booked yet).
-        let first = book.reviewed[class].map_or(day, |r| (r + 1).max(day));
+        let first = book.reviewed[class].map_or(first_day, |r| (r + 1).max(first_day));
         let last = day + policy.ahead_days.min(book.days[class]).saturating_sub(1);
         let (mut cancelled_class, mut fresh_class) = (0u64, 0u64);
         for d in first..=last {
