@@ -557,8 +557,9 @@ pub struct RawPlan {
     /// if `in_fallback`), new ambulance patients go to the nearest neighbour that is not
     /// diverting. Default: none.
     pub ambulance_diversion: Option<RawAmbulanceDiversion>,
-    /// Minutes of clinical and admin time per case handled in fallback to enter paper records
-    /// into the EHR after the functions return (>= 0), worked in the weeks after the restore.
+    /// Minutes of clinical and admin time per case handled on paper (in fallback while record
+    /// access was down) to enter its records into the EHR after the restore (>= 0), worked in
+    /// the weeks after.
     /// Default 4 (assumption, see docs/model.md).
     pub back_entry_minutes: f64,
     /// Largest share of staff time spent on back-entry per hour, 0..=1. Default 0.15

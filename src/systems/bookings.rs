@@ -34,7 +34,7 @@ pub fn book_and_review(
     mut tally: ResMut<Tally>,
     mut providers: Query<(&Provider, &Functions, &Continuity, &OpenHours, &mut CareServices)>,
 ) {
-    let start_of_day = clock.tick % clock.ticks_per_day == 0;
+    let start_of_day = clock.tick.is_multiple_of(clock.ticks_per_day);
     let (now, day) = (clock.tick, clock.day());
     let rng = &mut streams.arrivals;
     let tally = &mut *tally;
@@ -75,8 +75,8 @@ pub fn book_and_review(
     }
 }
 
-/// 1. and 3.: book the day entering each class's horizon, and re-book cancelled patients whose
-/// day has come.
+/// Book the day entering each class's horizon (step 1), and re-book cancelled patients whose
+/// day has come (step 3).
 fn book_day(services: &mut CareServices, day: u32, start_weekday: u32, rng: &mut rand::rngs::ChaCha8Rng) {
     for service in services.0.iter_mut() {
         let Some(book) = service.book.as_deref_mut() else { continue };

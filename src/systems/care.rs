@@ -160,7 +160,12 @@ pub fn deliver_care(
             slots[service.slot as usize].wait_hours += wait * tick_hours;
             if service.mode == Mode::Fallback {
                 counters.served_fallback += served;
-                service.back_entry += served as f64 * plan.back_entry_minutes;
+                // Paper records (the record itself was down) are entered into the EHR later.
+                if service.needs.contains(Function::RecordAccess)
+                    && !functions.available.contains(Function::RecordAccess)
+                {
+                    service.back_entry += served as f64 * plan.back_entry_minutes;
+                }
             }
             if let Some(r) = provider.report {
                 let day = &mut tally.reported[r as usize];

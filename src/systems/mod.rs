@@ -13,9 +13,9 @@
 //!    back-entry, serves cases in urgency order within its throughput ceiling, sends referrals
 //!    and handles cases whose wait has passed (walk-outs, postponement, diversion);
 //! 9. [`referrals`] routes referrals over exchange (or phone and post) and delivers arrivals;
-//! 10. [`spillover`] hands diverted urgent cases to a neighbouring or named provider;
-//! 11. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave, and checks
-//!    whether each emergency protocol can still be staffed;
+//! 10. [`spillover`] hands diverted patients to a neighbouring or named provider;
+//! 11. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave, and
+//!     checks whether each emergency protocol can still be staffed;
 //! 12. [`metrics`] tracks the backlog peak and writes each day's rows.
 
 pub mod availability;

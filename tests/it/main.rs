@@ -5,6 +5,7 @@ mod batch;
 mod common;
 mod depth;
 mod exercise;
+mod fidelity;
 mod hardening;
 mod model;
 mod report;
