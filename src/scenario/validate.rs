@@ -595,7 +595,7 @@ impl Validator {
                     }
                     let provider = d.provider.as_ref().and_then(|name| {
                         let idx = self.lookup(&format!("{p}.provider"), "provider", name, provider_ids)?;
-                        let spec = &providers[idx];
+                        let spec = providers.get(idx)?;
                         if spec.kind != d.kind || !service_names[spec.profile].contains(&d.service) {
                             self.err(
                                 &format!("{p}.provider"),
@@ -1504,7 +1504,8 @@ impl Validator {
             RawEvent::ServiceCapacity { scope, service, capacity } => {
                 let targets = self.target(&format!("{path}.scope"), scope, vendor_ids, provider_ids, providers);
                 if let Some(name) = service {
-                    let profiles_hit: Vec<usize> = targets.iter().map(|&i| providers[i as usize].profile).collect();
+                    let profiles_hit: Vec<usize> =
+                        targets.iter().filter_map(|&i| providers.get(i as usize)).map(|p| p.profile).collect();
                     if !profiles_hit.is_empty()
                         && self
                             .profile_services

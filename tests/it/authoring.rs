@@ -127,7 +127,7 @@ fn misspelt_fields_and_variants_get_suggestions() {
     for (from, to, want) in [
         ("    tick_hours: 1,", "    tick_hour: 1,", "did you mean `tick_hours`"),
         ("kind: PatientPortal,", "kind: PatientPortl,", "did you mean `PatientPortal`"),
-        ("hosting: SelfHosted),", "hosting: SelfHostd),", "did you mean `SelfHosted`"),
+        ("hosting: SelfHosted,", "hosting: SelfHostd,", "did you mean `SelfHosted`"),
         ("clinical_minutes: 60,", "clinical_minute: 60,", "did you mean `clinical_minutes`"),
     ] {
         assert!(base.contains(from), "{from}");
