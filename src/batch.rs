@@ -421,7 +421,7 @@ pub fn bands(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Vec<Band>
 pub fn bands_csv(bands: &[Band]) -> String {
     let mut out = String::from("day,kind,metric,mean,p5,p50,p95\n");
     for b in bands {
-        let _ = writeln!(out, "{},{},{},{},{},{},{}", b.day, b.kind, b.metric, b.mean, b.p5, b.p50, b.p95);
+        let _ = writeln!(out, "{},{},{},{},{},{},{}", b.day, csv_field(&b.kind), b.metric, b.mean, b.p5, b.p50, b.p95);
     }
     out
 }
@@ -534,7 +534,7 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
     };
     let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
     let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
-    crate::report::prepare_output_dir(&out, c.force)?;
+    let _out_dir = crate::report::prepare_output_dir(&out, c.force)?;
     let meta = BatchMeta::new(&scenario, options.seed, options.runs);
     let (layout, records) = run_records(&scenario, &options)?;
     match c.shard {
@@ -551,8 +551,4 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
     }
 }
 
-/// Quote a CSV field when it holds a comma, quote or line break; neutralise spreadsheet formulas.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
+pub use crate::text::csv_field;

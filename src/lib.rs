@@ -61,6 +61,7 @@ pub mod shard;
 pub mod sim;
 pub mod sweep;
 pub mod systems;
+pub mod text;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

@@ -802,7 +802,7 @@ pub fn command(
     };
     let default = PathBuf::from("reports").join(format!("{}-sweep", sweep.meta.sweep));
     let out = out.unwrap_or_else(|| shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
-    crate::report::prepare_output_dir(&out, force)?;
+    let _out_dir = crate::report::prepare_output_dir(&out, force)?;
     let (layout, results) = run(&sweep, &options)?;
     match shard {
         Some(s) => {

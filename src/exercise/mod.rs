@@ -84,7 +84,7 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
     let options = RunOptions { seed, replication: 0 };
     let out_dir = c.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-exercise", sc.id)));
     // Refuse a foreign folder before the room spends its time.
-    report::prepare_output_dir(&out_dir, c.force)?;
+    let _out_lock = report::prepare_output_dir(&out_dir, c.force)?;
 
     let mut session = Session::new(Arc::new(sc.clone()), options);
     let io = |e: std::io::Error| Error::Write { path: "the console".into(), source: e };

@@ -6,6 +6,7 @@ mod common;
 mod depth;
 mod exercise;
 mod hardening;
+mod hardening2;
 mod model;
 mod report;
 mod scenarios;
