@@ -157,10 +157,16 @@ pub fn kinds_of(scenario: &Scenario) -> Vec<ProviderKind> {
     ProviderKind::ALL.into_iter().filter(|k| scenario.providers.iter().any(|p| p.kind == *k)).collect()
 }
 
-/// The record layout of a scenario.
-pub fn layout(scenario: &Scenario) -> Layout {
+/// The KPI names of a record, sorted.
+pub fn kpi_names() -> Vec<String> {
     let mut kpis: Vec<String> = kpi_values(&Kpis::default()).into_keys().collect();
     kpis.sort();
+    kpis
+}
+
+/// The record layout of a scenario.
+pub fn layout(scenario: &Scenario) -> Layout {
+    let kpis = kpi_names();
     Layout { kpis, kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect() }
 }
 

@@ -92,11 +92,13 @@ pub enum Lever {
     MarketShares {
         #[serde(default)]
         groups: Vec<String>,
+        #[serde(deserialize_with = "crate::scenario::unique::map")]
         vendors: BTreeMap<String, f64>,
     },
     HostingMix {
         #[serde(default)]
         groups: Vec<String>,
+        #[serde(deserialize_with = "crate::scenario::unique::map")]
         hosting: BTreeMap<Hosting, f64>,
     },
     Plan {
@@ -178,12 +180,13 @@ impl Ctx {
 pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     use std::io::Read;
     let file = path.display().to_string();
-    let f = std::fs::File::open(path)
+    let f = crate::input::open_regular(path)
         .map_err(|e| ScenarioError::single(&file, 0, 0, format!("cannot read the sweep file: {e}")))?;
     let mut text = String::new();
     f.take(MAX_SWEEP_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| ScenarioError::single(&file, 0, 0, format!("cannot read the sweep file as UTF-8 text: {e}")))?;
+    crate::input::strip_bom(&mut text);
     if text.len() as u64 > MAX_SWEEP_BYTES {
         return Err(ScenarioError::single(&file, 1, 1, "the sweep file is larger than 1 MiB".into()));
     }
@@ -240,10 +243,14 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
         None => {
             let p: PathBuf = dir.join(&raw.base);
             // Read at most one byte past the limit: the base may name a device or a huge file.
-            let read = std::fs::File::open(&p).and_then(|f| {
+            let read = crate::input::open_regular(&p).and_then(|f| {
                 let mut t = String::new();
-                std::io::Read::read_to_string(&mut std::io::Read::take(f, scenario::MAX_FILE_BYTES + 1), &mut t)
-                    .map(|_| t)
+                std::io::Read::read_to_string(&mut std::io::Read::take(f, scenario::MAX_FILE_BYTES + 1), &mut t).map(
+                    |_| {
+                        crate::input::strip_bom(&mut t);
+                        t
+                    },
+                )
             });
             match read {
                 Ok(t) if t.len() as u64 <= scenario::MAX_FILE_BYTES => (t, p.display().to_string()),
@@ -343,6 +350,15 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
     if variants.len() > MAX_VARIANTS {
         cx.err("variants", format!("the variants expand to {}; at most {MAX_VARIANTS}", variants.len()));
     }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, v) in raw.variants.iter().enumerate() {
+        if !names.insert(v.name.as_str()) {
+            cx.err(
+                &format!("variants[{i}].name"),
+                format!("the variant name `{}` is used twice; names must be unique", v.name),
+            );
+        }
+    }
     if !cx.problems.is_empty() {
         return Err(cx.fail());
     }
@@ -421,6 +437,10 @@ fn apply(cx: &mut Ctx, lp: &str, r: &mut RawScenario, lever: &Lever) {
             r.platforms.extend(copies);
         }
         Lever::MarketShares { groups, vendors } => {
+            if r.groups.is_empty() {
+                cx.err(lp, "the base scenario has no `groups`, so market shares change nothing; use a base with groups (such as nl-national) or AddVendor and per-provider vendors");
+                return;
+            }
             let known: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.id.as_str(), g.profile.as_str())).collect();
             check_selectors(cx, lp, groups, &known);
             for name in vendors.keys() {
@@ -437,6 +457,10 @@ fn apply(cx: &mut Ctx, lp: &str, r: &mut RawScenario, lever: &Lever) {
             }
         }
         Lever::HostingMix { groups, hosting } => {
+            if r.groups.is_empty() {
+                cx.err(lp, "the base scenario has no `groups`, so a hosting mix changes nothing; use a base with groups (such as nl-national)");
+                return;
+            }
             let known: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.id.as_str(), g.profile.as_str())).collect();
             check_selectors(cx, lp, groups, &known);
             check_shares(cx, &format!("{lp}.hosting"), hosting.values().copied());

@@ -76,6 +76,8 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
         // Check every choice against the scenario, with positions, before running anything.
         let mut check = sc.clone();
         decisions::apply(f, &mut check, text, &path.display().to_string())?;
+        let horizon = c.days.or(f.days).unwrap_or(sc.days);
+        decisions::check_horizon(f, &sc, horizon, text, &path.display().to_string())?;
     }
     if let Some(d) = c.days.or(file.as_ref().and_then(|(f, _)| f.days)) {
         sc.set_days(d);

@@ -178,3 +178,281 @@ fn impossible_output_folders_are_exit_2() {
         assert_eq!(code_err(&downtime(&args)).0, 2, "{args:?}");
     }
 }
+
+/// The hospital template with `from` replaced by `to` (once; the text must be there).
+fn hospital_with(from: &str, to: &str) -> String {
+    let t = downtime::scenario::templates::get("hospital").unwrap();
+    assert!(t.contains(from), "{from}");
+    t.replacen(from, to, 1)
+}
+
+/// `downtime validate` of `text`: exit code, stderr.
+fn validate_text(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.ron");
+    std::fs::write(&f, text).unwrap();
+    code_err(&downtime(&["validate", s(&f)]))
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+/// Class 3: duplicate ids of every kind are positioned errors (exit 2), never a panic.
+#[test]
+fn duplicate_ids_are_positioned_errors() {
+    // Two decision points with one id (the exercise used to panic building counterfactuals).
+    let t = downtime::scenario::templates::get("hospital").unwrap();
+    let start = t.find("        Inject(day: 1, hour: 14, event: Decision(").unwrap();
+    let end = t[start..].find("        // Staged restore").unwrap() + start;
+    let twice = format!("{}{}{}", &t[..end], &t[start..end].replace("day: 1, hour: 14", "day: 2, hour: 14"), &t[end..]);
+    let (code, err) = validate_text(&twice);
+    assert_eq!(code, 2, "{err}");
+    let second = twice[end..].find("id: \"response\"").unwrap() + end;
+    let line = twice[..second].matches('\n').count() + 1;
+    assert!(err.contains(&format!("x.ron:{line}:")) && err.contains("decision id `response` is used twice"), "{err}");
+    // The exercise refuses it the same way.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.ron");
+    std::fs::write(&f, &twice).unwrap();
+    let (code, err) = code_err(&downtime(&["exercise", s(&f), "--days", "3", "--out", s(&dir.path().join("o"))]));
+    assert_eq!(code, 2, "{err}");
+    // Other ids: providers, vendors, platforms, option keys, services.
+    for (from, to, word) in [
+        ("id: \"neighbour-hospital\"", "id: \"our-hospital\"", "used twice"),
+        ("Option(key: \"extend\"", "Option(key: \"surge\"", "used twice"),
+    ] {
+        let (code, err) = validate_text(&hospital_with(from, to));
+        assert_eq!(code, 2, "{from}: {err}");
+        assert!(err.contains(word) && err.starts_with("error: "), "{err}");
+    }
+    // A key repeated in a RON map (vendor shares would sum wrong): at the repeated key.
+    let national = downtime::scenario::templates::get("national-policy").unwrap();
+    let dup = national.replacen("\"third\": 0.1}", "\"third\": 0.1, \"leader\": 0.0}", 1);
+    let (code, err) = validate_text(&dup);
+    assert_eq!(code, 2, "{err}");
+    let line = line_of(&dup, "\"leader\": 0.0");
+    assert!(err.contains(&format!("x.ron:{line}:")) && err.contains("given twice"), "{err}");
+}
+
+/// Runs the binary with `args`, failing the test if it does not end within `secs`.
+fn within(secs: u64, args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return (status.code().unwrap_or(-1), err);
+        }
+        if start.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            panic!("`downtime {}` did not end within {secs} s", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Class 5: a FIFO (or a folder, or a device) given to any reader is refused at once, exit 2.
+#[cfg(unix)]
+#[test]
+fn non_regular_inputs_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.ron");
+    let ok = Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    if !ok {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let out = dir.path().join("o");
+    let file = hospital(dir.path());
+    for args in [
+        vec!["validate", s(&fifo)],
+        vec!["run", s(&fifo), "--out", s(&out)],
+        vec!["exercise", s(&file), "--decisions", s(&fifo), "--out", s(&out)],
+        vec!["sweep", s(&fifo), "--out", s(&out)],
+        vec!["merge", s(&fifo), "--out", s(&out)],
+        vec!["validate", "/dev/zero"],
+        vec!["validate", s(dir.path())],
+    ] {
+        let (code, err) = within(20, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains("not a regular file"), "{args:?}: {err}");
+    }
+    // A sweep whose base is a FIFO.
+    let sweep = dir.path().join("sweep.ron");
+    std::fs::write(&sweep, "Sweep(id: \"x\", title: \"x\", base: \"pipe.ron\", variants: [Variant(name: \"a\")])")
+        .unwrap();
+    let (code, err) = within(20, &["sweep", s(&sweep), "--out", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// A real partial result of a two-run batch of the hospital template, as JSON.
+fn partial(dir: &Path) -> serde_json::Value {
+    let file = hospital(dir);
+    let part = dir.join("part");
+    let o = downtime(&["batch", s(&file), "--runs", "2", "--days", "3", "--shard", "0/1", "--out", s(&part)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(part.join("partial.json")).unwrap()).unwrap()
+}
+
+/// Class 9 and 4: merge refuses partial results whose parts disagree, are empty, hold
+/// non-finite values, or whose header would size work or memory beyond the run.
+#[test]
+fn merge_refuses_inconsistent_partials() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = partial(dir.path());
+    let tamper = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v
+    };
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        ("a huge horizon", tamper(&|v| v["meta"]["days"] = 4_000_000_000u32.into())),
+        ("a horizon other than the arrays'", tamper(&|v| v["meta"]["days"] = 4.into())),
+        ("zero runs", tamper(&|v| v["meta"]["runs"] = 0.into())),
+        ("a huge shard count", tamper(&|v| v["shard"]["count"] = u64::MAX.into())),
+        (
+            "too many records",
+            tamper(&|v| {
+                let r = v["records"][0].clone();
+                v["records"].as_array_mut().unwrap().push(r);
+            }),
+        ),
+        ("a NaN", tamper(&|v| v["records"][0]["kpis"][0] = "NaN".into())),
+        ("an infinity", tamper(&|v| v["records"][1]["kpis"][2] = "inf".into())),
+        (
+            "a short KPI array",
+            tamper(&|v| {
+                v["records"][0]["kpis"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "a short daily array",
+            tamper(&|v| {
+                v["records"][0]["daily"][0].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "a repeated provider kind",
+            tamper(&|v| {
+                let k = v["layout"]["kinds"][0].clone();
+                v["layout"]["kinds"].as_array_mut().unwrap().push(k);
+            }),
+        ),
+        ("an unknown provider kind", tamper(&|v| v["layout"]["kinds"][0] = "=cmd|' /C calc'!A0".into())),
+        ("an unknown KPI", tamper(&|v| v["layout"]["kpis"][0] = "bogus".into())),
+        ("a replication out of range", tamper(&|v| v["records"][1]["replication"] = 7.into())),
+    ];
+    for (what, v) in cases {
+        let p = dir.path().join("tampered.json");
+        std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
+        let (code, err) = within(20, &["merge", s(&p), "--out", s(&dir.path().join("merged")), "--force"]);
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(err.starts_with("error: ") && err.contains("tampered.json:"), "{what}: {err}");
+    }
+    // A sweep partial with more variants than a sweep may have.
+    let mut variants = Vec::new();
+    for i in 0..=downtime::sweep::MAX_VARIANTS {
+        variants.push(serde_json::json!({"variant": {"name": format!("v{i}"), "compromised": "x", "hhi": 0.0, "providers": 1}, "records": []}));
+    }
+    let sweep = serde_json::json!({"command": "sweep", "format": "downtime-partial/1", "shard": {"index": 0, "count": 1},
+        "meta": {"sweep": "x", "title": "x", "base": "x", "seed": 1, "days": 3, "runs": 1, "market": "all"},
+        "layout": good["layout"].clone(), "variants": variants});
+    let p = dir.path().join("sweep.json");
+    std::fs::write(&p, serde_json::to_string(&sweep).unwrap()).unwrap();
+    let (code, err) = within(20, &["merge", s(&p), "--out", s(&dir.path().join("merged")), "--force"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("variants"), "{err}");
+    // The untampered one merges.
+    let p = dir.path().join("good.json");
+    std::fs::write(&p, serde_json::to_string(&good).unwrap()).unwrap();
+    let (code, err) = within(60, &["merge", s(&p), "--out", s(&dir.path().join("merged"))]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Class 9: decision files with an impossible horizon, a repeated choice, or a choice of a
+/// decision after the horizon are positioned errors.
+#[test]
+fn decision_files_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hospital(dir.path());
+    let out = dir.path().join("o");
+    let try_file = |text: &str, extra: &[&str]| {
+        let d = dir.path().join("d.ron");
+        std::fs::write(&d, text).unwrap();
+        let mut args = vec!["exercise", s(&file), "--decisions", s(&d), "--out", s(&out), "--force"];
+        args.extend_from_slice(extra);
+        code_err(&downtime(&args))
+    };
+    for (text, word, line) in [
+        ("Decisions(scenario: \"my-hospital\",\n days: 0)", "horizon is 0 days", 2),
+        ("Decisions(scenario: \"my-hospital\",\n days: 4000000000)", "horizon is 4000000000 days", 2),
+        (
+            "Decisions(scenario: \"my-hospital\", choices: {\n\"response\": Choice(option: \"surge\"),\n\"response\": Choice(option: \"wait\")})",
+            "given twice",
+            3,
+        ),
+    ] {
+        let (code, err) = try_file(text, &[]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(err.contains(word) && err.contains(&format!("d.ron:{line}:")), "{text}: {err}");
+    }
+    // The decision comes on day 1: with a horizon of 1 day the choice would never be taken.
+    let text = "Decisions(scenario: \"my-hospital\", days: 1, choices: {\n\"response\": Choice(option: \"wait\")})";
+    let (code, err) = try_file(text, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("after the horizon") && err.contains("d.ron:2:"), "{err}");
+    let (code, err) = try_file(text, &["--days", "3"]);
+    assert_eq!(code, 0, "--days overrides the file's horizon: {err}");
+}
+
+/// Class 9: other inputs accepted silently before: a byte-order mark (now ignored),
+/// `MarketShares` on a base without groups, a restore that lowers capacity; and the stated
+/// behaviour of `--days`: injects after the horizon are left out.
+#[test]
+fn inconsistent_inputs_are_errors_or_stated_behaviour() {
+    let t = downtime::scenario::templates::get("hospital").unwrap();
+    let (code, err) = validate_text(&format!("\u{FEFF}{t}"));
+    assert_eq!(code, 0, "a UTF-8 byte-order mark is ignored: {err}");
+    // A restore to 0.5 after a full restore, with no disconnect between.
+    let lowered = hospital_with(
+        "Restore(platforms: [\"portal\", \"mobile\", \"exchange\"], capacity: 1.0)",
+        "Restore(platforms: [\"portal\", \"mobile\", \"exchange\"], capacity: 1.0)),\n        Inject(day: 10, hour: 9, event: Restore(platforms: [\"portal\"], capacity: 0.5)",
+    );
+    let (code, err) = validate_text(&lowered);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lower") && err.contains(&format!("x.ron:{}:", line_of(&lowered, "day: 10, hour: 9"))),
+        "{err}"
+    );
+    // MarketShares on a base without groups.
+    let dir = tempfile::tempdir().unwrap();
+    hospital(dir.path());
+    let sweep = dir.path().join("sweep.ron");
+    std::fs::write(
+        &sweep,
+        "Sweep(id: \"x\", title: \"x\", base: \"s.ron\", variants: [\n  Variant(name: \"a\", levers: [MarketShares(vendors: {\"vendor\": 1.0})]),\n])",
+    )
+    .unwrap();
+    let (code, err) = code_err(&downtime(&["sweep", s(&sweep), "--runs", "1", "--out", s(&dir.path().join("o"))]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no `groups`") && err.contains("sweep.ron:2:"), "{err}");
+    // --days 2 leaves out the injects after day 2: none of them is in the events.
+    let out = dir.path().join("short");
+    let (code, err) = run_into(&dir.path().join("s.ron"), &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.lines().skip(1).all(|l| l.split(',').rev().nth(1).is_some_and(|d| d.parse::<u32>().unwrap() < 2)),
+        "{events}"
+    );
+    assert!(!events.contains("Restart for half"), "{events}");
+}
