@@ -56,6 +56,7 @@ pub mod input;
 pub mod kpi;
 pub mod model;
 pub mod plot;
+pub mod quantiles;
 pub mod report;
 pub mod scenario;
 pub mod shard;

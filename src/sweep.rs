@@ -678,6 +678,32 @@ pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(Var
     }
 }
 
+/// Run the whole sweep (no shard) one variant at a time, reducing each variant's records as
+/// they come ([`batch::Reducer`]): no record is kept, so memory does not grow with the runs,
+/// and only one variant's simulation state exists at a time.
+pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<VariantSummary>, Error> {
+    options.check()?;
+    let Some((_, first)) = sweep.variants.first() else { return Err(Error::Usage("the sweep has no variants".into())) };
+    let layout = batch::layout(first);
+    let reps = options.replications();
+    let mut out = Vec::with_capacity(sweep.variants.len());
+    for (meta, s) in &sweep.variants {
+        let s = Arc::new(s.clone());
+        let b = Arc::new(sim::baseline_of(&s));
+        // KPI statistics only (no daily bands in a sweep's outputs).
+        let mut reducer = batch::Reducer::new(&layout, 0);
+        batch::par_stream(
+            options.jobs,
+            &reps,
+            options.progress,
+            |&r| batch::record(&s, &b, &layout, options.seed, r),
+            |rec| reducer.push(&rec),
+        )?;
+        out.push(VariantSummary { variant: meta.clone(), kpis: reducer.kpi_stats() });
+    }
+    Ok(out)
+}
+
 /// Reduce and write `summary.json`, `results.csv` and `results.md` into `dir`.
 pub fn write_sweep(
     dir: &Path,
@@ -688,10 +714,21 @@ pub fn write_sweep(
     let variants: Vec<VariantSummary> = results
         .iter()
         .map(|(v, records)| {
-            let rows: Vec<&[Option<batch::Exact>]> = records.iter().map(|r| r.kpis.as_slice()).collect();
-            VariantSummary { variant: v.clone(), kpis: batch::kpi_stats(layout, &rows) }
+            let mut r = batch::Reducer::new(layout, 0);
+            records.iter().for_each(|x| r.push(x));
+            VariantSummary { variant: v.clone(), kpis: r.kpi_stats() }
         })
         .collect();
+    write_summaries(dir, meta, layout, variants)
+}
+
+/// Write `summary.json`, `results.csv`, `results.md` and the charts from the variants' statistics.
+pub fn write_summaries(
+    dir: &Path,
+    meta: &SweepMeta,
+    layout: &Layout,
+    variants: Vec<VariantSummary>,
+) -> Result<SweepSummary, Error> {
     let summary = SweepSummary { meta: meta.clone(), quantiles: batch::QUANTILE_METHOD, variants };
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
@@ -748,12 +785,22 @@ pub fn results_csv(layout: &Layout, s: &SweepSummary) -> String {
 }
 
 /// `results.md`: the headline KPIs per variant, mean with the 5th–95th percentile.
+/// Sweep text (titles, variant and vendor names) for Markdown: no HTML, links or table breaks.
+fn md(s: &str) -> String {
+    crate::report::markdown::escape(s)
+}
+
 pub fn results_md(s: &SweepSummary) -> String {
     let m = &s.meta;
     let mut out = format!(
-        "# {}\n\nBase `{}`, {} replications per variant from seed {} (the same for every variant), {} days. \
+        "# {}\n\nBase {}, {} replications per variant from seed {} (the same for every variant), {} days. \
          HHI over the `{}` market (providers counted; 10,000 = one vendor). Cells: mean (p5 … p95).\n\n",
-        m.title, m.base, m.runs, m.seed, m.days, m.market
+        md(&m.title),
+        md(&m.base),
+        m.runs,
+        m.seed,
+        m.days,
+        md(&m.market)
     );
     out.push_str("| variant | compromised | HHI |");
     for (_, label) in HEADLINE {
@@ -765,8 +812,7 @@ pub fn results_md(s: &SweepSummary) -> String {
     }
     out.push('\n');
     for v in &s.variants {
-        let _ =
-            write!(out, "| {} | {} | {:.0} |", v.variant.name.replace('|', "/"), v.variant.compromised, v.variant.hhi);
+        let _ = write!(out, "| {} | {} | {:.0} |", md(&v.variant.name), md(&v.variant.compromised), v.variant.hhi);
         for (key, _) in HEADLINE {
             match v.kpis.get(key) {
                 Some(st) => {
@@ -827,14 +873,17 @@ pub fn command(
     let default = PathBuf::from("reports").join(format!("{}-sweep", sweep.meta.sweep));
     let out = out.unwrap_or_else(|| shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
     let _out_dir = crate::report::prepare_output_dir(&out, force)?;
-    let (layout, results) = run(&sweep, &options)?;
     match shard {
         Some(s) => {
+            let (layout, results) = run(&sweep, &options)?;
             let path = shard::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
             Ok(format!("shard {s}: wrote {}\n", path.display()))
         }
         None => {
-            let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
+            let layout =
+                sweep.variants.first().map(|(_, s)| batch::layout(s)).unwrap_or(Layout { kpis: vec![], kinds: vec![] });
+            let variants = run_reduced(&sweep, &options)?;
+            let summary = write_summaries(&out, &sweep.meta, &layout, variants)?;
             Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
         }
     }

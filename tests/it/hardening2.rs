@@ -456,3 +456,133 @@ fn inconsistent_inputs_are_errors_or_stated_behaviour() {
     );
     assert!(!events.contains("Restart for half"), "{events}");
 }
+
+/// Cases per reader property (fixed seed: every run tries the same inputs; a few seconds).
+const PROP_CASES: u32 = 250;
+
+fn prop_runner(seed: u8) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let config = Config { cases: PROP_CASES, failure_persistence: None, ..Config::default() };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]))
+}
+
+fn mutants() -> impl proptest::strategy::Strategy<Value = Vec<crate::hardening::Mutation>> {
+    proptest::collection::vec(crate::hardening::mutation(), 1..4)
+}
+
+/// Every rejection carries at least one problem with a message (rendered as FILE:LINE:COLUMN).
+fn positioned(e: &downtime::ScenarioError, text: &str) {
+    assert!(!e.problems.is_empty() && e.problems.iter().all(|p| !p.message.is_empty()), "{e:?}");
+    assert!(e.render(Some(text)).starts_with("error: "));
+}
+
+/// Property: mutated decision files are read and applied to the scenario (and checked against
+/// the horizon) without a panic: accepted, or rejected with positioned problems (exit 2).
+#[test]
+fn decision_files_never_panic() {
+    let base = downtime::scenario::from_str(downtime::scenario::templates::get("hospital").unwrap(), "s.ron").unwrap();
+    let seeds = [
+        "Decisions(scenario: \"my-hospital\", seed: 7, days: 12, choices: {\"response\": Choice(option: \"divert\", note: \"n\")}, discussion: [Answer(inject: \"Attack on the vendor\", question: \"Who?\", note: \"x\")])",
+        "Decisions(scenario: \"my-hospital\", choices: {\"response\": Choice(option: \"wait\"), \"other\": Choice(option: \"x\")})",
+    ];
+    let (ok, bad) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    prop_runner(11)
+        .run(&(0..seeds.len(), mutants()), |(s, m)| {
+            let text = crate::hardening::apply(seeds[s], &m);
+            let mut sc = base.clone();
+            let r = downtime::exercise::decisions::parse(&text, "d.ron").and_then(|d| {
+                downtime::exercise::decisions::apply(&d, &mut sc, &text, "d.ron")?;
+                downtime::exercise::decisions::check_horizon(&d, &base, d.days.unwrap_or(base.days), &text, "d.ron")
+            });
+            match r {
+                Ok(()) => ok.set(ok.get() + 1),
+                Err(e) => {
+                    positioned(&e, &text);
+                    bad.set(bad.get() + 1)
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("decision mutants: {} accepted, {} rejected", ok.get(), bad.get());
+    assert!(bad.get() > 0);
+}
+
+/// Property: mutated sweep files (over a small base with groups) are built without a panic.
+#[test]
+fn sweep_files_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.ron"), downtime::scenario::templates::get("national-policy").unwrap())
+        .unwrap();
+    let seed = r#"Sweep(id: "p", title: "P", base: "base.ron", runs: 3, seed: 5, days: 20, market: Some(Hospital),
+  variants: [
+    Variant(name: "today"),
+    Variant(name: "split", levers: [MarketShares(groups: ["hospital"], vendors: {"leader": 0.5, "second": 0.3, "third": 0.2})]),
+    Variant(name: "cloud", levers: [HostingMix(groups: ["gp"], hosting: {VendorCloud: 0.5, SelfHosted: 0.5}), Plan(overtime_cap: 0.3, fallback_efficiency: 0.5)]),
+    Variant(name: "each", levers: [Compromise(EachInTurn), Exchange(Federated)]),
+    Variant(name: "new", levers: [AddVendor(id: "fresh", like: "leader"), Compromise(Largest)]),
+  ])"#;
+    if let Err(e) = downtime::sweep::from_str(seed, "p.ron", dir.path()) {
+        panic!("the seed sweep is valid: {}", e.render(Some(seed)));
+    }
+    let (ok, bad) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    prop_runner(12)
+        .run(&mutants(), |m| {
+            let text = crate::hardening::apply(seed, &m);
+            match downtime::sweep::from_str(&text, "p.ron", dir.path()) {
+                Ok(s) => {
+                    assert!(!s.variants.is_empty() && s.variants.len() <= downtime::sweep::MAX_VARIANTS);
+                    ok.set(ok.get() + 1)
+                }
+                Err(e) => {
+                    positioned(&e, &text);
+                    bad.set(bad.get() + 1)
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("sweep mutants: {} accepted, {} rejected", ok.get(), bad.get());
+    assert!(bad.get() > 0 && ok.get() > 0);
+}
+
+/// Property: mutated partial results are read (streamed, checked) and, when accepted, reduced
+/// as merge reduces them, without a panic and without sizing anything from an unchecked count.
+#[test]
+fn partial_files_never_panic() {
+    use downtime::batch::{self, BatchMeta, BatchOptions};
+    use downtime::shard::{self, Partial, Shard};
+    let mut sc =
+        downtime::scenario::from_str(downtime::scenario::templates::get("hospital").unwrap(), "s.ron").unwrap();
+    sc.set_days(3);
+    let options = BatchOptions { runs: 2, seed: 1, jobs: 1, shard: Shard::ALL, progress: false };
+    let (layout, records) = batch::run_records(&sc, &options).unwrap();
+    let meta = BatchMeta::new(&sc, 1, 2);
+    let good = Partial::Batch { format: shard::FORMAT.into(), shard: Shard::ALL, meta, layout, records };
+    let seed = serde_json::to_string_pretty(&good).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.json");
+    let (ok, bad) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    prop_runner(13)
+        .run(&mutants(), |m| {
+            let text = crate::hardening::apply(&seed, &m);
+            std::fs::write(&path, &text).unwrap();
+            match shard::read_partial(&path) {
+                Ok(Partial::Batch { meta, layout, records, .. }) => {
+                    let summary = batch::summarize(&meta, &layout, &records);
+                    assert_eq!(summary.runs, records.len() as u64);
+                    let _ = batch::bands(&meta, &layout, &records);
+                    ok.set(ok.get() + 1)
+                }
+                Ok(Partial::Sweep { .. }) => ok.set(ok.get() + 1),
+                Err(e) => {
+                    assert_eq!(e.exit_code(), 2, "{e}");
+                    bad.set(bad.get() + 1)
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("partial mutants: {} accepted, {} rejected", ok.get(), bad.get());
+    assert!(bad.get() > 0);
+}
