@@ -179,4 +179,19 @@ mod tests {
         }
         assert_eq!(q.mean_in_order(), Some(in_order));
     }
+
+    #[test]
+    fn memory_does_not_grow_with_the_values() {
+        let mut q = Quantiles::new();
+        let mut x = 0.37_f64;
+        for _ in 0..1_000_000 {
+            // A spread-out stream: values from about 1 to 20,000, some zeros.
+            x = (x * 3.9 * (1.0 - x)).clamp(1e-9, 1.0 - 1e-9);
+            q.push(if x < 0.01 { 0.0 } else { 20_000.0 * x * x });
+        }
+        let s = q.sketch.as_ref().unwrap();
+        assert!(q.exact.capacity() == 0, "exact values are dropped");
+        assert!(s.positive.len() + s.negative.len() < 1_500, "{} buckets", s.positive.len());
+        assert_eq!(q.len(), 1_000_000);
+    }
 }

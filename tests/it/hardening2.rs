@@ -586,3 +586,81 @@ fn partial_files_never_panic() {
     eprintln!("partial mutants: {} accepted, {} rejected", ok.get(), bad.get());
     assert!(bad.get() > 0);
 }
+
+/// Class 4: batches stream their reduction; beyond the exact limit the statistics stay
+/// deterministic: the same for 1 and 2 threads and for the merged shards.
+#[test]
+fn streamed_batches_are_deterministic_beyond_the_exact_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hospital(dir.path());
+    let runs = (downtime::quantiles::EXACT_LIMIT + 37).to_string();
+    let batch = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["batch", s(&file), "--runs", &runs, "--days", "2", "--out", s(&out)];
+        args.extend_from_slice(extra);
+        let o = downtime(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let one = batch("one", &["--jobs", "1"]);
+    let two = batch("two", &["--jobs", "2"]);
+    let a = batch("a", &["--jobs", "2", "--shard", "0/2"]);
+    let b = batch("b", &["--jobs", "1", "--shard", "1/2"]);
+    let merged = dir.path().join("merged");
+    let o = downtime(&["merge", s(&a), s(&b), "--out", s(&merged)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["summary.json", "bands.csv"] {
+        let x = std::fs::read(one.join(f)).unwrap();
+        assert_eq!(x, std::fs::read(two.join(f)).unwrap(), "{f}: 1 vs 2 threads");
+        assert_eq!(x, std::fs::read(merged.join(f)).unwrap(), "{f}: whole vs merged shards");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["runs"], downtime::quantiles::EXACT_LIMIT as u64 + 37);
+    let k = &summary["kpis"]["care_demand"];
+    let (p5, p50, p95) = (k["p5"].as_f64().unwrap(), k["p50"].as_f64().unwrap(), k["p95"].as_f64().unwrap());
+    assert!(p5 <= p50 && p50 <= p95 && p5 > 0.0, "{k}");
+}
+
+/// Class 6: scenario text reaches the terminal without escape sequences (run summary, error
+/// messages), CSV cells are neutralised for spreadsheets, sweep text is escaped in results.md.
+#[test]
+fn scenario_text_is_escaped_for_terminal_csv_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = hospital_with(
+        "title: \"Our hospital without the vendor's portals, app and exchange\"",
+        "title: \"Evil \u{1b}[2J\u{1b}]0;pwned\u{7} \u{9b}31m title\"",
+    )
+    .replacen("title: \"Attack on the vendor\"", "title: \"=HYPERLINK(\\\"http://x\\\")\"", 1);
+    let file = dir.path().join("evil.ron");
+    std::fs::write(&file, &evil).unwrap();
+    let o = downtime(&["run", s(&file), "--days", "3", "--out", s(&dir.path().join("o"))]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("Evil") && !stdout.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{stdout:?}");
+    let events = std::fs::read_to_string(dir.path().join("o/events.csv")).unwrap();
+    assert!(events.contains(",\"'=HYPERLINK(\"\"http://x\"\")"), "{events}");
+    // An error message quoting scenario text.
+    let bad = hospital_with("vendor: \"our-vendor\"", "vendor: \"\u{1b}[31mred\"");
+    std::fs::write(&file, bad).unwrap();
+    let (code, err) = code_err(&downtime(&["validate", s(&file)]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("red") && !err.contains('\u{1b}'), "{err:?}");
+    // results.md of a sweep: no HTML, no link, no broken table row.
+    std::fs::write(dir.path().join("s.ron"), downtime::scenario::templates::get("hospital").unwrap()).unwrap();
+    let sweep = dir.path().join("sweep.ron");
+    std::fs::write(
+        &sweep,
+        "Sweep(id: \"x\", title: \"<img src=x onerror=alert(1)>\", base: \"s.ron\", days: 2, variants: [\n  Variant(name: \"[click](javascript:alert(1)) | <script>x</script>\\nnext\"),\n])",
+    )
+    .unwrap();
+    let out = dir.path().join("sw");
+    let o = downtime(&["sweep", s(&sweep), "--runs", "1", "--out", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(!md.contains("<img") && !md.contains("<script"), "{md}");
+    // The brackets are escaped, so Markdown shows them as text, not as a link.
+    assert!(md.contains("\\[click\\](javascript") && !md.contains(" [click]("), "{md}");
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(rows.len(), 3, "header, rule and one variant row: {md}");
+}
