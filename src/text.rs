@@ -31,11 +31,16 @@ fn unsafe_char(c: char) -> bool {
 /// (when it holds a comma, quote, or line break).
 pub fn csv_field(s: &str) -> String {
     let neutral = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if neutral.is_empty() {
+        // (The csv crate writes a lone empty field as `""`, so that the record is not empty.)
+        return neutral;
+    }
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    if w.write_field(neutral.as_bytes()).is_err() {
+    if w.write_record([neutral.as_bytes()]).is_err() {
         return String::new();
     }
-    let bytes = w.into_inner().unwrap_or_default();
+    let mut bytes = w.into_inner().unwrap_or_default();
+    bytes.pop(); // the record's terminator
     String::from_utf8(bytes).unwrap_or_default()
 }
 

@@ -183,19 +183,17 @@ pub fn prepare_output_dir(dir: &Path, force: bool) -> Result<OutputDir, Error> {
     }
     if exists {
         for sub in ["plots"] {
-            if let Ok(m) = std::fs::symlink_metadata(dir.join(sub)) {
-                if !m.is_dir() {
-                    return Err(Error::Usage(format!(
-                        "`{}` is a symbolic link or a file, not a folder; downtime never writes through links \
-                         into or out of its output folder: remove it or choose another folder with --out",
-                        dir.join(sub).display()
-                    )));
-                }
+            if std::fs::symlink_metadata(dir.join(sub)).is_ok_and(|m| !m.is_dir()) {
+                return Err(Error::Usage(format!(
+                    "`{}` is a symbolic link or a file, not a folder; downtime never writes through links \
+                     into or out of its output folder: remove it or choose another folder with --out",
+                    dir.join(sub).display()
+                )));
             }
         }
         if !force {
             let mut foreign = Vec::new();
-            scan(dir, dir, "", 0, &read_manifest(dir), &mut foreign);
+            scan(dir, "", 0, &read_manifest(dir), &mut foreign);
             if !foreign.is_empty() {
                 return Err(foreign_error(dir, foreign));
             }
@@ -264,14 +262,7 @@ fn foreign_error(dir: &Path, mut foreign: Vec<String>) -> Error {
 
 /// Collect the entries of `dir` (its path relative to `root` is `rel`) that downtime did not
 /// write: not in `manifest` with the hash they have now. Links and special files are foreign.
-fn scan(
-    root: &Path,
-    dir: &Path,
-    rel: &str,
-    depth: u32,
-    manifest: &BTreeMap<String, String>,
-    foreign: &mut Vec<String>,
-) {
+fn scan(dir: &Path, rel: &str, depth: u32, manifest: &BTreeMap<String, String>, foreign: &mut Vec<String>) {
     let show = |name: &str| if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
     let Ok(entries) = std::fs::read_dir(dir) else {
         foreign.push(if rel.is_empty() { ".".into() } else { rel.to_string() });
@@ -293,13 +284,13 @@ fn scan(
                 || is_temp(&name)
                 || manifest.get(&key).is_some_and(|h| hash_file(&entry.path()).as_ref() == Some(h))
         } else if kind.is_dir() && depth == 0 && name == "plots" {
-            scan(root, &entry.path(), &key, depth + 1, manifest, foreign);
+            scan(&entry.path(), &key, depth + 1, manifest, foreign);
             true
         } else if kind.is_dir() && depth == 0 && name.starts_with("shard-") {
             // A shard's folder below a batch or sweep folder: its own manifest.
             let mut inner = Vec::new();
             let path = entry.path();
-            scan(&path, &path, "", 0, &read_manifest(&path), &mut inner);
+            scan(&path, "", 0, &read_manifest(&path), &mut inner);
             foreign.extend(inner.into_iter().map(|f| format!("{key}/{f}")));
             true
         } else {
@@ -309,7 +300,6 @@ fn scan(
             foreign.push(key);
         }
     }
-    let _ = root;
 }
 
 /// The registered output folder that holds `path` (the deepest), as its path.
