@@ -1299,16 +1299,22 @@ impl Validator {
     fn timeline_order(&mut self, timeline: &[Inject]) {
         let hour = |i: &Inject| i.day * 24 + i.hour;
         let first_compromise = timeline.iter().filter(|i| matches!(i.event, Event::Compromise { .. })).map(hour).min();
+        // The first disconnect of each platform, in one pass (validation stays near-linear).
+        let mut first_disconnect: BTreeMap<usize, u32> = BTreeMap::new();
+        for i in timeline {
+            if let Event::Disconnect { platforms } = &i.event {
+                for &p in platforms {
+                    let h = first_disconnect.entry(p).or_insert(hour(i));
+                    *h = (*h).min(hour(i));
+                }
+            }
+        }
         for (k, inj) in timeline.iter().enumerate() {
             let path = format!("timeline[{k}].day");
             match &inj.event {
                 Event::Restore { platforms, .. } => {
                     for p in platforms {
-                        let disconnect = timeline
-                            .iter()
-                            .filter(|i| matches!(&i.event, Event::Disconnect { platforms } if platforms.contains(p)))
-                            .map(hour)
-                            .min();
+                        let disconnect = first_disconnect.get(p).copied();
                         match disconnect {
                             Some(d) if d > hour(inj) => self.err(&path, format!("this restore (day {}, hour {}) comes before the platform is disconnected (day {}, hour {}); move it later", inj.day, inj.hour, d / 24, d % 24)),
                             None => self.err(&format!("timeline[{k}].event"), "this restores a platform that is never disconnected; add a Disconnect inject or remove the restore"),

@@ -664,3 +664,41 @@ fn scenario_text_is_escaped_for_terminal_csv_and_markdown() {
     let rows: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
     assert_eq!(rows.len(), 3, "header, rule and one variant row: {md}");
 }
+
+/// Class 5: work sized by input is bounded: the exercise's counterfactual runs (options over
+/// all decision points), and validation of a long timeline stays fast (near-linear).
+#[test]
+fn work_sized_by_input_is_bounded() {
+    let marker = "        // Staged restore";
+    let decision = |n: usize, options: usize| {
+        let opts: Vec<String> = (0..options).map(|o| format!("Option(key: \"k{o}\", label: \"option {o}\")")).collect();
+        format!(
+            "        Inject(day: 2, hour: {}, event: Decision(id: \"d{n}\", question: \"q\", options: [{}], default: \"k0\"), title: \"d\"),\n",
+            n % 24,
+            opts.join(", ")
+        )
+    };
+    // 12 decisions of 26 options: 312 options in all, more than the 300 allowed.
+    let many: String = (0..12).map(|n| decision(n, 26)).collect();
+    let text = hospital_with(marker, &format!("{many}{marker}"));
+    let (code, err) = validate_text(&text);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("more than 300 options"), "{err}");
+    let fewer: String = (0..11).map(|n| decision(n, 26)).collect();
+    let (code, err) = validate_text(&hospital_with(marker, &format!("{fewer}{marker}")));
+    assert_eq!(code, 0, "{err}");
+    // 9,900 restores: validated in well under the time a quadratic check would take.
+    let restores: String = (0..9_900)
+        .map(|i| {
+            format!(
+                "        Inject(day: 10, hour: {}, event: Restore(platforms: [\"portal\", \"mobile\", \"exchange\"]), title: \"r\"),\n",
+                i % 24
+            )
+        })
+        .collect();
+    let text = hospital_with(marker, &format!("{restores}{marker}"));
+    let start = std::time::Instant::now();
+    let (code, err) = validate_text(&text);
+    assert_eq!(code, 0, "{err}");
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+}
