@@ -1272,12 +1272,12 @@ impl Validator {
         let mut capacity: BTreeMap<usize, f64> = BTreeMap::new();
         for k in order {
             match &timeline[k].event {
-                Event::Disconnect { platforms } => {
+                Event::Disconnect { platforms, .. } => {
                     for &p in platforms {
                         capacity.insert(p, 0.0);
                     }
                 }
-                Event::Restore { platforms, capacity: c } => {
+                Event::Restore { platforms, capacity: c, .. } => {
                     for &p in platforms {
                         let now = capacity.get(&p).copied().unwrap_or(1.0);
                         if *c < now {
@@ -1299,22 +1299,16 @@ impl Validator {
     fn timeline_order(&mut self, timeline: &[Inject]) {
         let hour = |i: &Inject| i.day * 24 + i.hour;
         let first_compromise = timeline.iter().filter(|i| matches!(i.event, Event::Compromise { .. })).map(hour).min();
-        // The first disconnect of each platform, in one pass (validation stays near-linear).
-        let mut first_disconnect: BTreeMap<usize, u32> = BTreeMap::new();
-        for i in timeline {
-            if let Event::Disconnect { platforms } = &i.event {
-                for &p in platforms {
-                    let h = first_disconnect.entry(p).or_insert(hour(i));
-                    *h = (*h).min(hour(i));
-                }
-            }
-        }
         for (k, inj) in timeline.iter().enumerate() {
             let path = format!("timeline[{k}].day");
             match &inj.event {
                 Event::Restore { platforms, .. } => {
                     for p in platforms {
-                        let disconnect = first_disconnect.get(p).copied();
+                        let disconnect = timeline
+                            .iter()
+                            .filter(|i| matches!(&i.event, Event::Disconnect { platforms } if platforms.contains(p)))
+                            .map(hour)
+                            .min();
                         match disconnect {
                             Some(d) if d > hour(inj) => self.err(&path, format!("this restore (day {}, hour {}) comes before the platform is disconnected (day {}, hour {}); move it later", inj.day, inj.hour, d / 24, d % 24)),
                             None => self.err(&format!("timeline[{k}].event"), "this restores a platform that is never disconnected; add a Disconnect inject or remove the restore"),
