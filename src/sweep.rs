@@ -155,9 +155,37 @@ pub struct SweepMeta {
 /// A sweep ready to run.
 pub struct Sweep {
     pub meta: SweepMeta,
-    pub variants: Vec<(VariantMeta, Scenario)>,
+    /// Each variant's description and how to build its scenario ([`Sweep::scenario`]).
+    pub variants: Vec<(VariantMeta, Variant)>,
     /// Default replications per variant.
     pub runs: u64,
+    base_text: String,
+    base_name: String,
+    days: Option<u32>,
+}
+
+/// How to build one variant's scenario: the base with its levers applied (raw) and the
+/// exchange mode. A sweep keeps these rather than the validated scenarios, so that memory
+/// holds one validated scenario at a time whatever the number of variants.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    raw: RawScenario,
+    exchange: Option<ExchangeMode>,
+}
+
+impl Sweep {
+    /// The validated scenario of variant `i` (checked when the sweep was loaded).
+    pub fn scenario(&self, i: usize) -> Result<Scenario, Error> {
+        let (_, v) = self.variants.get(i).ok_or_else(|| Error::Usage(format!("the sweep has no variant {i}")))?;
+        let mut s = scenario::from_raw(v.raw.clone(), &self.base_text, &self.base_name)?;
+        if let Some(d) = self.days {
+            s.set_days(d);
+        }
+        if let Some(mode) = v.exchange {
+            set_exchange(&mut s, mode).map_err(Error::Usage)?;
+        }
+        Ok(s)
+    }
 }
 
 struct Ctx {
@@ -315,8 +343,12 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
                 .collect(),
         };
         for t in targets {
-            let (mut s, name) = match &t {
-                None => (first.clone(), v.name.clone()),
+            if variants.len() >= MAX_VARIANTS {
+                cx.err(&vp, format!("the variants expand to more than {MAX_VARIANTS}; use fewer variants or vendors"));
+                break;
+            }
+            let (mut s, name, source) = match &t {
+                None => (first.clone(), v.name.clone(), r.clone()),
                 Some(vendor) => {
                     let mut rv = r.clone();
                     if let Err(msg) = retarget(&mut rv, vendor) {
@@ -329,7 +361,7 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
                     } else {
                         v.name.clone()
                     };
-                    (validate(&rv)?, name)
+                    (validate(&rv)?, name, rv)
                 }
             };
             if let Some(mode) = exchange
@@ -344,7 +376,12 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
                 hhi: round4(hhi(&s, market)),
                 providers: s.providers.len(),
             };
-            variants.push((meta, s));
+            // The recipe is kept, not the validated scenario: one is built at a time to run.
+            drop(s);
+            variants.push((meta, Variant { raw: source, exchange }));
+        }
+        if variants.len() >= MAX_VARIANTS && !cx.problems.is_empty() {
+            break;
         }
     }
     if variants.len() > MAX_VARIANTS {
@@ -362,7 +399,7 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
     if !cx.problems.is_empty() {
         return Err(cx.fail());
     }
-    let days = variants.first().map_or(base.days, |(_, s)| s.days);
+    let days = raw.days.unwrap_or(base.days);
     Ok(Sweep {
         meta: SweepMeta {
             sweep: raw.id.clone(),
@@ -375,6 +412,9 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
         },
         variants,
         runs: raw.runs.unwrap_or(20),
+        base_text,
+        base_name,
+        days: raw.days,
     })
 }
 
@@ -645,25 +685,20 @@ pub type VariantResults = Vec<(VariantMeta, Vec<Record>)>;
 /// Run the sweep's replications (of `options`' shard) for every variant.
 pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResults), Error> {
     options.check()?;
-    let Some((_, first)) = sweep.variants.first() else { return Err(Error::Usage("the sweep has no variants".into())) };
-    let layout = batch::layout(first);
-    let arcs: Vec<(Arc<Scenario>, Arc<Scenario>)> = sweep
-        .variants
-        .iter()
-        .map(|(_, s)| {
-            let s = Arc::new(s.clone());
-            let b = Arc::new(sim::baseline_of(&s));
-            (s, b)
-        })
-        .collect();
+    if sweep.variants.is_empty() {
+        return Err(Error::Usage("the sweep has no variants".into()));
+    }
+    let layout = batch::layout(&sweep.scenario(0)?);
     let reps = options.replications();
-    let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
-    let mut records = batch::par_map(options.jobs, &items, options.progress, |&(i, r)| {
-        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
-    })?
-    .into_iter();
-    let out =
-        sweep.variants.iter().map(|(meta, _)| (meta.clone(), records.by_ref().take(reps.len()).collect())).collect();
+    let mut out = Vec::with_capacity(sweep.variants.len());
+    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
+        let s = Arc::new(sweep.scenario(i)?);
+        let b = Arc::new(sim::baseline_of(&s));
+        let records = batch::par_map(options.jobs, &reps, options.progress, |&r| {
+            batch::record(&s, &b, &layout, options.seed, r)
+        })?;
+        out.push((meta.clone(), records));
+    }
     Ok((layout, out))
 }
 
@@ -683,12 +718,14 @@ pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(Var
 /// and only one variant's simulation state exists at a time.
 pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<VariantSummary>, Error> {
     options.check()?;
-    let Some((_, first)) = sweep.variants.first() else { return Err(Error::Usage("the sweep has no variants".into())) };
-    let layout = batch::layout(first);
+    if sweep.variants.is_empty() {
+        return Err(Error::Usage("the sweep has no variants".into()));
+    }
+    let layout = batch::layout(&sweep.scenario(0)?);
     let reps = options.replications();
     let mut out = Vec::with_capacity(sweep.variants.len());
-    for (meta, s) in &sweep.variants {
-        let s = Arc::new(s.clone());
+    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
+        let s = Arc::new(sweep.scenario(i)?);
         let b = Arc::new(sim::baseline_of(&s));
         // KPI statistics only (no daily bands in a sweep's outputs).
         let mut reducer = batch::Reducer::new(&layout, 0);
@@ -880,8 +917,7 @@ pub fn command(
             Ok(format!("shard {s}: wrote {}\n", path.display()))
         }
         None => {
-            let layout =
-                sweep.variants.first().map(|(_, s)| batch::layout(s)).unwrap_or(Layout { kpis: vec![], kinds: vec![] });
+            let layout = batch::layout(&sweep.scenario(0)?);
             let variants = run_reduced(&sweep, &options)?;
             let summary = write_summaries(&out, &sweep.meta, &layout, variants)?;
             Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
