@@ -26,6 +26,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::Error;
 use crate::kpi::{self, Kpis};
 use crate::model::ProviderKind;
+use crate::quantiles::Quantiles;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use crate::shard::Shard;
@@ -163,12 +164,17 @@ pub fn kinds_of(scenario: &Scenario) -> Vec<ProviderKind> {
     ProviderKind::ALL.into_iter().filter(|k| scenario.providers.iter().any(|p| p.kind == *k)).collect()
 }
 
-/// The record layout of a scenario.
-pub fn layout(scenario: &Scenario) -> Layout {
+/// The KPI names of a record, sorted.
+pub fn kpi_names() -> Vec<String> {
     let mut kpis: Vec<String> = kpi_values(&Kpis::default()).into_keys().collect();
     kpis.sort();
+    kpis
+}
+
+/// The record layout of a scenario.
+pub fn layout(scenario: &Scenario) -> Layout {
     Layout {
-        kpis,
+        kpis: kpi_names(),
         kinds: kinds_of(scenario).into_iter().map(|k| k.key().to_string()).collect(),
         observed: scenario.observed.iter().map(|o| crate::fit::Fit::new(o, None, None, None)).collect(),
     }
@@ -225,6 +231,23 @@ pub fn par_map<T: Sync, R: Send>(
     progress: bool,
     f: impl Fn(&T) -> R + Sync,
 ) -> Result<Vec<R>, Error> {
+    let mut out = Vec::with_capacity(items.len());
+    par_stream(jobs, items, progress, f, |r| out.push(r))?;
+    Ok(out)
+}
+
+/// Items mapped at once by [`par_stream`] per worker thread.
+const CHUNK_PER_JOB: usize = 16;
+
+/// Map `f` over `items` on a local pool of `jobs` threads and hand the results to `sink` in
+/// item order, a chunk of `16 × jobs` items at a time: only one chunk's results are held.
+pub fn par_stream<T: Sync, R: Send>(
+    jobs: usize,
+    items: &[T],
+    progress: bool,
+    f: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R),
+) -> Result<(), Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
@@ -240,18 +263,40 @@ pub fn par_map<T: Sync, R: Send>(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let out = pool.install(|| {
-        items
-            .par_iter()
-            .map(|item| {
-                let r = f(item);
-                bar.inc(1);
-                r
-            })
-            .collect()
-    });
+    for chunk in items.chunks((jobs.max(1) * CHUNK_PER_JOB).max(1)) {
+        let results: Vec<R> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|item| {
+                    let r = f(item);
+                    bar.inc(1);
+                    r
+                })
+                .collect()
+        });
+        results.into_iter().for_each(&mut sink);
+    }
     bar.finish_and_clear();
-    Ok(out)
+    Ok(())
+}
+
+/// Run the replications of `options` (its shard only) and reduce their records in order,
+/// keeping none: the memory of a batch does not grow with its runs.
+pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reducer, Error> {
+    options.check()?;
+    let layout = layout(scenario);
+    let mut reducer = Reducer::new(&layout, scenario.days);
+    let scenario = Arc::new(scenario.clone());
+    let base = Arc::new(sim::baseline_of(&scenario));
+    let reps = options.replications();
+    par_stream(
+        options.jobs,
+        &reps,
+        options.progress,
+        |&r| record(&scenario, &base, &layout, options.seed, r),
+        |rec| reducer.push(&rec),
+    )?;
+    Ok(reducer)
 }
 
 /// Run the replications of `options` (its shard only) and return their records in order.
@@ -344,7 +389,7 @@ pub struct BatchSummary {
 }
 
 /// A description of the quantile method, repeated in every summary.
-pub const QUANTILE_METHOD: &str = "linear interpolation between order statistics (type 7); nullable KPIs over the runs with a value, null_runs counts the others";
+pub const QUANTILE_METHOD: &str = "linear interpolation between order statistics (type 7), exact up to 100 runs and within 0.5% beyond (log-bucketed histogram); nullable KPIs over the runs with a value, null_runs counts the others";
 
 /// Statistics of KPI values per KPI name.
 pub fn kpi_stats(layout: &Layout, rows: &[&[Option<Exact>]]) -> BTreeMap<String, Stat> {
@@ -358,38 +403,9 @@ pub fn kpi_stats(layout: &Layout, rows: &[&[Option<Exact>]]) -> BTreeMap<String,
 
 /// Reduce the records (sorted by replication) into the summary.
 pub fn summarize(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> BatchSummary {
-    let totals: Vec<&[Option<Exact>]> = records.iter().map(|r| r.kpis.as_slice()).collect();
-    let by_kind = layout
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(k, kind)| {
-            let rows: Vec<&[Option<Exact>]> =
-                records.iter().map(|r| r.by_kind.get(k).map_or(&[][..], |v| v.as_slice())).collect();
-            (kind.clone(), kpi_stats(layout, &rows))
-        })
-        .collect();
-    BatchSummary {
-        scenario: meta.scenario.clone(),
-        title: meta.title.clone(),
-        seed: meta.seed,
-        days: meta.days,
-        providers: meta.providers,
-        runs: records.len() as u64,
-        quantiles: QUANTILE_METHOD,
-        kpis: kpi_stats(layout, &totals),
-        by_kind,
-        observed: layout
-            .observed
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let values: Vec<f64> =
-                    records.iter().filter_map(|r| r.observed.get(i).copied().flatten().map(|e| e.0)).collect();
-                f.with_values(&values)
-            })
-            .collect(),
-    }
+    let mut r = Reducer::new(layout, meta.days);
+    records.iter().for_each(|x| r.push(x));
+    r.summary(meta)
 }
 
 /// One band of `bands.csv`: statistics of one metric of one kind on one day.
@@ -406,50 +422,171 @@ pub struct Band {
 
 /// Per-day quantile bands for every kind (`all` first) and metric of [`BAND_METRICS`].
 pub fn bands(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Vec<Band> {
-    let mut out = Vec::new();
-    let kinds: Vec<&str> = std::iter::once("all").chain(layout.kinds.iter().map(String::as_str)).collect();
-    for day in 0..meta.days as usize {
-        for (k, kind) in kinds.iter().enumerate() {
-            for (m, metric) in BAND_METRICS.iter().enumerate() {
-                let mut xs: Vec<f64> = records
-                    .iter()
-                    .filter_map(|r| r.daily.get(k).filter(|d| day < d.len()).map(|d| (d, &d[day])))
-                    .map(|(d, &[_, served, backlog])| match m {
-                        0 => {
-                            let window = &d[day.saturating_sub(6)..=day];
-                            let demand: i64 = window.iter().map(|x| x[0]).sum();
-                            let served: i64 = window.iter().map(|x| x[1]).sum();
-                            if demand > 0 { served as f64 / demand as f64 } else { 1.0 }
-                        }
-                        1 => served as f64,
-                        _ => backlog as f64,
-                    })
-                    .collect();
-                if xs.is_empty() {
-                    continue;
-                }
-                let avg = mean(&xs).unwrap_or(0.0);
-                xs.sort_by(f64::total_cmp);
-                out.push(Band {
-                    day: day as u32,
-                    kind: kind.to_string(),
-                    metric,
-                    mean: round4(avg),
-                    p5: round4(quantile(&xs, 0.05)),
-                    p50: round4(quantile(&xs, 0.5)),
-                    p95: round4(quantile(&xs, 0.95)),
-                });
+    let mut r = Reducer::new(layout, meta.days);
+    records.iter().for_each(|x| r.push(x));
+    r.bands()
+}
+
+/// One KPI's values over the runs, nulls counted apart.
+#[derive(Debug, Clone, Default)]
+struct KpiCell {
+    values: Quantiles,
+    nulls: u64,
+}
+
+impl KpiCell {
+    fn push(&mut self, v: Option<f64>) {
+        match v {
+            Some(x) => self.values.push(x),
+            None => self.nulls += 1,
+        }
+    }
+
+    fn stat(&self, name: &str) -> Stat {
+        let q = self.values.quantiles([0.05, 0.5, 0.95]).map(|q| q.map(round4));
+        Stat {
+            mean: self.values.mean_sorted().map(round4),
+            p5: q.map(|q| q[0]),
+            p50: q.map(|q| q[1]),
+            p95: q.map(|q| q[2]),
+            null_runs: (self.nulls > 0 || NULLABLE.contains(&name)).then_some(self.nulls),
+        }
+    }
+}
+
+/// The statistics of a batch reduced from its records one at a time, in replication order:
+/// the summary's KPI statistics and the per-day bands. Its memory does not grow with the runs
+/// (see [`crate::quantiles`]: exact up to [`crate::quantiles::EXACT_LIMIT`] runs, within 0.5%
+/// beyond), so a batch of any size keeps no record it has reduced.
+#[derive(Debug, Clone)]
+pub struct Reducer {
+    layout: Layout,
+    days: usize,
+    runs: u64,
+    kpis: Vec<KpiCell>,
+    by_kind: Vec<Vec<KpiCell>>,
+    /// Per day, per kind (`all` first), per metric of [`BAND_METRICS`].
+    bands: Vec<Quantiles>,
+    /// The model's value for each observed figure.
+    observed: Vec<KpiCell>,
+}
+
+impl Reducer {
+    pub fn new(layout: &Layout, days: u32) -> Self {
+        let days = days as usize;
+        let kinds = layout.kinds.len() + 1;
+        Reducer {
+            layout: layout.clone(),
+            days,
+            runs: 0,
+            kpis: vec![KpiCell::default(); layout.kpis.len()],
+            by_kind: vec![vec![KpiCell::default(); layout.kpis.len()]; layout.kinds.len()],
+            bands: vec![Quantiles::new(); days * kinds * BAND_METRICS.len()],
+            observed: vec![KpiCell::default(); layout.observed.len()],
+        }
+    }
+
+    /// Add the next record (in replication order).
+    pub fn push(&mut self, r: &Record) {
+        self.runs += 1;
+        for (i, cell) in self.observed.iter_mut().enumerate() {
+            cell.push(r.observed.get(i).copied().flatten().map(|e| e.0));
+        }
+        for (i, cell) in self.kpis.iter_mut().enumerate() {
+            cell.push(r.kpis.get(i).copied().flatten().map(|e| e.0));
+        }
+        for (k, cells) in self.by_kind.iter_mut().enumerate() {
+            let row = r.by_kind.get(k).map_or(&[][..], |v| v.as_slice());
+            for (i, cell) in cells.iter_mut().enumerate() {
+                cell.push(row.get(i).copied().flatten().map(|e| e.0));
+            }
+        }
+        let kinds = self.layout.kinds.len() + 1;
+        for (k, d) in r.daily.iter().enumerate().take(kinds) {
+            for day in 0..self.days.min(d.len()) {
+                let [_, served, backlog] = d[day];
+                let window = &d[day.saturating_sub(6)..=day];
+                let demand: i64 = window.iter().map(|x| x[0]).sum();
+                let served7: i64 = window.iter().map(|x| x[1]).sum();
+                let level = if demand > 0 { served7 as f64 / demand as f64 } else { 1.0 };
+                let at = (day * kinds + k) * BAND_METRICS.len();
+                self.bands[at].push(level);
+                self.bands[at + 1].push(served as f64);
+                self.bands[at + 2].push(backlog as f64);
             }
         }
     }
-    out
+
+    /// Records reduced so far.
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// The summary of the records reduced.
+    pub fn summary(&self, meta: &BatchMeta) -> BatchSummary {
+        let stats = |cells: &[KpiCell]| -> BTreeMap<String, Stat> {
+            self.layout.kpis.iter().zip(cells).map(|(name, c)| (name.clone(), c.stat(name))).collect()
+        };
+        BatchSummary {
+            scenario: meta.scenario.clone(),
+            title: meta.title.clone(),
+            seed: meta.seed,
+            days: meta.days,
+            providers: meta.providers,
+            runs: self.runs,
+            quantiles: QUANTILE_METHOD,
+            kpis: stats(&self.kpis),
+            by_kind: self.layout.kinds.iter().zip(&self.by_kind).map(|(kind, c)| (kind.clone(), stats(c))).collect(),
+            observed: self
+                .layout
+                .observed
+                .iter()
+                .zip(&self.observed)
+                .map(|(f, c)| {
+                    let q = c.values.quantiles([0.05, 0.5, 0.95]);
+                    f.with_stat(c.values.mean_sorted(), q.map(|q| q[0]), q.map(|q| q[2]))
+                })
+                .collect(),
+        }
+    }
+
+    /// The KPI statistics only (a sweep variant's).
+    pub fn kpi_stats(&self) -> BTreeMap<String, Stat> {
+        self.layout.kpis.iter().zip(&self.kpis).map(|(name, c)| (name.clone(), c.stat(name))).collect()
+    }
+
+    /// The per-day bands of the records reduced.
+    pub fn bands(&self) -> Vec<Band> {
+        let kinds: Vec<&str> = std::iter::once("all").chain(self.layout.kinds.iter().map(String::as_str)).collect();
+        let mut out = Vec::new();
+        for day in 0..self.days {
+            for (k, kind) in kinds.iter().enumerate() {
+                for (m, metric) in BAND_METRICS.iter().enumerate() {
+                    let q = &self.bands[(day * kinds.len() + k) * BAND_METRICS.len() + m];
+                    let (Some(avg), Some([p5, p50, p95])) = (q.mean_in_order(), q.quantiles([0.05, 0.5, 0.95])) else {
+                        continue;
+                    };
+                    out.push(Band {
+                        day: day as u32,
+                        kind: kind.to_string(),
+                        metric,
+                        mean: round4(avg),
+                        p5: round4(p5),
+                        p50: round4(p50),
+                        p95: round4(p95),
+                    });
+                }
+            }
+        }
+        out
+    }
 }
 
 /// `bands.csv`: `day,kind,metric,mean,p5,p50,p95`, one row per day, kind and metric.
 pub fn bands_csv(bands: &[Band]) -> String {
     let mut out = String::from("day,kind,metric,mean,p5,p50,p95\n");
     for b in bands {
-        let _ = writeln!(out, "{},{},{},{},{},{},{}", b.day, b.kind, b.metric, b.mean, b.p5, b.p50, b.p95);
+        let _ = writeln!(out, "{},{},{},{},{},{},{}", b.day, csv_field(&b.kind), b.metric, b.mean, b.p5, b.p50, b.p95);
     }
     out
 }
@@ -457,10 +594,17 @@ pub fn bands_csv(bands: &[Band]) -> String {
 /// Write the outputs of a whole batch into `dir`: `summary.json`, `bands.csv` and the fan charts.
 /// The records must be complete and sorted by replication.
 pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Result<BatchSummary, Error> {
-    let summary = summarize(meta, layout, records);
+    let mut r = Reducer::new(layout, meta.days);
+    records.iter().for_each(|x| r.push(x));
+    write_reduced(dir, meta, &r)
+}
+
+/// Write the outputs of a whole batch from its reduced statistics.
+pub fn write_reduced(dir: &Path, meta: &BatchMeta, reducer: &Reducer) -> Result<BatchSummary, Error> {
+    let summary = reducer.summary(meta);
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
-    let bands = bands(meta, layout, records);
+    let bands = reducer.bands();
     write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
     fan_charts(&dir.join("plots"), &bands)?;
     Ok(summary)
@@ -563,25 +707,23 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
     };
     let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
     let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
-    crate::report::prepare_output_dir(&out, c.force)?;
+    let _out_dir = crate::report::prepare_output_dir(&out, c.force)?;
     let meta = BatchMeta::new(&scenario, options.seed, options.runs);
-    let (layout, records) = run_records(&scenario, &options)?;
     match c.shard {
         Some(shard) => {
+            // A shard's partial result holds its records (merge reduces them in order).
+            let (layout, records) = run_records(&scenario, &options)?;
             let partial =
                 crate::shard::Partial::Batch { format: crate::shard::FORMAT.to_string(), shard, meta, layout, records };
             let path = crate::shard::write_partial(&out, &partial)?;
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }
         None => {
-            let summary = write_batch(&out, &meta, &layout, &records)?;
+            let reducer = run_reduced(&scenario, &options)?;
+            let summary = write_reduced(&out, &meta, &reducer)?;
             Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
         }
     }
 }
 
-/// Quote a CSV field when it holds a comma, quote or line break; neutralise spreadsheet formulas.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
+pub use crate::text::csv_field;

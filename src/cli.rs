@@ -22,7 +22,7 @@ pub enum Command {
         /// Master seed (default: the scenario's own).
         #[arg(long)]
         seed: Option<u64>,
-        /// Horizon in days, overriding the scenario's.
+        /// Horizon in days, overriding the scenario's; injects after it are left out (a shorter run).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<scenario-id>/).
@@ -57,7 +57,7 @@ pub enum Command {
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
-        /// Horizon in days, overriding the scenario's.
+        /// Horizon in days, overriding the scenario's; injects after it are left out (a shorter run).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<scenario-id>-batch/).
@@ -136,7 +136,7 @@ pub enum Command {
         /// Master seed (default: the decisions file's, else the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Horizon in days, overriding the scenario's.
+        /// Horizon in days, overriding the scenario's; injects after it are left out (a shorter run).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<scenario-id>-exercise/).

@@ -236,7 +236,7 @@ pub fn command(
         progress: true,
     };
     let out = out.unwrap_or_else(|| std::path::PathBuf::from("reports").join(format!("{}-compare", scenarios[0].id)));
-    crate::report::prepare_output_dir(&out, force)?;
+    let _out_dir = crate::report::prepare_output_dir(&out, force)?;
     let c = compare(&scenarios, &options)?;
     write_comparison(&out, &c)?;
     Ok(format!("{}wrote {}\n", compare_md(&c), out.display()))

@@ -96,6 +96,9 @@ pub enum Error {
     /// A command-line value is out of range: exit code 2.
     #[error("{0}")]
     Usage(String),
+    /// The output folder is in use by another run: exit code 1.
+    #[error("{0}")]
+    Busy(String),
     /// Writing output failed: exit code 1.
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
@@ -106,7 +109,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Scenario(_) | Error::Usage(_) => 2,
-            Error::Write { .. } => 1,
+            Error::Write { .. } | Error::Busy(_) => 1,
         }
     }
 }

@@ -71,11 +71,16 @@ impl Fit {
         xs.sort_by(f64::total_cmp);
         let mean = (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
         let q = |p| (!xs.is_empty()).then(|| crate::batch::quantile(&xs, p));
+        self.with_stat(mean, q(0.05), q(0.95))
+    }
+
+    /// This observation with the model's mean over replications and its percentiles.
+    pub fn with_stat(&self, mean: Option<f64>, p5: Option<f64>, p95: Option<f64>) -> Fit {
         let relative_error = mean.map(|m| relative_error(self.observed_low, self.observed_high, m));
         Fit {
             model: mean.map(round2),
-            model_p5: q(0.05).map(round2),
-            model_p95: q(0.95).map(round2),
+            model_p5: p5.map(round2),
+            model_p95: p95.map(round2),
             relative_error: relative_error.map(|e| (e * 1000.0).round() / 1000.0),
             within_band: relative_error.is_some_and(|e| e.abs() <= self.band + 1e-9),
             ..self.clone()

@@ -53,15 +53,18 @@ pub mod compare;
 pub mod error;
 pub mod exercise;
 pub mod fit;
+pub mod input;
 pub mod kpi;
 pub mod model;
 pub mod plot;
+pub mod quantiles;
 pub mod report;
 pub mod scenario;
 pub mod shard;
 pub mod sim;
 pub mod sweep;
 pub mod systems;
+pub mod text;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use downtime::{Error, batch, compare, exercise, report, scenario, shard, sim, sweep};
+use downtime::{Error, batch, compare, exercise, report, scenario, shard, sim, sweep, text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,10 +19,10 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = e.downcast_ref::<Error>().map_or(1, Error::exit_code);
             if let Some(Error::Scenario(se)) = e.downcast_ref::<Error>() {
-                eprint!("{}", scenario::render_error(se));
+                eprint!("{}", text::terminal(&scenario::render_error(se)));
             } else {
                 for line in format!("{e}").lines() {
-                    eprintln!("error: {line}");
+                    eprintln!("error: {}", text::terminal(line));
                 }
             }
             ExitCode::from(code as u8)
@@ -39,13 +39,13 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             }
             let seed = seed.unwrap_or(sc.seed);
             let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&sc.id));
-            report::prepare_output_dir(&out, force)?;
+            let _out_dir = report::prepare_output_dir(&out, force)?;
             let (incident, baseline) = sim::run_with_baseline(Arc::new(sc), sim::RunOptions { seed, replication: 0 });
             let summary = report::write_run(&out, &incident, &baseline)?;
             report::write_charts_and_report(&out, &incident, &baseline, &summary)?;
             if !quiet {
-                print!("{}", report::summary_table(&summary));
-                println!("wrote {}", out.display());
+                print!("{}", text::terminal(&report::summary_table(&summary)));
+                println!("wrote {}", text::terminal_line(&out.display().to_string()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -54,14 +54,15 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             for name in &scenarios {
                 match scenario::load(name) {
                     Ok(s) => println!(
-                        "{name}: ok ({} providers, {} days, {} injects)",
+                        "{}: ok ({} providers, {} days, {} injects)",
+                        text::terminal_line(name),
                         s.providers.len(),
                         s.days,
                         s.timeline.len()
                     ),
                     Err(e) => {
                         bad += 1;
-                        eprint!("{}", scenario::render_error(&e));
+                        eprint!("{}", text::terminal(&scenario::render_error(&e)));
                     }
                 }
             }
@@ -70,25 +71,28 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Batch { scenario, runs, seed, jobs, days, out, force, shard } => {
             let jobs = jobs.map(|j| j as usize);
             let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard };
-            print!("{}", batch::command(&c)?);
+            print!("{}", text::terminal(&batch::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare { scenarios, runs, seed, jobs, days, out, force } => {
-            print!("{}", compare::command(&scenarios, runs, seed, jobs.map(|j| j as usize), days, out, force)?);
+            print!(
+                "{}",
+                text::terminal(&compare::command(&scenarios, runs, seed, jobs.map(|j| j as usize), days, out, force)?)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Sweep { sweep, runs, jobs, out, force, shard } => {
-            print!("{}", sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, force, shard)?);
+            print!("{}", text::terminal(&sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, force, shard)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Exercise { scenario, decisions, seed, days, out, force } => {
             let c = exercise::ExerciseCommand { scenario, decisions, seed, days, out, force };
-            print!("{}", exercise::command(&c)?);
+            print!("{}", text::terminal(&exercise::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { dirs, out, force } => {
-            report::prepare_output_dir(&out, force)?;
-            print!("{}", shard::command(&dirs, &out)?);
+            let _out_dir = report::prepare_output_dir(&out, force)?;
+            print!("{}", text::terminal(&shard::command(&dirs, &out)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::New { template, list, output, force } => {
@@ -98,7 +102,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 }
             } else {
                 let name = template.unwrap_or_default();
-                print!("{}", scenario::templates::command(&name, output.as_deref(), force)?);
+                print!("{}", text::terminal(&scenario::templates::command(&name, output.as_deref(), force)?));
             }
             Ok(ExitCode::SUCCESS)
         }

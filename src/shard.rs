@@ -112,13 +112,22 @@ pub fn read_partial(path: &Path) -> Result<Partial, Error> {
     let bad = |line: usize, column: usize, msg: String| {
         Error::Scenario(crate::ScenarioError::single(&name, line, column, msg))
     };
-    let f = std::fs::File::open(&file)
+    let f = crate::input::open_regular(&file)
         .map_err(|e| bad(0, 0, format!("cannot read the partial result: {e}; give the folder a --shard run wrote")))?;
-    let mut text = String::new();
-    f.take(MAX_PARTIAL_BYTES + 1).read_to_string(&mut text).map_err(|e| bad(0, 0, format!("cannot read: {e}")))?;
-    let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_PARTIAL_BYTES {
+        return Err(bad(
+            1,
+            1,
+            format!("the file is larger than {} GiB; no partial result is that large", MAX_PARTIAL_BYTES >> 30),
+        ));
+    }
+    // Parsed as it is read (never held whole as text), and never past the size bound.
+    let reader = std::io::BufReader::new(f.take(MAX_PARTIAL_BYTES));
+    let partial: Partial = serde_json::from_reader(reader).map_err(|e| {
         bad(e.line(), e.column(), format!("not a partial result of `downtime batch/sweep --shard`: {e}"))
     })?;
+    check_partial(&partial).map_err(|msg| bad(1, 1, format!("inconsistent partial result: {msg}; rerun the shard")))?;
     let format = match &partial {
         Partial::Batch { format, .. } | Partial::Sweep { format, .. } => format,
     };
@@ -130,6 +139,119 @@ pub fn read_partial(path: &Path) -> Result<Partial, Error> {
         ));
     }
     Ok(partial)
+}
+
+/// Check a partial result for consistency with itself before anything is sized from it: the
+/// shard and run counts, the horizon, the KPI names and provider kinds of the layout, and every
+/// record's arrays against them; values must be finite.
+pub fn check_partial(p: &Partial) -> Result<(), String> {
+    let (shard, runs, days, layout) = match p {
+        Partial::Batch { shard, meta, layout, .. } => (shard, meta.runs, meta.days, layout),
+        Partial::Sweep { shard, meta, layout, .. } => (shard, meta.runs, meta.days, layout),
+    };
+    if !(1..=batch::MAX_RUNS).contains(&runs) {
+        return Err(format!("the header says {runs} runs; a run has 1 to {}", batch::MAX_RUNS));
+    }
+    if shard.count == 0 || shard.index >= shard.count || shard.count > runs {
+        return Err(format!("shard {shard} of a run of {runs} replications does not exist"));
+    }
+    if !(1..=crate::scenario::validate::MAX_DAYS).contains(&days) {
+        return Err(format!("the header says {days} days; a horizon is 1 to {}", crate::scenario::validate::MAX_DAYS));
+    }
+    if layout.kpis != batch::kpi_names() {
+        return Err("the KPI names are not those of this version of downtime".into());
+    }
+    let known: Vec<&str> = crate::model::ProviderKind::ALL.iter().map(|k| k.key()).collect();
+    let mut pos = 0;
+    for k in &layout.kinds {
+        match known[pos..].iter().position(|x| x == k) {
+            Some(i) => pos += i + 1,
+            None => {
+                return Err(format!(
+                    "the provider kinds are unknown, repeated or out of order (at `{}`)",
+                    crate::text::terminal_line(k)
+                ));
+            }
+        }
+    }
+    // Shard I/N owns the replications I, I + N, ... below the run count.
+    let most = (runs - shard.index).div_ceil(shard.count);
+    let check_records = |records: &[Record], what: &str| -> Result<(), String> {
+        if records.len() as u64 > most {
+            return Err(format!(
+                "{what} holds {} records; shard {shard} of {runs} runs has at most {most}",
+                records.len()
+            ));
+        }
+        for (i, r) in records.iter().enumerate() {
+            let at = format!("{what}.records[{i}]");
+            if i > 0 && r.replication <= records[i - 1].replication {
+                return Err(format!("{at} repeats a replication or is out of order"));
+            }
+            if r.replication >= runs || !shard.owns(r.replication) {
+                return Err(format!(
+                    "{at} is replication {}, which is not shard {shard}'s of {runs} runs",
+                    r.replication
+                ));
+            }
+            if r.kpis.len() != layout.kpis.len() {
+                return Err(format!("{at} has {} KPIs; the header names {}", r.kpis.len(), layout.kpis.len()));
+            }
+            if r.by_kind.len() != layout.kinds.len() || r.by_kind.iter().any(|k| k.len() != layout.kpis.len()) {
+                return Err(format!(
+                    "{at}.by_kind does not match the {} kinds and {} KPIs of the header",
+                    layout.kinds.len(),
+                    layout.kpis.len()
+                ));
+            }
+            if r.daily.len() != layout.kinds.len() + 1 || r.daily.iter().any(|d| d.len() != days as usize) {
+                return Err(format!(
+                    "{at}.daily does not hold {days} days for `all` and each of the {} kinds",
+                    layout.kinds.len()
+                ));
+            }
+            if r.observed.len() != layout.observed.len() {
+                return Err(format!(
+                    "{at}.observed holds {} values; the header lists {} observed figures",
+                    r.observed.len(),
+                    layout.observed.len()
+                ));
+            }
+            let finite = r
+                .kpis
+                .iter()
+                .chain(r.by_kind.iter().flatten())
+                .chain(r.observed.iter())
+                .flatten()
+                .all(|x| x.0.is_finite());
+            if !finite {
+                return Err(format!("{at} holds a value that is not a finite number"));
+            }
+            if r.daily.iter().flatten().flatten().any(|x| *x < 0) {
+                return Err(format!("{at}.daily holds a negative count"));
+            }
+        }
+        Ok(())
+    };
+    match p {
+        Partial::Batch { records, .. } => check_records(records, "records"),
+        Partial::Sweep { variants, .. } => {
+            if variants.is_empty() || variants.len() > sweep::MAX_VARIANTS {
+                return Err(format!("{} variants; a sweep has 1 to {}", variants.len(), sweep::MAX_VARIANTS));
+            }
+            let mut names = std::collections::BTreeSet::new();
+            for (v, vr) in variants.iter().enumerate() {
+                if !names.insert(vr.variant.name.as_str()) {
+                    return Err(format!("variants[{v}] repeats the name of another variant"));
+                }
+                if !vr.variant.hhi.is_finite() {
+                    return Err(format!("variants[{v}].variant.hhi is not a finite number"));
+                }
+                check_records(&vr.records, &format!("variants[{v}]"))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// What merge wrote.
@@ -161,9 +283,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
             return Err(Error::Usage(format!("{other} and {name} are both shard {s}; give each shard once")));
         }
     }
-    let missing: Vec<String> = (0..count).filter(|i| !seen.contains_key(i)).map(|i| format!("{i}/{count}")).collect();
-    if !missing.is_empty() {
-        return Err(Error::Usage(format!("shards missing: {}; merge needs all {count}", missing.join(", "))));
+    let absent = count - seen.len() as u64;
+    if absent > 0 {
+        let missing: Vec<String> =
+            (0..count).filter(|i| !seen.contains_key(i)).take(10).map(|i| format!("{i}/{count}")).collect();
+        let more = if absent > 10 { format!(" and {} more", absent - 10) } else { String::new() };
+        return Err(Error::Usage(format!("shards missing: {}{more}; merge needs all {count}", missing.join(", "))));
     }
     match first {
         Partial::Batch { meta, layout, .. } => {

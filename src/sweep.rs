@@ -92,11 +92,13 @@ pub enum Lever {
     MarketShares {
         #[serde(default)]
         groups: Vec<String>,
+        #[serde(deserialize_with = "crate::scenario::unique::map")]
         vendors: BTreeMap<String, f64>,
     },
     HostingMix {
         #[serde(default)]
         groups: Vec<String>,
+        #[serde(deserialize_with = "crate::scenario::unique::map")]
         hosting: BTreeMap<Hosting, f64>,
     },
     Plan {
@@ -153,9 +155,37 @@ pub struct SweepMeta {
 /// A sweep ready to run.
 pub struct Sweep {
     pub meta: SweepMeta,
-    pub variants: Vec<(VariantMeta, Scenario)>,
+    /// Each variant's description and how to build its scenario ([`Sweep::scenario`]).
+    pub variants: Vec<(VariantMeta, Variant)>,
     /// Default replications per variant.
     pub runs: u64,
+    base_text: String,
+    base_name: String,
+    days: Option<u32>,
+}
+
+/// How to build one variant's scenario: the base with its levers applied (raw) and the
+/// exchange mode. A sweep keeps these rather than the validated scenarios, so that memory
+/// holds one validated scenario at a time whatever the number of variants.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    raw: RawScenario,
+    exchange: Option<ExchangeMode>,
+}
+
+impl Sweep {
+    /// The validated scenario of variant `i` (checked when the sweep was loaded).
+    pub fn scenario(&self, i: usize) -> Result<Scenario, Error> {
+        let (_, v) = self.variants.get(i).ok_or_else(|| Error::Usage(format!("the sweep has no variant {i}")))?;
+        let mut s = scenario::from_raw(v.raw.clone(), &self.base_text, &self.base_name)?;
+        if let Some(d) = self.days {
+            s.set_days(d);
+        }
+        if let Some(mode) = v.exchange {
+            set_exchange(&mut s, mode).map_err(Error::Usage)?;
+        }
+        Ok(s)
+    }
 }
 
 struct Ctx {
@@ -178,12 +208,13 @@ impl Ctx {
 pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     use std::io::Read;
     let file = path.display().to_string();
-    let f = std::fs::File::open(path)
+    let f = crate::input::open_regular(path)
         .map_err(|e| ScenarioError::single(&file, 0, 0, format!("cannot read the sweep file: {e}")))?;
     let mut text = String::new();
     f.take(MAX_SWEEP_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| ScenarioError::single(&file, 0, 0, format!("cannot read the sweep file as UTF-8 text: {e}")))?;
+    crate::input::strip_bom(&mut text);
     if text.len() as u64 > MAX_SWEEP_BYTES {
         return Err(ScenarioError::single(&file, 1, 1, "the sweep file is larger than 1 MiB".into()));
     }
@@ -240,10 +271,14 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
         None => {
             let p: PathBuf = dir.join(&raw.base);
             // Read at most one byte past the limit: the base may name a device or a huge file.
-            let read = std::fs::File::open(&p).and_then(|f| {
+            let read = crate::input::open_regular(&p).and_then(|f| {
                 let mut t = String::new();
-                std::io::Read::read_to_string(&mut std::io::Read::take(f, scenario::MAX_FILE_BYTES + 1), &mut t)
-                    .map(|_| t)
+                std::io::Read::read_to_string(&mut std::io::Read::take(f, scenario::MAX_FILE_BYTES + 1), &mut t).map(
+                    |_| {
+                        crate::input::strip_bom(&mut t);
+                        t
+                    },
+                )
             });
             match read {
                 Ok(t) if t.len() as u64 <= scenario::MAX_FILE_BYTES => (t, p.display().to_string()),
@@ -308,8 +343,12 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
                 .collect(),
         };
         for t in targets {
-            let (mut s, name) = match &t {
-                None => (first.clone(), v.name.clone()),
+            if variants.len() >= MAX_VARIANTS {
+                cx.err(&vp, format!("the variants expand to more than {MAX_VARIANTS}; use fewer variants or vendors"));
+                break;
+            }
+            let (mut s, name, source) = match &t {
+                None => (first.clone(), v.name.clone(), r.clone()),
                 Some(vendor) => {
                     let mut rv = r.clone();
                     if let Err(msg) = retarget(&mut rv, vendor) {
@@ -322,7 +361,7 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
                     } else {
                         v.name.clone()
                     };
-                    (validate(&rv)?, name)
+                    (validate(&rv)?, name, rv)
                 }
             };
             if let Some(mode) = exchange
@@ -337,16 +376,30 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
                 hhi: round4(hhi(&s, market)),
                 providers: s.providers.len(),
             };
-            variants.push((meta, s));
+            // The recipe is kept, not the validated scenario: one is built at a time to run.
+            drop(s);
+            variants.push((meta, Variant { raw: source, exchange }));
+        }
+        if variants.len() >= MAX_VARIANTS && !cx.problems.is_empty() {
+            break;
         }
     }
     if variants.len() > MAX_VARIANTS {
         cx.err("variants", format!("the variants expand to {}; at most {MAX_VARIANTS}", variants.len()));
     }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, v) in raw.variants.iter().enumerate() {
+        if !names.insert(v.name.as_str()) {
+            cx.err(
+                &format!("variants[{i}].name"),
+                format!("the variant name `{}` is used twice; names must be unique", v.name),
+            );
+        }
+    }
     if !cx.problems.is_empty() {
         return Err(cx.fail());
     }
-    let days = variants.first().map_or(base.days, |(_, s)| s.days);
+    let days = raw.days.unwrap_or(base.days);
     Ok(Sweep {
         meta: SweepMeta {
             sweep: raw.id.clone(),
@@ -359,6 +412,9 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
         },
         variants,
         runs: raw.runs.unwrap_or(20),
+        base_text,
+        base_name,
+        days: raw.days,
     })
 }
 
@@ -421,6 +477,10 @@ fn apply(cx: &mut Ctx, lp: &str, r: &mut RawScenario, lever: &Lever) {
             r.platforms.extend(copies);
         }
         Lever::MarketShares { groups, vendors } => {
+            if r.groups.is_empty() {
+                cx.err(lp, "the base scenario has no `groups`, so market shares change nothing; use a base with groups (such as nl-national) or AddVendor and per-provider vendors");
+                return;
+            }
             let known: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.id.as_str(), g.profile.as_str())).collect();
             check_selectors(cx, lp, groups, &known);
             for name in vendors.keys() {
@@ -437,6 +497,10 @@ fn apply(cx: &mut Ctx, lp: &str, r: &mut RawScenario, lever: &Lever) {
             }
         }
         Lever::HostingMix { groups, hosting } => {
+            if r.groups.is_empty() {
+                cx.err(lp, "the base scenario has no `groups`, so a hosting mix changes nothing; use a base with groups (such as nl-national)");
+                return;
+            }
             let known: Vec<(&str, &str)> = r.groups.iter().map(|g| (g.id.as_str(), g.profile.as_str())).collect();
             check_selectors(cx, lp, groups, &known);
             check_shares(cx, &format!("{lp}.hosting"), hosting.values().copied());
@@ -632,25 +696,20 @@ pub type VariantResults = Vec<(VariantMeta, Vec<Record>)>;
 /// Run the sweep's replications (of `options`' shard) for every variant.
 pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResults), Error> {
     options.check()?;
-    let Some((_, first)) = sweep.variants.first() else { return Err(Error::Usage("the sweep has no variants".into())) };
-    let layout = batch::layout(first);
-    let arcs: Vec<(Arc<Scenario>, Arc<Scenario>)> = sweep
-        .variants
-        .iter()
-        .map(|(_, s)| {
-            let s = Arc::new(s.clone());
-            let b = Arc::new(sim::baseline_of(&s));
-            (s, b)
-        })
-        .collect();
+    if sweep.variants.is_empty() {
+        return Err(Error::Usage("the sweep has no variants".into()));
+    }
+    let layout = batch::layout(&sweep.scenario(0)?);
     let reps = options.replications();
-    let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
-    let mut records = batch::par_map(options.jobs, &items, options.progress, |&(i, r)| {
-        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
-    })?
-    .into_iter();
-    let out =
-        sweep.variants.iter().map(|(meta, _)| (meta.clone(), records.by_ref().take(reps.len()).collect())).collect();
+    let mut out = Vec::with_capacity(sweep.variants.len());
+    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
+        let s = Arc::new(sweep.scenario(i)?);
+        let b = Arc::new(sim::baseline_of(&s));
+        let records = batch::par_map(options.jobs, &reps, options.progress, |&r| {
+            batch::record(&s, &b, &layout, options.seed, r)
+        })?;
+        out.push((meta.clone(), records));
+    }
     Ok((layout, out))
 }
 
@@ -665,6 +724,34 @@ pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(Var
     }
 }
 
+/// Run the whole sweep (no shard) one variant at a time, reducing each variant's records as
+/// they come ([`batch::Reducer`]): no record is kept, so memory does not grow with the runs,
+/// and only one variant's simulation state exists at a time.
+pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<VariantSummary>, Error> {
+    options.check()?;
+    if sweep.variants.is_empty() {
+        return Err(Error::Usage("the sweep has no variants".into()));
+    }
+    let layout = batch::layout(&sweep.scenario(0)?);
+    let reps = options.replications();
+    let mut out = Vec::with_capacity(sweep.variants.len());
+    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
+        let s = Arc::new(sweep.scenario(i)?);
+        let b = Arc::new(sim::baseline_of(&s));
+        // KPI statistics only (no daily bands in a sweep's outputs).
+        let mut reducer = batch::Reducer::new(&layout, 0);
+        batch::par_stream(
+            options.jobs,
+            &reps,
+            options.progress,
+            |&r| batch::record(&s, &b, &layout, options.seed, r),
+            |rec| reducer.push(&rec),
+        )?;
+        out.push(VariantSummary { variant: meta.clone(), kpis: reducer.kpi_stats() });
+    }
+    Ok(out)
+}
+
 /// Reduce and write `summary.json`, `results.csv` and `results.md` into `dir`.
 pub fn write_sweep(
     dir: &Path,
@@ -675,10 +762,21 @@ pub fn write_sweep(
     let variants: Vec<VariantSummary> = results
         .iter()
         .map(|(v, records)| {
-            let rows: Vec<&[Option<batch::Exact>]> = records.iter().map(|r| r.kpis.as_slice()).collect();
-            VariantSummary { variant: v.clone(), kpis: batch::kpi_stats(layout, &rows) }
+            let mut r = batch::Reducer::new(layout, 0);
+            records.iter().for_each(|x| r.push(x));
+            VariantSummary { variant: v.clone(), kpis: r.kpi_stats() }
         })
         .collect();
+    write_summaries(dir, meta, layout, variants)
+}
+
+/// Write `summary.json`, `results.csv`, `results.md` and the charts from the variants' statistics.
+pub fn write_summaries(
+    dir: &Path,
+    meta: &SweepMeta,
+    layout: &Layout,
+    variants: Vec<VariantSummary>,
+) -> Result<SweepSummary, Error> {
     let summary = SweepSummary { meta: meta.clone(), quantiles: batch::QUANTILE_METHOD, variants };
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
@@ -735,12 +833,22 @@ pub fn results_csv(layout: &Layout, s: &SweepSummary) -> String {
 }
 
 /// `results.md`: the headline KPIs per variant, mean with the 5th–95th percentile.
+/// Sweep text (titles, variant and vendor names) for Markdown: no HTML, links or table breaks.
+fn md(s: &str) -> String {
+    crate::report::markdown::escape(s)
+}
+
 pub fn results_md(s: &SweepSummary) -> String {
     let m = &s.meta;
     let mut out = format!(
-        "# {}\n\nBase `{}`, {} replications per variant from seed {} (the same for every variant), {} days. \
+        "# {}\n\nBase {}, {} replications per variant from seed {} (the same for every variant), {} days. \
          HHI over the `{}` market (providers counted; 10,000 = one vendor). Cells: mean (p5 … p95).\n\n",
-        m.title, m.base, m.runs, m.seed, m.days, m.market
+        md(&m.title),
+        md(&m.base),
+        m.runs,
+        m.seed,
+        m.days,
+        md(&m.market)
     );
     out.push_str("| variant | compromised | HHI |");
     for (_, label) in HEADLINE {
@@ -752,8 +860,7 @@ pub fn results_md(s: &SweepSummary) -> String {
     }
     out.push('\n');
     for v in &s.variants {
-        let _ =
-            write!(out, "| {} | {} | {:.0} |", v.variant.name.replace('|', "/"), v.variant.compromised, v.variant.hhi);
+        let _ = write!(out, "| {} | {} | {:.0} |", md(&v.variant.name), md(&v.variant.compromised), v.variant.hhi);
         for (key, _) in HEADLINE {
             match v.kpis.get(key) {
                 Some(st) => {
@@ -813,15 +920,17 @@ pub fn command(
     };
     let default = PathBuf::from("reports").join(format!("{}-sweep", sweep.meta.sweep));
     let out = out.unwrap_or_else(|| shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
-    crate::report::prepare_output_dir(&out, force)?;
-    let (layout, results) = run(&sweep, &options)?;
+    let _out_dir = crate::report::prepare_output_dir(&out, force)?;
     match shard {
         Some(s) => {
+            let (layout, results) = run(&sweep, &options)?;
             let path = shard::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
             Ok(format!("shard {s}: wrote {}\n", path.display()))
         }
         None => {
-            let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
+            let layout = batch::layout(&sweep.scenario(0)?);
+            let variants = run_reduced(&sweep, &options)?;
+            let summary = write_summaries(&out, &sweep.meta, &layout, variants)?;
             Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
         }
     }

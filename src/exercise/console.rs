@@ -121,12 +121,18 @@ pub fn parse_option(s: &str, d: &Decision) -> Option<usize> {
     d.options.iter().position(|o| o.key.eq_ignore_ascii_case(s))
 }
 
+/// Scenario or room text for the terminal.
+fn t(s: &str) -> String {
+    crate::text::terminal(s)
+}
+
 pub const HELP: &str =
     "commands: Enter or n = next inject, h = one hour, d = one day, b = back to a decision, s = state, q = end";
 
 impl<R: BufRead, W: Write> Room for Console<R, W> {
     fn show(&mut self, text: &str) -> io::Result<()> {
-        // Lines starting with "━━" are headings.
+        // Lines starting with "━━" are headings. Scenario text never reaches the terminal raw.
+        let text = t(text);
         for line in text.lines() {
             if line.starts_with("━━") {
                 writeln!(self.out, "{}", self.bold(line))?;
@@ -142,32 +148,35 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
             let s = self.line("[Enter/n] next inject  [h] +1 hour  [d] +1 day  [b] back  [s] state  [q] end > ")?;
             match parse_command(&s) {
                 Some(c) => return Ok(c),
-                None => writeln!(self.out, "  `{s}` is not a command; {HELP}")?,
+                None => writeln!(self.out, "  `{}` is not a command; {HELP}", t(&s))?,
             }
         }
     }
 
     fn answer(&mut self, _inject: &str, question: &str) -> io::Result<String> {
-        writeln!(self.out, "  {} {question}", self.bold("Discuss:"))?;
+        writeln!(self.out, "  {} {}", self.bold("Discuss:"), t(question))?;
         self.line("  room's answer or note (Enter to go on) > ")
     }
 
     fn decide(&mut self, d: &Decision) -> io::Result<(usize, String)> {
-        writeln!(self.out, "  {} {}", self.bold(&format!("Decision `{}`:", d.id)), d.question)?;
+        writeln!(self.out, "  {} {}", self.bold(&format!("Decision `{}`:", t(&d.id))), t(&d.question))?;
         for (i, o) in d.options.iter().enumerate() {
             let default = if i == d.default { "  (default)" } else { "" };
-            writeln!(self.out, "    {}. {} — {}{default}", i + 1, o.key, o.label)?;
+            writeln!(self.out, "    {}. {} — {}{default}", i + 1, t(&o.key), t(&o.label))?;
         }
         let choice = loop {
             let s = self.line(&format!(
                 "  choice: a number or key (Enter for the default, {}) > ",
-                d.options.get(d.default).map_or("", |o| o.key.as_str())
+                t(d.options.get(d.default).map_or("", |o| o.key.as_str()))
             ))?;
             match parse_option(&s, d) {
                 Some(i) => break i,
-                None => {
-                    writeln!(self.out, "  `{s}` is not an option; type 1 to {} or an option's key", d.options.len())?
-                }
+                None => writeln!(
+                    self.out,
+                    "  `{}` is not an option; type 1 to {} or an option's key",
+                    t(&s),
+                    d.options.len()
+                )?,
             }
         };
         let note = self.line("  note on the decision (Enter for none) > ")?;
@@ -180,8 +189,8 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
             return Ok(None);
         }
         writeln!(self.out, "  Decisions taken:")?;
-        for (i, t) in taken.iter().enumerate() {
-            writeln!(self.out, "    {}. {}  {}: {} — {}", i + 1, t.when, t.id, t.option, t.label)?;
+        for (i, x) in taken.iter().enumerate() {
+            writeln!(self.out, "    {}. {}  {}: {} — {}", i + 1, t(&x.when), t(&x.id), t(&x.option), t(&x.label))?;
         }
         loop {
             let s = self.line("  go back to which decision (number; Enter to stay here) > ")?;
@@ -222,7 +231,7 @@ impl<W: Write> Script<W> {
 impl<W: Write> Room for Script<W> {
     fn show(&mut self, text: &str) -> io::Result<()> {
         for line in text.lines().filter(|l| l.starts_with("━━")) {
-            writeln!(self.out, "{line}")?;
+            writeln!(self.out, "{}", t(line))?;
         }
         Ok(())
     }
@@ -241,7 +250,7 @@ impl<W: Write> Room for Script<W> {
             Some((key, note)) => (d.options.iter().position(|o| &o.key == key).unwrap_or(d.default), note.clone()),
             None => (d.default, String::new()),
         };
-        writeln!(self.out, "   decision {}: {}", d.id, d.options.get(index).map_or("", |o| o.key.as_str()))?;
+        writeln!(self.out, "   decision {}: {}", t(&d.id), t(d.options.get(index).map_or("", |o| o.key.as_str())))?;
         Ok((index, note))
     }
 

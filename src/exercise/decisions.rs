@@ -44,7 +44,7 @@ pub struct DecisionsFile {
     pub days: Option<u32>,
     /// The option taken at each decision point, by decision id. Decisions not listed take
     /// their default.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::scenario::unique::map")]
     pub choices: BTreeMap<String, Choice>,
     /// The room's answers to discussion questions, in the order they were given.
     #[serde(default)]
@@ -76,12 +76,13 @@ pub struct Answer {
 /// Read and parse a decisions file; syntax errors come back with their position.
 pub fn read(path: &Path) -> Result<(DecisionsFile, String), ScenarioError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path)
+    let file = crate::input::open_regular(path)
         .map_err(|e| ScenarioError::single(&name, 0, 0, format!("cannot read the decisions file: {e}")))?;
     let mut text = String::new();
     file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text).map_err(|e| {
         ScenarioError::single(&name, 0, 0, format!("cannot read the decisions file as UTF-8 text: {e}"))
     })?;
+    crate::input::strip_bom(&mut text);
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(ScenarioError::single(
             &name,
@@ -114,6 +115,16 @@ pub fn parse(text: &str, file: &str) -> Result<DecisionsFile, ScenarioError> {
 /// position of their text in `text`, all of them at once.
 pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str) -> Result<(), ScenarioError> {
     let mut problems = Vec::new();
+    if let Some(days) = d.days
+        && !(1..=crate::scenario::validate::MAX_DAYS).contains(&days)
+    {
+        let (line, column) = position(text, "days");
+        problems.push(Problem {
+            line,
+            column,
+            message: format!("the horizon is {days} days; use 1 to {}", crate::scenario::validate::MAX_DAYS),
+        });
+    }
     if d.scenario != scenario.id {
         let (line, column) = position(text, &quoted(&d.scenario));
         problems.push(Problem {
@@ -149,6 +160,37 @@ pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str)
         problems.sort_by_key(|p| (p.line, p.column));
         Err(ScenarioError { file: file.to_string(), problems })
     }
+}
+
+/// Every choice must be of a decision that happens within the horizon of `horizon` days;
+/// a choice of a later decision would be silently left out, so it is an error at its position.
+pub fn check_horizon(
+    d: &DecisionsFile,
+    scenario: &Scenario,
+    horizon: u32,
+    text: &str,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    let mut problems = Vec::new();
+    for id in d.choices.keys() {
+        let day = scenario.timeline.iter().find_map(|i| match &i.event {
+            crate::scenario::Event::Decision(x) if &x.id == id => Some(i.day),
+            _ => None,
+        });
+        if let Some(day) = day
+            && day >= horizon
+        {
+            let (line, column) = position(text, &quoted(id));
+            problems.push(Problem {
+                line,
+                column,
+                message: format!(
+                    "the decision `{id}` comes on day {day}, after the horizon of {horizon} days, so this choice would never be taken; remove it or give more days"
+                ),
+            });
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(ScenarioError { file: file.to_string(), problems }) }
 }
 
 fn quoted(s: &str) -> String {

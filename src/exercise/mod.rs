@@ -76,6 +76,8 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
         // Check every choice against the scenario, with positions, before running anything.
         let mut check = sc.clone();
         decisions::apply(f, &mut check, text, &path.display().to_string())?;
+        let horizon = c.days.or(f.days).unwrap_or(sc.days);
+        decisions::check_horizon(f, &sc, horizon, text, &path.display().to_string())?;
     }
     if let Some(d) = c.days.or(file.as_ref().and_then(|(f, _)| f.days)) {
         sc.set_days(d);
@@ -84,7 +86,7 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
     let options = RunOptions { seed, replication: 0 };
     let out_dir = c.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-exercise", sc.id)));
     // Refuse a foreign folder before the room spends its time.
-    report::prepare_output_dir(&out_dir, c.force)?;
+    let _out_lock = report::prepare_output_dir(&out_dir, c.force)?;
 
     let mut session = Session::new(Arc::new(sc.clone()), options);
     let io = |e: std::io::Error| Error::Write { path: "the console".into(), source: e };

@@ -23,6 +23,7 @@ pub mod staff;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use image::ImageEncoder as _;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -118,26 +119,23 @@ pub fn render(dir: &Path, stem: &str, figure: &impl Figure) -> Result<[PathBuf; 
     }
     write_atomic(&svg_path, svg.as_bytes())?;
 
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.display().to_string(), source })?;
-    let tmp = dir.join(format!(".{stem}.tmp-{}.png", std::process::id()));
-    let result = (|| {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        root.fill(&WHITE)?;
-        figure.draw(&root)?;
-        root.present()
-    })()
-    .map_err(|e| fail(&png_path, e.to_string()))
-    .and_then(|_| {
-        // Flush the PNG to disk before it takes its final name, as write_atomic does.
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .and_then(|_| std::fs::rename(&tmp, &png_path))
-            .map_err(|source| Error::Write { path: png_path.display().to_string(), source })
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    // Drawn into memory and encoded there, then written like every other file (an exclusively
+    // created temporary renamed into place): the PNG never goes through a path a link could
+    // redirect.
+    let (w, h) = size;
+    let mut pixels = vec![0u8; (w as usize) * (h as usize) * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        root.fill(&WHITE)
+            .and_then(|_| figure.draw(&root))
+            .and_then(|_| root.present())
+            .map_err(|e| fail(&png_path, e.to_string()))?;
     }
-    result?;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&pixels, w, h, image::ColorType::Rgb8)
+        .map_err(|e| fail(&png_path, e.to_string()))?;
+    write_atomic(&png_path, &png)?;
     Ok([png_path, svg_path])
 }
 

@@ -10,5 +10,5 @@ mod run_folder;
 
 pub use aar::write_charts_and_report;
 pub use atomic::write_atomic;
-pub use output_dir::{OWN_FILES, prepare_output_dir};
+pub use output_dir::{OWN_FILES, OutputDir, prepare_output_dir, sha256_hex};
 pub use run_folder::{RunSummary, summary_table, write_run};

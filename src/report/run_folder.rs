@@ -263,11 +263,7 @@ fn events_csv(outcome: &Outcome) -> String {
     out
 }
 
-/// Quote a CSV field when it holds a comma, quote or line break; neutralise spreadsheet formulas.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
+pub use crate::text::csv_field;
 
 /// The short table printed after a run.
 pub fn summary_table(s: &RunSummary) -> String {

@@ -11,6 +11,7 @@ pub(crate) mod locate;
 pub mod observed;
 pub mod raw;
 pub mod templates;
+pub mod unique;
 pub(crate) mod validate;
 
 use std::path::Path;
@@ -424,8 +425,8 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
     use std::io::Read;
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| {
-        let hint = if path.extension().is_none() {
+    let file = crate::input::open_regular(path).map_err(|e| {
+        let hint = if path.extension().is_none() && e.kind() == std::io::ErrorKind::NotFound {
             format!("; `{}` is not a built-in either (built-ins: {})", name, builtin::names().join(", "))
         } else {
             String::new()
@@ -436,6 +437,7 @@ fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
     file.take(MAX_FILE_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| ScenarioError::single(&name, 0, 0, format!("cannot read the file as UTF-8 text: {e}")))?;
+    crate::input::strip_bom(&mut text);
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(ScenarioError::single(
             &name,

@@ -720,9 +720,10 @@ pub struct RawGroup {
     /// Patients on record per provider.
     pub patients: Size,
     /// Vendor market shares; must sum to 1. Assigned by largest remainder, so counts are exact.
+    #[serde(deserialize_with = "super::unique::map")]
     pub vendors: BTreeMap<String, f64>,
     /// Hosting shares; must sum to 1. Default: all `SelfHosted`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique::opt_map")]
     pub hosting: Option<BTreeMap<Hosting, f64>>,
     /// Regions to spread the providers over, round robin. Default: all regions.
     #[serde(default)]

@@ -39,6 +39,9 @@ pub const MAX_ID_CHARS: usize = 100;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// Most options of one decision point.
 pub const MAX_OPTIONS: usize = 26;
+/// Most options of all decision points together (each other option costs the exercise one
+/// counterfactual run).
+pub const MAX_DECISION_OPTIONS: usize = 300;
 /// Most services of all providers together (providers times their profiles' services).
 pub const MAX_SERVICE_INSTANCES: u64 = 400_000;
 /// Most service-ticks of a run (services of all providers times ticks in the horizon): bounds
@@ -422,6 +425,7 @@ impl Validator {
             });
         }
         self.timeline_order(&timeline);
+        self.restores_never_lower(&timeline);
         self.referral_targets(&profiles);
         mark_affected(&mut providers, &timeline);
         let aftermath = self.aftermath(&raw.aftermath);
@@ -1368,8 +1372,25 @@ impl Validator {
         for (i, g) in raw.groups.iter().enumerate() {
             check(self, format!("groups[{i}].id"), &g.id, id);
         }
+        let mut decision_ids = std::collections::BTreeSet::new();
+        let mut decision_options = 0usize;
         for (i, inj) in raw.timeline.iter().enumerate().take(MAX_INJECTS + 1) {
             let path = format!("timeline[{i}]");
+            if let RawEvent::Decision { id: did, options, .. } = &inj.event {
+                decision_options += options.len();
+                if decision_options > MAX_DECISION_OPTIONS && decision_options - options.len() <= MAX_DECISION_OPTIONS {
+                    self.err(
+                        &format!("{path}.event.options"),
+                        format!("the decisions have more than {MAX_DECISION_OPTIONS} options in all (each costs the exercise a counterfactual run); use fewer decisions or options"),
+                    );
+                }
+                if !decision_ids.insert(did.as_str()) {
+                    self.err(
+                        &format!("{path}.event.id"),
+                        format!("the decision id `{did}` is used twice; ids must be unique"),
+                    );
+                }
+            }
             check(self, format!("{path}.title"), inj.title.as_deref().unwrap_or(""), text);
             check(self, format!("{path}.text"), &inj.text, text);
             if inj.questions.len() > MAX_OPTIONS {
@@ -1641,6 +1662,38 @@ impl Validator {
                 })
             }
             RawEvent::Note => Event::Note,
+        }
+    }
+
+    /// A restore that would lower a platform's capacity (below an earlier restore, with no
+    /// disconnect between) is ignored by the model, so it is an error. Injects with a random
+    /// delay are left out of this check (their order is not known before the run).
+    fn restores_never_lower(&mut self, timeline: &[Inject]) {
+        let mut order: Vec<usize> = (0..timeline.len()).filter(|&k| timeline[k].delay.is_none()).collect();
+        order.sort_by_key(|&k| (timeline[k].day * 24 + timeline[k].hour, k));
+        let mut capacity: BTreeMap<usize, f64> = BTreeMap::new();
+        for k in order {
+            match &timeline[k].event {
+                Event::Disconnect { platforms, .. } => {
+                    for &p in platforms {
+                        capacity.insert(p, 0.0);
+                    }
+                }
+                Event::Restore { platforms, capacity: c, .. } => {
+                    for &p in platforms {
+                        let now = capacity.get(&p).copied().unwrap_or(1.0);
+                        if *c < now {
+                            self.err(
+                                &format!("timeline[{k}].event.capacity"),
+                                format!("this restore would lower a platform's capacity from {now} to {c}, which the model ignores (a restore only raises capacity); raise it, or disconnect the platform first"),
+                            );
+                        } else {
+                            capacity.insert(p, *c);
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
     }
 

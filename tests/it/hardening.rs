@@ -116,7 +116,7 @@ const NUMBERS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone)]
-enum Mutation {
+pub(crate) enum Mutation {
     Delete(usize),
     Duplicate(usize),
     Swap(usize, usize),
@@ -129,7 +129,7 @@ enum Mutation {
     CopyString(usize, usize),
 }
 
-fn mutation() -> impl Strategy<Value = Mutation> {
+pub(crate) fn mutation() -> impl Strategy<Value = Mutation> {
     let n = any::<usize>();
     prop_oneof![
         n.prop_map(Mutation::Delete),
@@ -142,7 +142,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-fn apply(text: &str, mutations: &[Mutation]) -> String {
+pub(crate) fn apply(text: &str, mutations: &[Mutation]) -> String {
     let mut toks: Vec<String> = tokens(text).into_iter().map(str::to_string).collect();
     // Mutate the meaningful tokens only (not whitespace or comments).
     for m in mutations {

@@ -7,6 +7,7 @@ mod depth;
 mod exercise;
 mod fidelity;
 mod hardening;
+mod hardening2;
 mod model;
 mod report;
 mod scenarios;

@@ -1,0 +1,70 @@
+//! Escaping text for where it goes, one function per output format:
+//!
+//! - [`terminal`]: scenario text (titles, inject texts, names, file names in errors) shown on a
+//!   terminal, with control characters and escape sequences neutralised, so a scenario cannot
+//!   move the cursor, recolour, retitle the window or hide text;
+//! - [`csv_field`]: one CSV cell, neutralised for spreadsheets (a leading `=`, `+`, `-`, `@`,
+//!   tab or carriage return gets a `'`, so the cell is text and never a formula) and quoted by
+//!   the `csv` crate.
+
+/// `s` for a terminal: every control character other than newline and tab (C0, DEL, C1, hence
+/// every escape sequence, which starts with ESC or a C1 control) and every bidirectional
+/// override becomes U+FFFD, shown rather than obeyed.
+pub fn terminal(s: &str) -> String {
+    if !s.chars().any(unsafe_char) {
+        return s.to_string();
+    }
+    s.chars().map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c }).collect()
+}
+
+/// [`terminal`] for one line: newlines and tabs become spaces too.
+pub fn terminal_line(s: &str) -> String {
+    terminal(s).replace(['\n', '\t'], " ")
+}
+
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One CSV cell holding text: a formula-starting character first (`=`, `+`, `-`, `@`, tab,
+/// carriage return) gets a `'` before it, then the cell is quoted as the `csv` crate quotes
+/// (when it holds a comma, quote, or line break).
+pub fn csv_field(s: &str) -> String {
+    let neutral = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if neutral.is_empty() {
+        // (The csv crate writes a lone empty field as `""`, so that the record is not empty.)
+        return neutral;
+    }
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    if w.write_record([neutral.as_bytes()]).is_err() {
+        return String::new();
+    }
+    let mut bytes = w.into_inner().unwrap_or_default();
+    bytes.pop(); // the record's terminator
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_obeyed() {
+        assert_eq!(terminal("a\x1b[2Jb\u{9b}31m\u{7}c\nd"), "a\u{FFFD}[2Jb\u{FFFD}31m\u{FFFD}c\nd");
+        assert_eq!(terminal_line("a\nb\u{202E}c"), "a b\u{FFFD}c");
+        assert_eq!(terminal("plain — ü"), "plain — ü");
+    }
+
+    #[test]
+    fn cells_are_neutralised_and_quoted() {
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("\t=cmd"), "'\t=cmd");
+        assert_eq!(csv_field("\r@SUM(A1)"), "\"'\r@SUM(A1)\"");
+        assert_eq!(csv_field("-5"), "'-5");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field(""), "");
+    }
+}
