@@ -313,6 +313,10 @@ pub fn round4(x: f64) -> f64 {
 /// `summary.json` of a batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchSummary {
+    /// The tool's version.
+    pub version: &'static str,
+    /// The layout version of `summary.json`.
+    pub schema: u32,
     pub scenario: String,
     pub title: String,
     pub seed: u64,
@@ -352,6 +356,8 @@ pub fn summarize(meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Batch
         })
         .collect();
     BatchSummary {
+        version: crate::report::render::VERSION,
+        schema: crate::report::render::SCHEMA,
         scenario: meta.scenario.clone(),
         title: meta.title.clone(),
         seed: meta.seed,
@@ -435,6 +441,8 @@ pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Rec
     let bands = bands(meta, layout, records);
     write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
     fan_charts(&dir.join("plots"), &bands)?;
+    let view = crate::report::policy::batch_view(dir, meta, layout, records)?;
+    crate::report::policy::write_batch(dir, &view)?;
     Ok(summary)
 }
 
@@ -472,11 +480,12 @@ pub const HEADLINE: [(&str, &str); 10] = [
     ("time_to_recovery_days", "time to recovery (days)"),
 ];
 
-/// A number for tables: integers without decimals, others with up to two.
+/// A number for tables: thousands separators; integers and values from 100 up without
+/// decimals, smaller ones with two (see [`crate::report::format`]).
 pub fn fmt_num(x: Option<f64>) -> String {
     match x {
         None => "—".to_string(),
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) if v.fract() == 0.0 || v.abs() >= 100.0 => crate::report::format::count(v),
         Some(v) => format!("{v:.2}"),
     }
 }
@@ -546,7 +555,7 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         }
         None => {
             let summary = write_batch(&out, &meta, &layout, &records)?;
-            Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
+            Ok(format!("{}wrote {}\nopen {}\n", summary_table(&summary), out.display(), out.join("report.html").display()))
         }
     }
 }

@@ -46,6 +46,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             if !quiet {
                 print!("{}", report::summary_table(&summary));
                 println!("wrote {}", out.display());
+                println!("open {}", out.join("report.html").display());
             }
             Ok(ExitCode::SUCCESS)
         }

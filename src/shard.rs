@@ -225,5 +225,10 @@ pub fn command(inputs: &[PathBuf], out: &Path) -> Result<String, Error> {
         Merged::Batch(s) => batch::summary_table(&s),
         Merged::Sweep(s) => sweep::summary_table(&s),
     };
-    Ok(format!("{text}merged {} shards into {}\n", inputs.len(), out.display()))
+    Ok(format!(
+        "{text}merged {} shards into {}\nopen {}\n",
+        inputs.len(),
+        out.display(),
+        out.join("report.html").display()
+    ))
 }

@@ -56,7 +56,12 @@ pub fn command(c: &ExerciseCommand) -> Result<String, Error> {
     let stdin = std::io::stdin();
     let tty = stdin.is_terminal();
     let finished = run(c, stdin.lock(), std::io::stdout(), tty)?;
-    Ok(format!("{}wrote {}\n", report::summary_table(&finished.summary), finished.out.display()))
+    Ok(format!(
+        "{}wrote {}\nopen {}\n",
+        report::summary_table(&finished.summary),
+        finished.out.display(),
+        finished.out.join("report.html").display()
+    ))
 }
 
 /// Run an exercise reading the room's answers from `input` (ignored with a decisions file)

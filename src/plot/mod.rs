@@ -15,6 +15,7 @@
 pub mod backlog;
 pub mod exchange;
 pub mod fan;
+pub mod hbar;
 pub mod interval;
 pub mod records;
 pub mod service_level;
@@ -29,6 +30,7 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 pub use fan::{FanChart, fan_chart};
+pub use hbar::HBarChart;
 pub use interval::{IntervalChart, interval_chart};
 
 use crate::error::Error;
