@@ -61,18 +61,27 @@ impl Figure for HBarChart<'_> {
             .chain(self.hi.iter().take(n))
             .copied()
             .filter(finite);
-        let (mut lo, mut hi) = all.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, mut hi) = all.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         if hi - lo < 1e-9 {
-            hi = if self.integer { 1.0 } else { hi + 1.0 };
+            hi = lo + 1.0;
         }
-        let pad = (hi - lo) * 0.18;
-        // Room for the value text at the bar ends; zero always in range.
-        if lo < 0.0 {
-            lo -= pad;
-        }
-        hi += if hi > 0.0 { pad } else { pad * 0.3 };
+        // Room for the value text beside the bar ends (about 9.5 px a character at 17 px),
+        // on the side each bar points to; zero always in range.
+        let text_px = |want_negative: bool| -> f64 {
+            (0..n)
+                .filter(|&i| self.value[i].is_finite() && (self.value[i] < 0.0) == want_negative)
+                .map(|i| {
+                    let label = self.value_labels.get(i).map_or(12, |l| l.chars().count());
+                    label as f64 * 9.5 + 24.0
+                })
+                .fold(12.0, f64::max)
+        };
+        let plot_px = f64::from(self.size().0 - self.label_width() - 60);
+        let (need_lo, need_hi) = (text_px(true), text_px(false));
+        let total = (hi - lo) / (1.0 - (need_lo + need_hi) / plot_px).max(0.2);
+        let (lo, hi) = (lo - need_lo / plot_px * total, hi + need_hi / plot_px * total);
         let (width, height) = self.size();
-        let footer_h = 40;
+        let footer_h = 44;
         let (body, foot) = root.split_vertically(height - footer_h);
         let mut chart = ChartBuilder::on(&body)
             .caption(self.title, title_style())
@@ -136,7 +145,7 @@ impl Figure for HBarChart<'_> {
             ))?;
         }
         let _ = width;
-        foot.draw(&Text::new(self.footer, (20, 8), text(16.0).color(&GREY)))?;
+        foot.draw(&Text::new(self.footer, (20, 6), text(18.0).color(&GREY)))?;
         Ok(())
     }
 }

@@ -230,9 +230,10 @@ pub fn draw_markers<DB: DrawingBackend>(
     let span = (x_range.end - x_range.start).max(1e-9);
     let (px_x, px_y) = chart.plotting_area().get_pixel_range();
     let (width_px, height_px) = (f64::from((px_x.end - px_x.start).max(1)), f64::from((px_y.end - px_y.start).max(1)));
-    // Label metrics at 15 px: about 8.5 px per character, 19 px per row.
-    let per_char = 8.5 * span / width_px;
-    let row_height = 19.0 * (y1 - y0) / height_px;
+    // Label metrics at 16 px (12 px or more as the HTML report shows a chart): about 9.1 px
+    // per character, 20 px per row.
+    let per_char = 9.1 * span / width_px;
+    let row_height = 20.0 * (y1 - y0) / height_px;
     let shown: Vec<&Marker> = markers.iter().filter(|m| m.day >= x_range.start && m.day <= x_range.end).collect();
     for m in &shown {
         chart.draw_series(DashedLineSeries::new([(m.day, y0), (m.day, y1)], 6, 4, style))?;
@@ -248,15 +249,15 @@ pub fn draw_markers<DB: DrawingBackend>(
             rows_end.push(0.0);
         }
         rows_end[row] = m.day + width;
-        let y = y1 - 6.0 * row_height / 19.0 - row_height * row as f64;
+        let y = y1 - 6.0 * row_height / 20.0 - row_height * row as f64;
         let x = m.day + 4.0 * span / width_px;
         let backdrop =
-            [(x - span / width_px, y + 2.0 * row_height / 19.0), (x + width - 1.5 * per_char, y - row_height)];
+            [(x - span / width_px, y + 2.0 * row_height / 20.0), (x + width - 1.5 * per_char, y - row_height)];
         chart.draw_series(std::iter::once(Rectangle::new(backdrop, WHITE.mix(0.85).filled())))?;
         chart.draw_series(std::iter::once(Text::new(
             m.label.clone(),
             (x, y),
-            text(15.0).color(&RGBColor(60, 60, 60)),
+            text(16.0).color(&RGBColor(60, 60, 60)),
         )))?;
     }
     Ok(())

@@ -44,7 +44,7 @@ pub const KPIS: [KpiInfo; 14] = [
     info("providers_exhausted", "Providers whose protocol could not be staffed", Unit::Count, Lower),
     info("records_exfiltrated", "Patient records stolen", Unit::Count, Lower),
     info("records_exfiltrated_high_sensitivity", "of which high sensitivity", Unit::Count, Lower),
-    info("time_to_recovery_days", "Time to recovery (days)", Unit::Days, Lower),
+    info("time_to_recovery_days", "Time to recovery (days; 0: never below 95% of normal)", Unit::Days, Lower),
     info("notification_deadlines_met_pct", "Notification deadlines met", Unit::Percent, Higher),
 ];
 

@@ -56,12 +56,21 @@ fn info(key: &str) -> &'static KpiInfo {
     direction::kpi(key).unwrap_or(&direction::KPIS[0])
 }
 
-/// "1,250 ± 310" for a mean and its interval, in the KPI's unit.
+/// A value for the policy tables: percentages with two decimals, where means of many runs
+/// differ in the second.
+fn precise(unit: Unit, x: f64) -> String {
+    match unit {
+        Unit::Percent if x.is_finite() => format!("{x:.2}%"),
+        u => u.value(x),
+    }
+}
+
+/// A mean and, below it, its 95% interval, in the KPI's unit.
 fn mean_ci(unit: Unit, ci: &Option<MeanCi>) -> (String, String) {
     match ci {
         None => ("—".into(), String::new()),
-        Some(c) if c.n < 2 || c.half_width == 0.0 => (unit.value(c.mean), String::new()),
-        Some(c) => (unit.value(c.mean), format!("95% CI {} to {}", unit.value(c.low), unit.value(c.high))),
+        Some(c) if c.n < 2 || c.half_width == 0.0 => (precise(unit, c.mean), String::new()),
+        Some(c) => (precise(unit, c.mean), format!("95% CI {} to {}", precise(unit, c.low), precise(unit, c.high))),
     }
 }
 
@@ -107,10 +116,10 @@ pub fn diff_table(reference: &str, variant: &str, diffs: &[KpiDiff]) -> Table {
 fn why_unchanged(key: &str) -> &'static str {
     match key {
         "records_exfiltrated" | "records_exfiltrated_high_sensitivity" => {
-            "records are stolen from the providers whose records sit in the compromised vendor's cloud; a variant changes this only if it changes who those cloud tenants are (their vendor or their hosting), which these variants do not"
+            "records stolen do not change because records are stolen from the providers whose records sit in the compromised vendor's cloud; a variant changes them only if it changes who those cloud tenants are (their vendor or their hosting), which these variants do not"
         }
-        "notification_deadlines_met_pct" => "the notification duties follow the breach and the scenario's response times, which these variants do not change",
-        "providers_exhausted" => "no variant changes whether an emergency protocol runs out of staff",
+        "notification_deadlines_met_pct" => "notification deadlines follow the breach and the scenario's response times, which these variants do not change",
+        "providers_exhausted" => "none of the levers in these variants changes whether an emergency protocol runs out of staff",
         _ => "none of the levers in these variants acts on it",
     }
 }
@@ -118,38 +127,88 @@ fn why_unchanged(key: &str) -> &'static str {
 /// The conclusion of a comparison of `variants` (label, diffs) against `reference`.
 pub fn conclusion(reference: &str, variants: &[(String, Vec<KpiDiff>)], runs: u64) -> Vec<String> {
     let mut out = Vec::new();
+    // The answer first: which variant puts the fewest and the most cases behind normal.
+    let behind: Vec<(&str, f64)> = variants
+        .iter()
+        .filter_map(|(l, ds)| {
+            let d = ds.iter().find(|d| d.key == "care_behind_peak")?;
+            Some((l.as_str(), d.diff.as_ref().filter(|_| d.verdict != Verdict::WithinNoise)?.mean))
+        })
+        .collect();
+    let best = behind.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+    let worst = behind.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
+    if let (Some(best), Some(worst)) = (best, worst)
+        && variants.len() > 1
+    {
+        let unit = Unit::Count;
+        let mut s = String::new();
+        if best.1 < 0.0 {
+            s.push_str(&format!(
+                "Of the variants, {} protects care most: {} cases fewer behind normal at the incident's worst point than {reference}.",
+                best.0,
+                unit.value(-best.1)
+            ));
+        }
+        if worst.1 > 0.0 {
+            s.push_str(&format!(
+                "{}{} does most harm: {} cases more behind normal than {reference}.",
+                if s.is_empty() { "" } else { " " },
+                worst.0,
+                unit.value(worst.1)
+            ));
+        }
+        if !s.is_empty() {
+            out.push(s);
+        }
+    }
     for (label, diffs) in variants {
-        let better: Vec<String> = diffs
-            .iter()
-            .filter(|d| d.verdict == Verdict::Better)
-            .map(|d| describe(d))
-            .collect();
-        let worse: Vec<String> = diffs
-            .iter()
-            .filter(|d| d.verdict == Verdict::Worse)
-            .map(|d| describe(d))
-            .collect();
-        let mut s = format!("{label} against {reference}: ");
+        let headline = |d: &&KpiDiff| OVERVIEW.contains(&d.key) || d.key == "care_lost";
+        let better: Vec<String> =
+            diffs.iter().filter(headline).filter(|d| d.verdict == Verdict::Better).map(describe).collect();
+        let worse: Vec<String> =
+            diffs.iter().filter(headline).filter(|d| d.verdict == Verdict::Worse).map(describe).collect();
+        let others = diffs.iter().filter(|d| !headline(d) && matches!(d.verdict, Verdict::Better | Verdict::Worse)).count();
+        let identical = diffs.iter().all(|d| d.verdict == Verdict::NoDifference);
+        let mut s = format!("{} against {reference}: ", capitalise(label));
         match (better.is_empty(), worse.is_empty()) {
-            (true, true) => s.push_str("no difference beyond the noise between replications in any KPI shown."),
-            (false, true) => s.push_str(&format!("better on {}; worse on none.", better.join("; "))),
-            (true, false) => s.push_str(&format!("worse on {}; better on none.", worse.join("; "))),
+            _ if identical => s.push_str("identical in every KPI and every replication; the two give the same result."),
+            (true, true) => s.push_str("no difference beyond the noise between replications in the key figures."),
+            (false, true) => s.push_str(&format!("better on {}; worse on none of the key figures.", better.join("; "))),
+            (true, false) => s.push_str(&format!("worse on {}; better on none of the key figures.", worse.join("; "))),
             (false, false) => s.push_str(&format!("better on {}; worse on {}.", better.join("; "), worse.join("; "))),
+        }
+        if others > 0 && !identical {
+            s.push_str(&format!(
+                " {} other {} differ beyond the noise (see the details below).",
+                format::count(others as f64),
+                if others == 1 { "KPI" } else { "KPIs" }
+            ));
         }
         out.push(s);
     }
-    // KPIs that never move.
-    if let Some((_, first)) = variants.first() {
-        for (i, d) in first.iter().enumerate() {
-            let same = variants.iter().all(|(_, ds)| ds.get(i).is_some_and(|x| x.verdict == Verdict::NoDifference));
-            let nonzero = d.reference.as_ref().is_some_and(|r| r.mean != 0.0);
-            if same && nonzero {
-                out.push(format!(
-                    "{} is exactly the same in every variant and every replication: {}.",
-                    d.label,
-                    why_unchanged(d.key)
-                ));
+    // KPIs that never move, where some variant does differ elsewhere.
+    let all_identical = variants.iter().all(|(_, ds)| ds.iter().all(|d| d.verdict == Verdict::NoDifference));
+    if let Some((_, first)) = variants.first()
+        && !all_identical
+    {
+        let unchanged: Vec<&KpiDiff> = first
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| {
+                d.reference.as_ref().is_some_and(|r| r.mean != 0.0)
+                    && variants.iter().all(|(_, ds)| ds.get(*i).is_some_and(|x| x.verdict == Verdict::NoDifference))
+            })
+            .map(|(_, d)| d)
+            .collect();
+        if !unchanged.is_empty() {
+            let names: Vec<String> = unchanged.iter().map(|d| short(d.label)).collect();
+            let mut s = format!("Exactly the same in every variant and every replication: {}.", names.join(", "));
+            let mut reasons: Vec<&str> = unchanged.iter().map(|d| why_unchanged(d.key)).collect();
+            reasons.dedup();
+            for r in reasons.iter().filter(|r| !r.starts_with("none of")) {
+                s.push_str(&format!(" {}.", capitalise(r)));
             }
+            out.push(s);
         }
     }
     out.push(format!(
@@ -160,9 +219,21 @@ pub fn conclusion(reference: &str, variants: &[(String, Vec<KpiDiff>)], runs: u6
     out
 }
 
+/// The text with its first letter in upper case.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// A KPI label without its unit, lower case: "care behind normal at the peak".
+fn short(label: &str) -> String {
+    let l = label.split(" (").next().unwrap_or(label);
+    if l.starts_with("of which") { format!("records stolen {l}") } else { l.to_lowercase() }
+}
+
 fn describe(d: &KpiDiff) -> String {
     let unit = info(d.key).unit;
-    let label = d.label.split(" (").next().unwrap_or(d.label).to_lowercase();
+    let label = short(d.label);
     match &d.diff {
         Some(c) => format!("{label} ({}, 95% CI {} to {})", unit.diff(c.mean), unit.diff(c.low), unit.diff(c.high)),
         None => label,
@@ -241,7 +312,7 @@ pub fn batch_table(layout: &Layout, records: &[Record]) -> Table {
         let nulls = values.len() - xs.len();
         let ci = MeanCi::of(&xs);
         xs.sort_by(f64::total_cmp);
-        let q = |p| if xs.is_empty() { "—".to_string() } else { k.unit.value(crate::batch::quantile(&xs, p)) };
+        let q = |p| if xs.is_empty() { "—".to_string() } else { precise(k.unit, crate::batch::quantile(&xs, p)) };
         let (mean, sub) = mean_ci(k.unit, &ci);
         let missing = match (nulls, k.key) {
             (0, _) => String::new(),
@@ -278,11 +349,7 @@ pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, r
     let range = |xs: &[f64], unit: Unit| {
         let mut s = xs.to_vec();
         s.sort_by(f64::total_cmp);
-        format!(
-            "{} to {}",
-            unit.value(crate::batch::quantile(&s, 0.05)),
-            unit.value(crate::batch::quantile(&s, 0.95))
-        )
+        format!("{} to {}", precise(unit, crate::batch::quantile(&s, 0.05)), precise(unit, crate::batch::quantile(&s, 0.95)))
     };
     let sentence = |key: &str, what: &str| -> Option<String> {
         let k = direction::kpi(key)?;
@@ -293,9 +360,9 @@ pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, r
         }
         Some(format!(
             "{what}: {} on average (95% confidence interval of the mean {} to {}); in 90% of the replications between {}.",
-            k.unit.value(ci.mean),
-            k.unit.value(ci.low),
-            k.unit.value(ci.high),
+            precise(k.unit, ci.mean),
+            precise(k.unit, ci.low),
+            precise(k.unit, ci.high),
             range(&xs, k.unit)
         ))
     };
@@ -419,8 +486,7 @@ pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error>
                     row.push(Cell::new(mean));
                 } else {
                     let dc = diff_cell(d);
-                    let sub = if dc.sub.is_empty() { dc.text } else { format!("{} ({})", dc.text, dc.sub) };
-                    row.push(Cell::new(mean).with_sub(sub).with_class(dc.class));
+                    row.push(Cell::new(mean).with_sub(dc.text).with_class(dc.class));
                 }
             }
             row
@@ -433,7 +499,8 @@ pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error>
     for key in DIFF_CHARTS {
         let Some(k) = direction::kpi(key) else { continue };
         let ds: Vec<&KpiDiff> = diffs.iter().skip(1).filter_map(|v| v.iter().find(|d| d.key == key)).collect();
-        if ds.len() != others.len() || ds.is_empty() {
+        // No chart where no variant differs at all: the conclusion says so in words.
+        if ds.len() != others.len() || ds.is_empty() || ds.iter().all(|d| d.verdict == Verdict::NoDifference) {
             continue;
         }
         let get = |f: fn(&MeanCi) -> f64| -> Vec<f64> { ds.iter().map(|d| d.diff.as_ref().map_or(f64::NAN, f)).collect() };
@@ -445,7 +512,9 @@ pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error>
         let x_label = match k.unit {
             Unit::Percent => "percentage points".to_string(),
             Unit::Days => "days".to_string(),
-            _ => k.label.split(" (").nth(1).map_or("difference".into(), |u| u.trim_end_matches(')').to_string()),
+            Unit::Amount => k.label.split(" (").nth(1).map_or("difference".into(), |u| u.trim_end_matches(')').to_string()),
+            Unit::Count if key.starts_with("records") => "patient records".to_string(),
+            Unit::Count => "cases".to_string(),
         };
         let stem = format!("diff_{key}");
         crate::plot::HBarChart {
