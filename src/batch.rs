@@ -586,6 +586,8 @@ pub struct BatchCommand {
     /// Write into an output folder holding files downtime did not write.
     pub force: bool,
     pub shard: Option<Shard>,
+    /// Field delimiter of the CSV files (`,` or `;`).
+    pub csv_delimiter: char,
 }
 
 /// `downtime batch`: run, then write the batch folder (or, with a shard, its `partial.json`).
@@ -617,6 +619,7 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         }
         None => {
             let summary = write_batch(&out, &meta, &layout, &records)?;
+            crate::report::csv::apply(&out, c.csv_delimiter)?;
             Ok(format!("{}wrote {}\nopen {}\n", summary_table(&summary), out.display(), out.join("report.html").display()))
         }
     }

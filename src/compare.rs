@@ -257,6 +257,7 @@ pub fn command(
     days: Option<u32>,
     out: Option<std::path::PathBuf>,
     force: bool,
+    csv_delimiter: char,
 ) -> Result<String, Error> {
     let mut scenarios = Vec::new();
     for n in names {
@@ -280,5 +281,6 @@ pub fn command(
     crate::report::prepare_output_dir(&out, force)?;
     let c = compare(&scenarios, &options)?;
     write_comparison(&out, &c)?;
+    crate::report::csv::apply(&out, csv_delimiter)?;
     Ok(format!("{}wrote {}\nopen {}\n", compare_md(&c), out.display(), out.join("report.html").display()))
 }

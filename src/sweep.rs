@@ -829,6 +829,7 @@ pub fn command(
     out: Option<PathBuf>,
     force: bool,
     shard: Option<Shard>,
+    csv_delimiter: char,
 ) -> Result<String, Error> {
     let mut sweep = load(file)?;
     let runs = runs.unwrap_or(sweep.runs);
@@ -851,6 +852,7 @@ pub fn command(
         }
         None => {
             let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
+            crate::report::csv::apply(&out, csv_delimiter)?;
             Ok(format!("{}wrote {}\nopen {}\n", summary_table(&summary), out.display(), out.join("report.html").display()))
         }
     }

@@ -41,6 +41,8 @@ pub struct ExerciseCommand {
     pub out: Option<PathBuf>,
     /// Write into an output folder holding files downtime did not write.
     pub force: bool,
+    /// Field delimiter of the CSV files: `;`, or `,` for anything else (the default).
+    pub csv_delimiter: char,
 }
 
 /// What an exercise produced.
@@ -105,7 +107,9 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
     }
     let replayed = file.is_some();
     let chosen = session.chosen_scenario();
-    write_outputs(&out_dir, &session, chosen, options, replayed).map(|summary| Finished {
+    let summary = write_outputs(&out_dir, &session, chosen, options, replayed)?;
+    report::csv::apply(&out_dir, c.csv_delimiter)?;
+    Ok(Finished {
         out: out_dir,
         summary,
         scenario: sc,

@@ -3,6 +3,7 @@
 
 pub mod aar;
 mod atomic;
+pub mod csv;
 pub mod direction;
 pub mod format;
 pub mod html;
