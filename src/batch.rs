@@ -620,7 +620,12 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         None => {
             let summary = write_batch(&out, &meta, &layout, &records)?;
             crate::report::csv::apply(&out, c.csv_delimiter)?;
-            Ok(format!("{}wrote {}\nopen {}\n", summary_table(&summary), out.display(), out.join("report.html").display()))
+            Ok(format!(
+                "{}wrote {}\nopen {}\n",
+                summary_table(&summary),
+                out.display(),
+                out.join("report.html").display()
+            ))
         }
     }
 }

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::batch::{self, BatchOptions, HEADLINE, Layout, Record, csv_field, fmt_num, mean, quantile, round4};
-use crate::report::stats::MeanCi;
 use crate::error::Error;
+use crate::report::stats::MeanCi;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use crate::sim;

@@ -853,7 +853,12 @@ pub fn command(
         None => {
             let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
             crate::report::csv::apply(&out, csv_delimiter)?;
-            Ok(format!("{}wrote {}\nopen {}\n", summary_table(&summary), out.display(), out.join("report.html").display()))
+            Ok(format!(
+                "{}wrote {}\nopen {}\n",
+                summary_table(&summary),
+                out.display(),
+                out.join("report.html").display()
+            ))
         }
     }
 }

@@ -109,11 +109,7 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
     let chosen = session.chosen_scenario();
     let summary = write_outputs(&out_dir, &session, chosen, options, replayed)?;
     report::csv::apply(&out_dir, c.csv_delimiter)?;
-    Ok(Finished {
-        out: out_dir,
-        summary,
-        scenario: sc,
-    })
+    Ok(Finished { out: out_dir, summary, scenario: sc })
 }
 
 fn write_outputs(

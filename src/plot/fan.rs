@@ -47,8 +47,19 @@ pub fn fan_chart(
     p50: &[f64],
     p95: &[f64],
 ) -> Result<[PathBuf; 2], Error> {
-    let chart =
-        FanChart { title, x_label: "day", y_label, x, p5, p50, p95, start: None, markers: &[], baseline: &[], percent: false };
+    let chart = FanChart {
+        title,
+        x_label: "day",
+        y_label,
+        x,
+        p5,
+        p50,
+        p95,
+        start: None,
+        markers: &[],
+        baseline: &[],
+        percent: false,
+    };
     render(dir, stem, &chart)
 }
 
@@ -122,7 +133,11 @@ impl Figure for FanChart<'_> {
             let base = ShapeStyle { color: GREY.to_rgba(), filled: false, stroke_width: 3 };
             chart
                 .draw_series(DashedLineSeries::new(
-                    self.x.iter().zip(self.baseline).map(|(x, y)| (*x, *y)).filter(|(x, y)| x.is_finite() && y.is_finite()),
+                    self.x
+                        .iter()
+                        .zip(self.baseline)
+                        .map(|(x, y)| (*x, *y))
+                        .filter(|(x, y)| x.is_finite() && y.is_finite()),
                     10,
                     6,
                     base,

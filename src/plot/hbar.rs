@@ -55,12 +55,8 @@ impl Figure for HBarChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let n = self.labels.len().min(self.value.len());
         let finite = |v: &f64| v.is_finite();
-        let all = self.value[..n]
-            .iter()
-            .chain(self.lo.iter().take(n))
-            .chain(self.hi.iter().take(n))
-            .copied()
-            .filter(finite);
+        let all =
+            self.value[..n].iter().chain(self.lo.iter().take(n)).chain(self.hi.iter().take(n)).copied().filter(finite);
         let (lo, mut hi) = all.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         if hi - lo < 1e-9 {
             hi = lo + 1.0;
@@ -131,7 +127,13 @@ impl Figure for HBarChart<'_> {
             }
             if v.is_finite() {
                 let label = self.value_labels.get(i).cloned().unwrap_or_else(|| format::compact(v));
-                let end = if h.is_finite() && v >= 0.0 { h.max(v) } else if l.is_finite() && v < 0.0 { l.min(v) } else { v };
+                let end = if h.is_finite() && v >= 0.0 {
+                    h.max(v)
+                } else if l.is_finite() && v < 0.0 {
+                    l.min(v)
+                } else {
+                    v
+                };
                 let (px, py) = chart.backend_coord(&(end, y));
                 let (anchor, dx) = if v < 0.0 { (HPos::Right, -8) } else { (HPos::Left, 8) };
                 body.draw(&Text::new(label, (px + dx, py), text(17.0).pos(Pos::new(anchor, VPos::Center))))?;

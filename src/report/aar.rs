@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use super::RunSummary;
+use super::format;
+use super::render::Section;
 use crate::error::Error;
 use crate::kpi::Kpis;
 use crate::model::{Hosting, ProviderKind};
@@ -14,8 +16,6 @@ use crate::plot;
 use crate::scenario::Date;
 use crate::scenario::evaluation::{Evaluation, Levels};
 use crate::sim::Outcome;
-use super::format;
-use super::render::Section;
 
 /// An HSEEP performance rating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -227,7 +227,12 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "providers_exhausted_pct",
             "Providers whose protocol could not be staffed",
-            format!("{} ({} of {})", pct(exhausted(k)), format::count(k.providers_exhausted as f64), format::count(facts.providers as f64)),
+            format!(
+                "{} ({} of {})",
+                pct(exhausted(k)),
+                format::count(k.providers_exhausted as f64),
+                format::count(facts.providers as f64)
+            ),
             pct(exhausted(b)),
             target(&e.providers_exhausted_pct, false, "%"),
             rate(Some(exhausted(k)), &e.providers_exhausted_pct, false),
@@ -323,7 +328,12 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "mtpd_breached_pct",
             "Providers disrupted beyond their maximum tolerable period",
-            format!("{} ({} of {})", pct(mtpd(k)), format::count(k.providers_mtpd_breached as f64), format::count(facts.providers as f64)),
+            format!(
+                "{} ({} of {})",
+                pct(mtpd(k)),
+                format::count(k.providers_mtpd_breached as f64),
+                format::count(facts.providers as f64)
+            ),
             pct(mtpd(b)),
             target(&e.mtpd_breached_pct, false, "%"),
             rate(Some(mtpd(k)), &e.mtpd_breached_pct, false),
@@ -868,10 +878,7 @@ pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [(String,
             format::count(k.urgent_delayed as f64),
             Some(signed(k.urgent_delayed as f64 - taken.urgent_delayed as f64, "", "")),
         ),
-        with(
-            format::count(k.peak_backlog as f64),
-            Some(signed((k.peak_backlog - taken.peak_backlog) as f64, "", "")),
-        ),
+        with(format::count(k.peak_backlog as f64), Some(signed((k.peak_backlog - taken.peak_backlog) as f64, "", ""))),
         with(format::count(k.overtime_hours.round()), Some(signed(k.overtime_hours - taken.overtime_hours, "", ""))),
         with(
             format!("€{}", format::count(k.surge_cost_eur.round())),

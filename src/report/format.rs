@@ -102,8 +102,12 @@ impl Unit {
         }
         let (small, body) = match self {
             Unit::Percent => (d.abs() < 0.005, format!("{:.2} pp", d.abs())),
-            Unit::Days => (d.abs() < 0.05, if d.abs().fract() > 1e-9 { format!("{:.1} d", d.abs()) } else { days(d.abs()) }),
-            Unit::Count if d.abs() < 10.0 => (d.abs() < 0.05, format!("{:.1}", d.abs()).trim_end_matches(".0").to_string()),
+            Unit::Days => {
+                (d.abs() < 0.05, if d.abs().fract() > 1e-9 { format!("{:.1} d", d.abs()) } else { days(d.abs()) })
+            }
+            Unit::Count if d.abs() < 10.0 => {
+                (d.abs() < 0.05, format!("{:.1}", d.abs()).trim_end_matches(".0").to_string())
+            }
             _ => (d.abs() < 0.5, amount(d.abs())),
         };
         if small {

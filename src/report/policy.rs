@@ -118,8 +118,12 @@ fn why_unchanged(key: &str) -> &'static str {
         "records_exfiltrated" | "records_exfiltrated_high_sensitivity" => {
             "records stolen do not change because records are stolen from the providers whose records sit in the compromised vendor's cloud; a variant changes them only if it changes who those cloud tenants are (their vendor or their hosting), which these variants do not"
         }
-        "notification_deadlines_met_pct" => "notification deadlines follow the breach and the scenario's response times, which these variants do not change",
-        "providers_exhausted" => "none of the levers in these variants changes whether an emergency protocol runs out of staff",
+        "notification_deadlines_met_pct" => {
+            "notification deadlines follow the breach and the scenario's response times, which these variants do not change"
+        }
+        "providers_exhausted" => {
+            "none of the levers in these variants changes whether an emergency protocol runs out of staff"
+        }
         _ => "none of the levers in these variants acts on it",
     }
 }
@@ -167,7 +171,8 @@ pub fn conclusion(reference: &str, variants: &[(String, Vec<KpiDiff>)], runs: u6
             diffs.iter().filter(headline).filter(|d| d.verdict == Verdict::Better).map(describe).collect();
         let worse: Vec<String> =
             diffs.iter().filter(headline).filter(|d| d.verdict == Verdict::Worse).map(describe).collect();
-        let others = diffs.iter().filter(|d| !headline(d) && matches!(d.verdict, Verdict::Better | Verdict::Worse)).count();
+        let others =
+            diffs.iter().filter(|d| !headline(d) && matches!(d.verdict, Verdict::Better | Verdict::Worse)).count();
         let identical = diffs.iter().all(|d| d.verdict == Verdict::NoDifference);
         let mut s = format!("{} against {reference}: ", capitalise(label));
         match (better.is_empty(), worse.is_empty()) {
@@ -316,7 +321,9 @@ pub fn batch_table(layout: &Layout, records: &[Record]) -> Table {
         let (mean, sub) = mean_ci(k.unit, &ci);
         let missing = match (nulls, k.key) {
             (0, _) => String::new(),
-            (n, "time_to_recovery_days") => format!("not recovered within the horizon in {}", format::plural(n as f64, "run")),
+            (n, "time_to_recovery_days") => {
+                format!("not recovered within the horizon in {}", format::plural(n as f64, "run"))
+            }
             (n, _) => format!("no value in {}", format::plural(n as f64, "run")),
         };
         rows.push(vec![
@@ -339,7 +346,12 @@ pub fn batch_table(layout: &Layout, records: &[Record]) -> Table {
 
 /// The model of a batch report: `meta` and the complete records in replication order; the
 /// fan charts are already in `dir/plots/`.
-pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, records: &[Record]) -> Result<BatchView, Error> {
+pub fn batch_view(
+    dir: &Path,
+    meta: &crate::batch::BatchMeta,
+    layout: &Layout,
+    records: &[Record],
+) -> Result<BatchView, Error> {
     let n = records.len() as u64;
     let stat = |key: &str| {
         let xs: Vec<f64> = column(layout, records, key).into_iter().flatten().collect();
@@ -349,7 +361,11 @@ pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, r
     let range = |xs: &[f64], unit: Unit| {
         let mut s = xs.to_vec();
         s.sort_by(f64::total_cmp);
-        format!("{} to {}", precise(unit, crate::batch::quantile(&s, 0.05)), precise(unit, crate::batch::quantile(&s, 0.95)))
+        format!(
+            "{} to {}",
+            precise(unit, crate::batch::quantile(&s, 0.05)),
+            precise(unit, crate::batch::quantile(&s, 0.95))
+        )
     };
     let sentence = |key: &str, what: &str| -> Option<String> {
         let k = direction::kpi(key)?;
@@ -366,7 +382,10 @@ pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, r
             range(&xs, k.unit)
         ))
     };
-    conclusion.extend(sentence("care_behind_peak", "Care behind normal at the incident's worst point, in cases against each replication's baseline"));
+    conclusion.extend(sentence(
+        "care_behind_peak",
+        "Care behind normal at the incident's worst point, in cases against each replication's baseline",
+    ));
     conclusion.extend(sentence("urgent_delayed", "Urgent cases delayed past their maximum wait"));
     conclusion.extend(sentence("care_delivered_pct", "Share of the care demanded that was delivered"));
     let recovered = column(layout, records, "time_to_recovery_days");
@@ -378,7 +397,10 @@ pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, r
             format::count(recovered.len() as f64)
         ));
     } else {
-        conclusion.extend(sentence("time_to_recovery_days", "Time from the first compromise until the 7-day service level is back to 95% of normal"));
+        conclusion.extend(sentence(
+            "time_to_recovery_days",
+            "Time from the first compromise until the 7-day service level is back to 95% of normal",
+        ));
     }
     let (records_ci, _) = stat("records_exfiltrated");
     if let Some(ci) = records_ci
@@ -397,8 +419,16 @@ pub fn batch_view(dir: &Path, meta: &crate::batch::BatchMeta, layout: &Layout, r
         format::count(n.saturating_sub(1) as f64)
     ));
     let figures = vec![
-        Figure::load(dir, "fan_service_level", "Service level of all providers over 7 days: the median replication and the 5th to 95th percentile band")?,
-        Figure::load(dir, "fan_backlog", "Cases waiting, all providers: the median replication and the 5th to 95th percentile band")?,
+        Figure::load(
+            dir,
+            "fan_service_level",
+            "Service level of all providers over 7 days: the median replication and the 5th to 95th percentile band",
+        )?,
+        Figure::load(
+            dir,
+            "fan_backlog",
+            "Cases waiting, all providers: the median replication and the 5th to 95th percentile band",
+        )?,
     ];
     Ok(BatchView {
         title: meta.title.clone(),
@@ -462,8 +492,7 @@ fn verdict_color(v: Verdict) -> plotters::style::RGBColor {
 pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error> {
     let reference = input.labels.first().cloned().unwrap_or_default();
     let runs = input.records.first().map_or(0, |r| r.len() as u64);
-    let diffs: Vec<Vec<KpiDiff>> =
-        input.records.iter().map(|r| kpi_diffs(input.layout, input.records[0], r)).collect();
+    let diffs: Vec<Vec<KpiDiff>> = input.records.iter().map(|r| kpi_diffs(input.layout, input.records[0], r)).collect();
     // Overview.
     let mut columns = vec![Column::text("variant")];
     columns.extend(input.extra.iter().map(|(h, _)| Column::num(h.clone())));
@@ -503,16 +532,21 @@ pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error>
         if ds.len() != others.len() || ds.is_empty() || ds.iter().all(|d| d.verdict == Verdict::NoDifference) {
             continue;
         }
-        let get = |f: fn(&MeanCi) -> f64| -> Vec<f64> { ds.iter().map(|d| d.diff.as_ref().map_or(f64::NAN, f)).collect() };
+        let get =
+            |f: fn(&MeanCi) -> f64| -> Vec<f64> { ds.iter().map(|d| d.diff.as_ref().map_or(f64::NAN, f)).collect() };
         let colors: Vec<_> = ds.iter().map(|d| verdict_color(d.verdict)).collect();
-        let value_labels: Vec<String> =
-            ds.iter().map(|d| d.diff.as_ref().map_or("—".into(), |c| format!("{} {}", k.unit.diff(c.mean), d.verdict.mark()))).collect();
+        let value_labels: Vec<String> = ds
+            .iter()
+            .map(|d| d.diff.as_ref().map_or("—".into(), |c| format!("{} {}", k.unit.diff(c.mean), d.verdict.mark())))
+            .collect();
         let what = k.label.split(" (").next().unwrap_or(k.label);
         let title = format!("{what}: difference from {reference}");
         let x_label = match k.unit {
             Unit::Percent => "percentage points".to_string(),
             Unit::Days => "days".to_string(),
-            Unit::Amount => k.label.split(" (").nth(1).map_or("difference".into(), |u| u.trim_end_matches(')').to_string()),
+            Unit::Amount => {
+                k.label.split(" (").nth(1).map_or("difference".into(), |u| u.trim_end_matches(')').to_string())
+            }
             Unit::Count if key.starts_with("records") => "patient records".to_string(),
             Unit::Count => "cases".to_string(),
         };
@@ -548,8 +582,7 @@ pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error>
             notes: Vec::new(),
         })
         .collect();
-    let named: Vec<(String, Vec<KpiDiff>)> =
-        input.labels.iter().cloned().zip(diffs.iter().cloned()).skip(1).collect();
+    let named: Vec<(String, Vec<KpiDiff>)> = input.labels.iter().cloned().zip(diffs.iter().cloned()).skip(1).collect();
     Ok(PolicyView {
         kind: input.kind,
         title: input.title.clone(),

@@ -183,7 +183,13 @@ pub fn summary_table(s: &RunSummary) -> String {
             "—".into(),
         ),
     ];
-    let mut out = format!("{} — {} providers, {}, seed {}\n", s.title, count(s.providers as f64), days(f64::from(s.days)), s.seed);
+    let mut out = format!(
+        "{} — {} providers, {}, seed {}\n",
+        s.title,
+        count(s.providers as f64),
+        days(f64::from(s.days)),
+        s.seed
+    );
     let _ = writeln!(out, "  {:<22} {:>22}  {:>12}", "", "incident", "baseline");
     for (name, v, base) in rows {
         let _ = writeln!(out, "  {name:<22} {v:>22}  {base:>12}");

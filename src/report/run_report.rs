@@ -22,11 +22,7 @@ pub struct RatingView {
 
 impl From<Rating> for RatingView {
     fn from(r: Rating) -> Self {
-        RatingView {
-            code: r.code(),
-            class: if r == Rating::NotRated { "N" } else { r.code() },
-            meaning: r.meaning(),
-        }
+        RatingView { code: r.code(), class: if r == Rating::NotRated { "N" } else { r.code() }, meaning: r.meaning() }
     }
 }
 

@@ -36,16 +36,9 @@ impl MeanCi {
             return None;
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
-            (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
-        let half_width = if sd == 0.0 {
-            0.0
-        } else {
-            t95(n as u64 - 1).map_or(f64::NAN, |t| t * sd / (n as f64).sqrt())
-        };
+        let sd = if n > 1 { (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+        let half_width =
+            if sd == 0.0 { 0.0 } else { t95(n as u64 - 1).map_or(f64::NAN, |t| t * sd / (n as f64).sqrt()) };
         Some(MeanCi { n: n as u64, mean, sd, half_width, low: mean - half_width, high: mean + half_width })
     }
 
@@ -86,7 +79,7 @@ mod tests {
         let ci = MeanCi::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
         assert_eq!(ci.mean, 3.0);
         assert!((ci.half_width - 1.963).abs() < 1e-3, "{}", ci.half_width);
-        assert!(ci.within_noise() == false);
+        assert!(!ci.within_noise());
     }
 
     #[test]
