@@ -410,6 +410,18 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
+/// Event text with its long whole numbers given thousands separators ("1800000 patient
+/// records" → "1,800,000 patient records"); the CSV keeps the model's text as it is.
+fn readable_numbers(text: &str) -> String {
+    text.split(' ')
+        .map(|w| match w.parse::<u64>() {
+            Ok(n) if w.len() > 4 => format::count(n as f64),
+            _ => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The timeline as it happened (`events.csv`), plus the model's milestones.
 pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
     let mut out: Vec<TimelineEntry> = outcome
@@ -429,7 +441,7 @@ pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
                 kind,
                 event: e.event.replace('_', " "),
                 target: e.target.clone(),
-                text: e.text.clone(),
+                text: readable_numbers(&e.text),
             }
         })
         .collect();
@@ -448,8 +460,8 @@ pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
             d,
             "protocol exhausted",
             format!(
-                "The first provider's emergency protocol can no longer be staffed ({} providers in all by the end).",
-                k.providers_exhausted
+                "The first provider's emergency protocol can no longer be staffed ({} in all by the end).",
+                format::plural(k.providers_exhausted as f64, "provider")
             ),
         );
     }
