@@ -174,10 +174,10 @@ pub fn conclusion(reference: &str, variants: &[(String, Vec<KpiDiff>)], runs: u6
         let others =
             diffs.iter().filter(|d| !headline(d) && matches!(d.verdict, Verdict::Better | Verdict::Worse)).count();
         let identical = diffs.iter().all(|d| d.verdict == Verdict::NoDifference);
-        let mut s = format!("{} against {reference}: ", capitalise(label));
+        let mut s = format!("Against {reference}, {label} is ");
         match (better.is_empty(), worse.is_empty()) {
             _ if identical => s.push_str("identical in every KPI and every replication; the two give the same result."),
-            (true, true) => s.push_str("no difference beyond the noise between replications in the key figures."),
+            (true, true) => s.push_str("not different beyond the noise between replications in the key figures."),
             (false, true) => s.push_str(&format!("better on {}; worse on none of the key figures.", better.join("; "))),
             (true, false) => s.push_str(&format!("worse on {}; better on none of the key figures.", worse.join("; "))),
             (false, false) => s.push_str(&format!("better on {}; worse on {}.", better.join("; "), worse.join("; "))),
