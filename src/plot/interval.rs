@@ -69,7 +69,7 @@ impl Figure for IntervalChart<'_> {
                     String::new()
                 }
             })
-            .y_label_formatter(&|y| fmt_count(*y))
+            .y_label_formatter(&|y| super::count_tick(*y))
             .y_desc(self.y_label)
             .label_style(text(16.0))
             .axis_desc_style(text(17.0))

@@ -274,7 +274,7 @@ pub fn draw_dated_count_mesh<DB: DrawingBackend>(
     x_desc: Option<&str>,
 ) -> DrawResult<DB> {
     let x_format = |x: &f64| short_date(start, *x);
-    let y_format = |y: &f64| fmt_count(*y);
+    let y_format = |y: &f64| count_tick(*y);
     let mut mesh = chart.configure_mesh();
     mesh.light_line_style(LIGHT.mix(0.0))
         .bold_line_style(LIGHT)
@@ -348,19 +348,23 @@ pub fn nice_max(max: f64) -> f64 {
     10.0 * mag
 }
 
-/// A number with thin thousands separators: 1234567 → "1,234,567"; large ones shortened.
+/// A number as the reports write it ([`crate::report::format`]): "1,234,567" shortened to
+/// "1.2 M" from a million, one decimal below 10 when it has a fraction.
 pub fn fmt_count(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e6 {
-        format!("{:.1} M", x / 1e6).replace(".0 M", " M")
-    } else if a >= 1000.0 {
-        let n = x.round() as i64;
-        format!("{},{:03}", n / 1000, (n % 1000).abs())
-    } else if a >= 10.0 || x.fract() == 0.0 {
-        format!("{x:.0}")
+    use crate::report::format;
+    if x.abs() >= 1e6 {
+        format::compact(x)
+    } else if x.abs() >= 10.0 || x.fract() == 0.0 {
+        format::count(x)
     } else {
         format!("{x:.1}")
     }
+}
+
+/// A tick label on an axis of whole things (cases, records): blank between whole numbers, so
+/// that no axis reads "0.2 patient dossiers".
+pub fn count_tick(x: f64) -> String {
+    if (x - x.round()).abs() > 1e-6 { String::new() } else { fmt_count(x) }
 }
 
 /// Write every chart of a single run into `dir` (the run folder's `plots/`). Returns the

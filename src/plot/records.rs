@@ -78,7 +78,7 @@ impl Figure for Records {
                     String::new()
                 }
             })
-            .x_label_formatter(&|x| fmt_count(*x))
+            .x_label_formatter(&|x| super::count_tick(*x))
             .x_desc("patient records (dossiers)")
             .label_style(text(16.0))
             .axis_desc_style(text(17.0))

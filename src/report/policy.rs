@@ -145,22 +145,22 @@ pub fn conclusion(reference: &str, variants: &[(String, Vec<KpiDiff>)], runs: u6
         && variants.len() > 1
     {
         let unit = Unit::Count;
-        let mut s = String::new();
+        let mut parts = Vec::new();
         if best.1 < 0.0 {
-            s.push_str(&format!(
-                "Of the variants, {} protects care most: {} cases fewer behind normal at the incident's worst point than {reference}.",
+            parts.push(format!(
+                "{} protects care most ({} cases fewer behind normal at the incident's worst point than {reference})",
                 best.0,
                 unit.value(-best.1)
             ));
         }
         if worst.1 > 0.0 {
-            s.push_str(&format!(
-                "{}{} does most harm: {} cases more behind normal than {reference}.",
-                if s.is_empty() { "" } else { " " },
+            parts.push(format!(
+                "{} does most harm ({} cases more behind normal than {reference})",
                 worst.0,
                 unit.value(worst.1)
             ));
         }
+        let s = if parts.is_empty() { String::new() } else { format!("Of the variants, {}.", parts.join("; ")) };
         if !s.is_empty() {
             out.push(s);
         }
@@ -240,7 +240,10 @@ fn describe(d: &KpiDiff) -> String {
     let unit = info(d.key).unit;
     let label = short(d.label);
     match &d.diff {
-        Some(c) => format!("{label} ({}, 95% CI {} to {})", unit.diff(c.mean), unit.diff(c.low), unit.diff(c.high)),
+        Some(c) if c.half_width > 0.0 && c.half_width.is_finite() => {
+            format!("{label} ({}, 95% CI {} to {})", unit.diff(c.mean), unit.diff(c.low), unit.diff(c.high))
+        }
+        Some(c) => format!("{label} ({} in every replication)", unit.diff(c.mean)),
         None => label,
     }
 }
@@ -495,7 +498,11 @@ pub fn policy_view(dir: &Path, input: &PolicyInput) -> Result<PolicyView, Error>
     let diffs: Vec<Vec<KpiDiff>> = input.records.iter().map(|r| kpi_diffs(input.layout, input.records[0], r)).collect();
     // Overview.
     let mut columns = vec![Column::text("variant")];
-    columns.extend(input.extra.iter().map(|(h, _)| Column::num(h.clone())));
+    columns.extend(input.extra.iter().map(|(h, v)| {
+        // Right-align a column of numbers only.
+        let numeric = v.iter().all(|x| x.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.'));
+        if numeric { Column::num(h.clone()) } else { Column::text(h.clone()) }
+    }));
     let shown: Vec<&'static KpiInfo> = OVERVIEW.iter().filter_map(|k| direction::kpi(k)).collect();
     columns.extend(shown.iter().map(|k| Column::num(k.label)));
     let rows = input
