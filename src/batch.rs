@@ -144,6 +144,34 @@ pub struct BatchMeta {
     pub days: u32,
     pub providers: usize,
     pub runs: u64,
+    /// Dates, injects and baseline for the fan charts ([`chart_context`]); without it the
+    /// charts count days and show no baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<ChartContext>,
+}
+
+/// What the fan charts of a batch draw besides the bands: the scenario's start date, the
+/// injects as they happened in replication 0, and the baseline of replication 0 (the same
+/// draws without the incident), per day for all providers: `[demand, served, backlog]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartContext {
+    /// Year, month, day.
+    pub start: (i32, u32, u32),
+    pub markers: Vec<(Exact, String)>,
+    pub baseline: Vec<[i64; 3]>,
+}
+
+/// The [`ChartContext`] of a scenario: runs replication 0 of `seed` and its baseline once more.
+pub fn chart_context(scenario: &Scenario, seed: u64) -> ChartContext {
+    let (incident, baseline) = sim::run_with_baseline(Arc::new(scenario.clone()), RunOptions { seed, replication: 0 });
+    ChartContext {
+        start: (scenario.start.year, scenario.start.month, scenario.start.day),
+        markers: crate::plot::inject_markers(&incident).into_iter().map(|m| (Exact(m.day), m.label)).collect(),
+        baseline: kpi::daily(&baseline, None)
+            .iter()
+            .map(|d| [d.counters.demand as i64, d.counters.served as i64, d.backlog])
+            .collect(),
+    }
 }
 
 impl BatchMeta {
@@ -155,6 +183,7 @@ impl BatchMeta {
             days: scenario.days,
             providers: scenario.providers.len(),
             runs,
+            context: None,
         }
     }
 }
@@ -191,6 +220,19 @@ fn kpi_values(k: &Kpis) -> BTreeMap<String, Option<f64>> {
 
 fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Option<Exact>> {
     layout.kpis.iter().map(|name| values.get(name).copied().flatten().map(Exact)).collect()
+}
+
+impl Record {
+    /// The record without its daily series and per-kind figures: what reports keep of a run.
+    pub fn slim(&self) -> Record {
+        Record {
+            replication: self.replication,
+            kpis: self.kpis.clone(),
+            by_kind: Vec::new(),
+            daily: Vec::new(),
+            observed: self.observed.clone(),
+        }
+    }
 }
 
 /// Run replication `replication` of `scenario` (and of its baseline `base`) and measure it.
@@ -373,6 +415,10 @@ pub fn round4(x: f64) -> f64 {
 /// `summary.json` of a batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchSummary {
+    /// The tool's version.
+    pub version: &'static str,
+    /// The layout version of `summary.json`.
+    pub schema: u32,
     pub scenario: String,
     pub title: String,
     pub seed: u64,
@@ -460,7 +506,7 @@ impl KpiCell {
 /// beyond), so a batch of any size keeps no record it has reduced.
 #[derive(Debug, Clone)]
 pub struct Reducer {
-    layout: Layout,
+    pub layout: Layout,
     days: usize,
     runs: u64,
     kpis: Vec<KpiCell>,
@@ -469,6 +515,9 @@ pub struct Reducer {
     bands: Vec<Quantiles>,
     /// The model's value for each observed figure.
     observed: Vec<KpiCell>,
+    /// Each replication's headline KPIs (see [`Record::slim`]), for the report's intervals:
+    /// a few hundred bytes a run.
+    pub rows: Vec<Record>,
 }
 
 impl Reducer {
@@ -483,12 +532,14 @@ impl Reducer {
             by_kind: vec![vec![KpiCell::default(); layout.kpis.len()]; layout.kinds.len()],
             bands: vec![Quantiles::new(); days * kinds * BAND_METRICS.len()],
             observed: vec![KpiCell::default(); layout.observed.len()],
+            rows: Vec::new(),
         }
     }
 
     /// Add the next record (in replication order).
     pub fn push(&mut self, r: &Record) {
         self.runs += 1;
+        self.rows.push(r.slim());
         for (i, cell) in self.observed.iter_mut().enumerate() {
             cell.push(r.observed.get(i).copied().flatten().map(|e| e.0));
         }
@@ -528,6 +579,8 @@ impl Reducer {
             self.layout.kpis.iter().zip(cells).map(|(name, c)| (name.clone(), c.stat(name))).collect()
         };
         BatchSummary {
+            version: crate::report::render::VERSION,
+            schema: crate::report::render::SCHEMA,
             scenario: meta.scenario.clone(),
             title: meta.title.clone(),
             seed: meta.seed,
@@ -606,26 +659,60 @@ pub fn write_reduced(dir: &Path, meta: &BatchMeta, reducer: &Reducer) -> Result<
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
     let bands = reducer.bands();
     write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
-    fan_charts(&dir.join("plots"), &bands)?;
+    fan_charts(&dir.join("plots"), &bands, meta.context.as_ref())?;
+    let view = crate::report::policy::batch_view(dir, meta, &reducer.layout, &reducer.rows)?;
+    crate::report::policy::write_batch(dir, &view)?;
     Ok(summary)
 }
 
-/// The fan charts of a batch: service level and backlog of all providers, p5–p95 and median.
-fn fan_charts(dir: &Path, bands: &[Band]) -> Result<(), Error> {
-    for (metric, stem, title, y_label, scale) in [
+/// The fan charts of a batch: service level and backlog of all providers, p5–p95 and median,
+/// with dates, injects and the baseline when `context` gives them.
+fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Result<(), Error> {
+    let base = context.map_or(&[][..], |c| c.baseline.as_slice());
+    let base_level: Vec<f64> = (0..base.len())
+        .map(|d| {
+            let w = &base[d.saturating_sub(6)..=d];
+            let demand: i64 = w.iter().map(|x| x[0]).sum();
+            let served: i64 = w.iter().map(|x| x[1]).sum();
+            if demand > 0 { 100.0 * served as f64 / demand as f64 } else { 100.0 }
+        })
+        .collect();
+    let base_backlog: Vec<f64> = base.iter().map(|x| x[2] as f64).collect();
+    let markers: Vec<crate::plot::Marker> = context
+        .map(|c| c.markers.iter().map(|(d, l)| crate::plot::Marker { day: d.0, label: l.clone() }).collect())
+        .unwrap_or_default();
+    let start = context.map(|c| crate::scenario::Date { year: c.start.0, month: c.start.1, day: c.start.2 });
+    for (metric, stem, title, y_label, scale, baseline, percent) in [
         (
             "service_level_7d",
             "fan_service_level",
-            "Service level, all providers: care delivered / demanded over 7 days (p5–p95, median)",
-            "% of demand served (7 days to date)",
+            "Service level, all providers: care delivered / demanded over 7 days",
+            "% of demand served, 7 days to date",
             100.0,
+            &base_level,
+            true,
         ),
-        ("backlog", "fan_backlog", "Backlog, all providers (p5–p95, median)", "cases waiting", 1.0),
+        ("backlog", "fan_backlog", "Cases waiting, all providers", "cases waiting", 1.0, &base_backlog, false),
     ] {
         let rows: Vec<&Band> = bands.iter().filter(|b| b.kind == "all" && b.metric == metric).collect();
         let col = |f: fn(&Band) -> f64| rows.iter().map(|b| f(b) * scale).collect::<Vec<f64>>();
-        let x: Vec<f64> = rows.iter().map(|b| f64::from(b.day)).collect();
-        crate::plot::fan_chart(dir, stem, title, y_label, &x, &col(|b| b.p5), &col(|b| b.p50), &col(|b| b.p95))?;
+        // Values at the middle of each day, as in the run charts.
+        let x: Vec<f64> = rows.iter().map(|b| f64::from(b.day) + if start.is_some() { 0.5 } else { 0.0 }).collect();
+        let (p5, p50, p95) = (col(|b| b.p5), col(|b| b.p50), col(|b| b.p95));
+        let chart = crate::plot::FanChart {
+            title,
+            x_label: "day",
+            y_label,
+            x: &x,
+            p5: &p5,
+            p50: &p50,
+            p95: &p95,
+            start,
+            markers: &markers,
+            baseline: if baseline.len() == x.len() { baseline } else { &[] },
+            percent,
+        };
+        crate::plot::render(dir, stem, &chart)?;
     }
     Ok(())
 }
@@ -644,11 +731,12 @@ pub const HEADLINE: [(&str, &str); 10] = [
     ("time_to_recovery_days", "time to recovery (days)"),
 ];
 
-/// A number for tables: integers without decimals, others with up to two.
+/// A number for tables: thousands separators; integers and values from 100 up without
+/// decimals, smaller ones with two (see [`crate::report::format`]).
 pub fn fmt_num(x: Option<f64>) -> String {
     match x {
         None => "—".to_string(),
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) if v.fract() == 0.0 || v.abs() >= 100.0 => crate::report::format::count(v),
         Some(v) => format!("{v:.2}"),
     }
 }
@@ -689,6 +777,8 @@ pub struct BatchCommand {
     /// Write into an output folder holding files downtime did not write.
     pub force: bool,
     pub shard: Option<Shard>,
+    /// Field delimiter of the CSV files (`,` or `;`).
+    pub csv_delimiter: char,
 }
 
 /// `downtime batch`: run, then write the batch folder (or, with a shard, its `partial.json`).
@@ -708,7 +798,8 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
     let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
     let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
     let _out_dir = crate::report::prepare_output_dir(&out, c.force)?;
-    let meta = BatchMeta::new(&scenario, options.seed, options.runs);
+    let mut meta = BatchMeta::new(&scenario, options.seed, options.runs);
+    meta.context = Some(chart_context(&scenario, options.seed));
     match c.shard {
         Some(shard) => {
             // A shard's partial result holds its records (merge reduces them in order).
@@ -721,7 +812,13 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         None => {
             let reducer = run_reduced(&scenario, &options)?;
             let summary = write_reduced(&out, &meta, &reducer)?;
-            Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
+            crate::report::csv::apply(&out, c.csv_delimiter)?;
+            Ok(format!(
+                "{}wrote {}\nopen {}\n",
+                summary_table(&summary),
+                out.display(),
+                out.join("report.html").display()
+            ))
         }
     }
 }

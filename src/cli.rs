@@ -34,6 +34,9 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
     },
     /// Check scenario files; print every problem; exit 0 only when all are valid.
     Validate {
@@ -69,6 +72,9 @@ pub enum Command {
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
         shard: Option<downtime::shard::Shard>,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
     },
     /// Compare scenarios on the same replications (common random numbers).
     Compare {
@@ -90,6 +96,9 @@ pub enum Command {
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
         force: bool,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
     },
     /// Policy sweep: variants of a base scenario over policy levers (see docs/distributed.md).
     Sweep {
@@ -109,6 +118,9 @@ pub enum Command {
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
         shard: Option<downtime::shard::Shard>,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
     },
     /// Write a commented starting scenario from a template (`--list` names them).
     New {
@@ -145,6 +157,9 @@ pub enum Command {
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
         force: bool,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
     },
     /// Combine the partial results of `--shard I/N` runs into exactly the unsharded result.
     Merge {
@@ -157,5 +172,8 @@ pub enum Command {
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
         force: bool,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
     },
 }

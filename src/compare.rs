@@ -3,9 +3,11 @@
 //!
 //! For each scenario after the first and each KPI, the difference `x_s,r - x_0,r` is taken per
 //! replication `r` (pairs where either value is null are left out); `compare.csv` and
-//! `compare.md` give both means, the mean difference with a 95% confidence interval (normal
-//! approximation, mean ± 1.96 sd / sqrt(n)) and the 5th and 95th percentiles of the paired
-//! differences. A scenario compared with itself gives differences of exactly zero.
+//! `compare.md` give both means, the mean difference with a 95% confidence interval (Student's
+//! t on n − 1 degrees of freedom, [`crate::report::stats`]) and the 5th and 95th percentiles
+//! of the paired differences. A scenario compared with itself gives differences of exactly
+//! zero. `report.md` and `report.html` ([`crate::report::policy`]) say what the differences
+//! mean, KPI by KPI, with better and worse marked.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,6 +17,7 @@ use serde::Serialize;
 
 use crate::batch::{self, BatchOptions, HEADLINE, Layout, Record, csv_field, fmt_num, mean, quantile, round4};
 use crate::error::Error;
+use crate::report::stats::MeanCi;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use crate::sim;
@@ -38,11 +41,23 @@ pub struct Diff {
 /// Everything a comparison produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// The tool's version.
+    pub version: &'static str,
+    /// The layout version of `summary.json`.
+    pub schema: u32,
     /// Labels of the scenarios, the first being the reference.
     pub scenarios: Vec<String>,
+    /// Titles of the scenarios, in the same order.
+    #[serde(skip)]
+    pub titles: Vec<String>,
     pub seed: u64,
     pub runs: u64,
     pub diffs: Vec<Diff>,
+    /// The record layout and each scenario's records, in replication order (for the report).
+    #[serde(skip)]
+    pub layout: Layout,
+    #[serde(skip)]
+    pub records: Vec<Vec<Record>>,
 }
 
 /// Labels for the scenarios: their ids, made unique with `#2`, `#3`... where repeated.
@@ -81,7 +96,17 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
     for (s, label) in labels.iter().enumerate().skip(1) {
         diffs.extend(paired(&layout, label, per[0], per[s]));
     }
-    Ok(Comparison { scenarios: labels, seed: options.seed, runs: reps.len() as u64, diffs })
+    Ok(Comparison {
+        version: crate::report::render::VERSION,
+        schema: crate::report::render::SCHEMA,
+        scenarios: labels,
+        titles: scenarios.iter().map(|s| s.title.clone()).collect(),
+        seed: options.seed,
+        runs: reps.len() as u64,
+        diffs,
+        layout,
+        records: per.iter().map(|r| r.to_vec()).collect(),
+    })
 }
 
 fn paired(layout: &Layout, label: &str, base: &[Record], other: &[Record]) -> Vec<Diff> {
@@ -94,16 +119,10 @@ fn paired(layout: &Layout, label: &str, base: &[Record], other: &[Record]) -> Ve
             let xs: Vec<f64> = base.iter().filter_map(value).collect();
             let ys: Vec<f64> = other.iter().filter_map(value).collect();
             let mut d: Vec<f64> = base.iter().zip(other).filter_map(|(a, b)| Some(value(b)? - value(a)?)).collect();
-            let m = mean(&d);
-            let half = m.map(|m| {
-                let n = d.len() as f64;
-                if d.len() < 2 {
-                    0.0
-                } else {
-                    let var = d.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-                    1.96 * (var / n).sqrt()
-                }
-            });
+            let ci = MeanCi::of(&d);
+            let m = ci.map(|c| c.mean);
+            // One pair has no interval; report it as a point.
+            let half = ci.map(|c| if c.half_width.is_finite() { c.half_width } else { 0.0 });
             d.sort_by(f64::total_cmp);
             let q = |p| (!d.is_empty()).then(|| round4(quantile(&d, p)));
             Diff {
@@ -156,7 +175,7 @@ pub fn compare_md(c: &Comparison) -> String {
     let mut out = format!(
         "# Comparison against `{}`\n\n{} paired replications from seed {} (common random numbers). \
          Difference = scenario − reference, per replication; 95% CI of the mean difference \
-         (normal approximation) and the 5th–95th percentile of the paired differences.\n",
+         (Student's t) and the 5th–95th percentile of the paired differences.\n",
         c.scenarios[0], c.runs, c.seed
     );
     for label in c.scenarios.iter().skip(1) {
@@ -190,19 +209,41 @@ pub fn write_comparison(dir: &Path, c: &Comparison) -> Result<(), Error> {
     write_atomic(&dir.join("compare.md"), compare_md(c).as_bytes())?;
     let json = serde_json::to_string_pretty(c).expect("comparison serialises");
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
-    let labels: Vec<String> = c.scenarios.iter().skip(1).cloned().collect();
-    for (key, stem, title, y_label) in [
-        (batch::CARE_LOST, "compare_care_lost", "Care lost, difference from the reference (mean, 95% CI)", "cases"),
-        ("records_exfiltrated", "compare_records", "Records stolen, difference (mean, 95% CI)", "patient dossiers"),
-    ] {
-        let col = |f: fn(&Diff) -> Option<f64>| -> Vec<f64> {
-            labels
-                .iter()
-                .map(|l| c.diffs.iter().find(|d| &d.scenario == l && d.kpi == key).and_then(f).unwrap_or(f64::NAN))
-                .collect()
-        };
-        let (mean, lo, hi) = (col(|d| d.diff_mean), col(|d| d.ci95_low), col(|d| d.ci95_high));
-        crate::plot::interval_chart(&dir.join("plots"), stem, title, y_label, &labels, &mean, &lo, &hi)?;
+    let input = crate::report::policy::PolicyInput {
+        kind: "Comparison",
+        title: format!("{} against {}", c.scenarios[1..].join(", "), c.scenarios[0]),
+        subtitle: format!(
+            "{} scenarios · {} each, on common random numbers from seed {}",
+            c.scenarios.len(),
+            crate::report::format::plural(c.runs as f64, "replication"),
+            c.seed
+        ),
+        generated_by: "downtime compare".into(),
+        intro: vec![
+            format!(
+                "The reference is {} ({}); every other scenario is set beside it: {}.",
+                c.scenarios[0],
+                c.titles.first().cloned().unwrap_or_default(),
+                c.scenarios
+                    .iter()
+                    .zip(&c.titles)
+                    .skip(1)
+                    .map(|(l, t)| format!("{l} ({t})"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            "The question is what changes for patients and providers when the scenario does: every scenario runs the same replications, so the differences below are the scenarios' effect and not chance.".into(),
+        ],
+        labels: c.scenarios.clone(),
+        extra: Vec::new(),
+        layout: &c.layout,
+        records: c.records.iter().map(Vec::as_slice).collect(),
+        seed: c.seed,
+        data_files: "summary.json, compare.csv".into(),
+    };
+    if c.records.len() == c.scenarios.len() {
+        let view = crate::report::policy::policy_view(dir, &input)?;
+        crate::report::policy::write_policy(dir, &view)?;
     }
     Ok(())
 }
@@ -216,6 +257,7 @@ pub fn command(
     days: Option<u32>,
     out: Option<std::path::PathBuf>,
     force: bool,
+    csv_delimiter: char,
 ) -> Result<String, Error> {
     let mut scenarios = Vec::new();
     for n in names {
@@ -239,5 +281,6 @@ pub fn command(
     let _out_dir = crate::report::prepare_output_dir(&out, force)?;
     let c = compare(&scenarios, &options)?;
     write_comparison(&out, &c)?;
-    Ok(format!("{}wrote {}\n", compare_md(&c), out.display()))
+    crate::report::csv::apply(&out, csv_delimiter)?;
+    Ok(format!("{}wrote {}\nopen {}\n", compare_md(&c), out.display(), out.join("report.html").display()))
 }

@@ -238,3 +238,56 @@ pub fn table(fits: &[Fit]) -> String {
     }
     out
 }
+
+/// The fit as a report section (run and batch reports), or `None` when there is nothing observed.
+pub fn section(fits: &[Fit], batch: bool) -> Option<crate::report::render::Section> {
+    use crate::report::render::{Cell, Column, Section, Table};
+    if fits.is_empty() {
+        return None;
+    }
+    let pct = |e: f64| format!("{:+.0}%", e * 100.0);
+    let mut columns = vec![
+        Column::text("observation"),
+        Column::text("measure"),
+        Column::num("days"),
+        Column::num("observed"),
+        Column::num(if batch { "model (mean)" } else { "model" }),
+    ];
+    columns.extend([Column::num("error"), Column::text("fit"), Column::text("source")]);
+    let rows = fits
+        .iter()
+        .map(|f| {
+            let model = Cell::new(f.model.map_or("—".to_string(), |m| format!("{m:.1}")));
+            let model = match (f.model_p5, f.model_p95) {
+                (Some(a), Some(b)) if batch => model.with_sub(format!("90% of runs {a:.1} to {b:.1}")),
+                _ => model,
+            };
+            vec![
+                Cell::new(f.name.clone()),
+                Cell::new(f.measure.clone()),
+                Cell::new(format!("{} to {}", f.window.0, f.window.1)),
+                Cell::new(f.observed.clone()),
+                model,
+                Cell::new(f.relative_error.map_or("—".to_string(), pct)),
+                Cell::new(format!("{} (±{:.0}%)", if f.within_band { "fits" } else { "misses" }, f.band * 100.0))
+                    .with_class(if f.within_band { "better" } else { "worse" }),
+                Cell::new(f.source.clone()),
+            ]
+        })
+        .collect();
+    let fits_n = fits.iter().filter(|f| f.within_band).count();
+    Some(Section {
+        id: "observed".into(),
+        title: "Observed beside the model".into(),
+        paragraphs: vec![format!(
+            "Published figures of the incident this scenario describes, beside the model's value over the same window (days from the first compromise){}. A figure fits when the relative error is within its band: {fits_n} of {} do.",
+            if batch { ", the mean over the replications" } else { "" },
+            fits.len()
+        )],
+        table: Some(Table { columns, rows }),
+        notes: vec![
+            "The relative error is 0 inside a published range, else the distance to its nearest end over that end. docs/model.md describes each calibration case and why a band is wider where it is."
+                .into(),
+        ],
+    })
+}

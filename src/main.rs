@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Run { scenario, seed, days, out, force, quiet } => {
+        Command::Run { scenario, seed, days, out, force, quiet, csv_delimiter } => {
             let mut sc = scenario::load(&scenario).map_err(Error::from)?;
             if let Some(d) = days {
                 sc.set_days(d);
@@ -43,9 +43,11 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let (incident, baseline) = sim::run_with_baseline(Arc::new(sc), sim::RunOptions { seed, replication: 0 });
             let summary = report::write_run(&out, &incident, &baseline)?;
             report::write_charts_and_report(&out, &incident, &baseline, &summary)?;
+            report::csv::apply(&out, csv_delimiter)?;
             if !quiet {
                 print!("{}", text::terminal(&report::summary_table(&summary)));
                 println!("wrote {}", text::terminal_line(&out.display().to_string()));
+                println!("open {}", text::terminal_line(&out.join("report.html").display().to_string()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -68,31 +70,33 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
-        Command::Batch { scenario, runs, seed, jobs, days, out, force, shard } => {
+        Command::Batch { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
-            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard };
+            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter };
             print!("{}", text::terminal(&batch::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare { scenarios, runs, seed, jobs, days, out, force } => {
+        Command::Compare { scenarios, runs, seed, jobs, days, out, force, csv_delimiter } => {
+            let jobs = jobs.map(|j| j as usize);
             print!(
                 "{}",
-                text::terminal(&compare::command(&scenarios, runs, seed, jobs.map(|j| j as usize), days, out, force)?)
+                text::terminal(&compare::command(&scenarios, runs, seed, jobs, days, out, force, csv_delimiter)?)
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sweep { sweep, runs, jobs, out, force, shard } => {
-            print!("{}", text::terminal(&sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, force, shard)?));
+        Command::Sweep { sweep, runs, jobs, out, force, shard, csv_delimiter } => {
+            let jobs = jobs.map(|j| j as usize);
+            print!("{}", text::terminal(&sweep::command(&sweep, runs, jobs, out, force, shard, csv_delimiter)?));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Exercise { scenario, decisions, seed, days, out, force } => {
-            let c = exercise::ExerciseCommand { scenario, decisions, seed, days, out, force };
+        Command::Exercise { scenario, decisions, seed, days, out, force, csv_delimiter } => {
+            let c = exercise::ExerciseCommand { scenario, decisions, seed, days, out, force, csv_delimiter };
             print!("{}", text::terminal(&exercise::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Merge { dirs, out, force } => {
+        Command::Merge { dirs, out, force, csv_delimiter } => {
             let _out_dir = report::prepare_output_dir(&out, force)?;
-            print!("{}", text::terminal(&shard::command(&dirs, &out)?));
+            print!("{}", text::terminal(&shard::command(&dirs, &out, csv_delimiter)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::New { template, list, output, force } => {

@@ -345,10 +345,17 @@ fn complete(mut records: Vec<Record>, runs: u64) -> Result<Vec<Record>, Error> {
 }
 
 /// `downtime merge`: merge and write; returns the text to print.
-pub fn command(inputs: &[PathBuf], out: &Path) -> Result<String, Error> {
-    let text = match merge(inputs, out)? {
+pub fn command(inputs: &[PathBuf], out: &Path, csv_delimiter: char) -> Result<String, Error> {
+    let merged = merge(inputs, out)?;
+    crate::report::csv::apply(out, csv_delimiter)?;
+    let text = match merged {
         Merged::Batch(s) => batch::summary_table(&s),
         Merged::Sweep(s) => sweep::summary_table(&s),
     };
-    Ok(format!("{text}merged {} shards into {}\n", inputs.len(), out.display()))
+    Ok(format!(
+        "{text}merged {} shards into {}\nopen {}\n",
+        inputs.len(),
+        out.display(),
+        out.join("report.html").display()
+    ))
 }

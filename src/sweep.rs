@@ -145,6 +145,9 @@ pub struct VariantMeta {
 pub struct SweepMeta {
     pub sweep: String,
     pub title: String,
+    /// What the sweep asks, from the sweep file (for the report).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     pub base: String,
     pub seed: u64,
     pub days: u32,
@@ -404,6 +407,7 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
         meta: SweepMeta {
             sweep: raw.id.clone(),
             title: raw.title.clone(),
+            description: raw.description.clone(),
             base: raw.base.clone(),
             seed: raw.seed.unwrap_or(base.seed),
             days,
@@ -684,6 +688,10 @@ pub struct VariantSummary {
 /// `summary.json` of a sweep.
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepSummary {
+    /// The tool's version.
+    pub version: &'static str,
+    /// The layout version of `summary.json`.
+    pub schema: u32,
     #[serde(flatten)]
     pub meta: SweepMeta,
     pub quantiles: &'static str,
@@ -727,7 +735,7 @@ pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(Var
 /// Run the whole sweep (no shard) one variant at a time, reducing each variant's records as
 /// they come ([`batch::Reducer`]): no record is kept, so memory does not grow with the runs,
 /// and only one variant's simulation state exists at a time.
-pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<VariantSummary>, Error> {
+pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(VariantMeta, Vec<Record>)>, Error> {
     options.check()?;
     if sweep.variants.is_empty() {
         return Err(Error::Usage("the sweep has no variants".into()));
@@ -738,16 +746,18 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<VariantS
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let s = Arc::new(sweep.scenario(i)?);
         let b = Arc::new(sim::baseline_of(&s));
-        // KPI statistics only (no daily bands in a sweep's outputs).
-        let mut reducer = batch::Reducer::new(&layout, 0);
+        // Each replication's headline KPIs only (the report's paired differences need them,
+        // a few hundred bytes a run); its daily series and per-kind figures are dropped as it
+        // arrives.
+        let mut rows = Vec::with_capacity(reps.len());
         batch::par_stream(
             options.jobs,
             &reps,
             options.progress,
             |&r| batch::record(&s, &b, &layout, options.seed, r),
-            |rec| reducer.push(&rec),
+            |rec| rows.push(rec.slim()),
         )?;
-        out.push(VariantSummary { variant: meta.clone(), kpis: reducer.kpi_stats() });
+        out.push((meta.clone(), rows));
     }
     Ok(out)
 }
@@ -767,38 +777,60 @@ pub fn write_sweep(
             VariantSummary { variant: v.clone(), kpis: r.kpi_stats() }
         })
         .collect();
-    write_summaries(dir, meta, layout, variants)
-}
-
-/// Write `summary.json`, `results.csv`, `results.md` and the charts from the variants' statistics.
-pub fn write_summaries(
-    dir: &Path,
-    meta: &SweepMeta,
-    layout: &Layout,
-    variants: Vec<VariantSummary>,
-) -> Result<SweepSummary, Error> {
-    let summary = SweepSummary { meta: meta.clone(), quantiles: batch::QUANTILE_METHOD, variants };
+    let summary = SweepSummary {
+        version: crate::report::render::VERSION,
+        schema: crate::report::render::SCHEMA,
+        meta: meta.clone(),
+        quantiles: batch::QUANTILE_METHOD,
+        variants,
+    };
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
     write_atomic(&dir.join("results.csv"), results_csv(layout, &summary).as_bytes())?;
     write_atomic(&dir.join("results.md"), results_md(&summary).as_bytes())?;
-    let labels: Vec<String> = summary.variants.iter().map(|v| v.variant.name.clone()).collect();
-    for (key, stem, title, y_label) in [
-        (
-            batch::CARE_BEHIND,
-            "sweep_care_behind",
-            "Care behind normal at the peak, per variant (mean, p5–p95)",
-            "cases",
+    let fmt = crate::report::format::count;
+    let labels: Vec<String> = results.iter().map(|(v, _)| v.name.clone()).collect();
+    let mut intro = vec![format!(
+        "Variants of the base scenario {} set against the first, {}, as the reference.{}",
+        meta.base,
+        labels.first().cloned().unwrap_or_default(),
+        if meta.description.is_empty() { String::new() } else { format!(" {}", meta.description) }
+    )];
+    intro.push(format!(
+        "The market concentration (HHI: the sum of squared percentage shares of the vendors, counting {} providers; 10,000 is a single vendor) and the vendor the incident compromises, per variant: {}.",
+        if meta.market == "all" { "all".to_string() } else { meta.market.replace('_', " ") },
+        results
+            .iter()
+            .map(|(v, _)| format!("{} (HHI {}, {} compromised)", v.name, fmt(v.hhi), v.compromised))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ));
+    let input = crate::report::policy::PolicyInput {
+        kind: "Policy sweep",
+        title: meta.title.clone(),
+        subtitle: format!(
+            "Sweep {} over {} · {} variants · {} each from seed {} · {}",
+            meta.sweep,
+            meta.base,
+            results.len(),
+            crate::report::format::plural(meta.runs as f64, "replication"),
+            meta.seed,
+            crate::report::format::days(f64::from(meta.days))
         ),
-        (batch::CARE_LOST, "sweep_care_lost", "Care lost per variant (mean, p5–p95)", "cases"),
-        ("records_exfiltrated", "sweep_records", "Records stolen per variant (mean, p5–p95)", "patient dossiers"),
-    ] {
-        let col = |f: fn(&Stat) -> Option<f64>| -> Vec<f64> {
-            summary.variants.iter().map(|v| v.kpis.get(key).and_then(f).unwrap_or(f64::NAN)).collect()
-        };
-        let (mean, lo, hi) = (col(|s| s.mean), col(|s| s.p5), col(|s| s.p95));
-        crate::plot::interval_chart(&dir.join("plots"), stem, title, y_label, &labels, &mean, &lo, &hi)?;
-    }
+        generated_by: "downtime sweep".into(),
+        intro,
+        labels,
+        extra: vec![
+            ("compromised".into(), results.iter().map(|(v, _)| v.compromised.clone()).collect()),
+            ("HHI".into(), results.iter().map(|(v, _)| fmt(v.hhi)).collect()),
+        ],
+        layout,
+        records: results.iter().map(|(_, r)| r.as_slice()).collect(),
+        seed: meta.seed,
+        data_files: "summary.json, results.csv".into(),
+    };
+    let view = crate::report::policy::policy_view(dir, &input)?;
+    crate::report::policy::write_policy(dir, &view)?;
     Ok(summary)
 }
 
@@ -907,6 +939,7 @@ pub fn command(
     out: Option<PathBuf>,
     force: bool,
     shard: Option<Shard>,
+    csv_delimiter: char,
 ) -> Result<String, Error> {
     let mut sweep = load(file)?;
     let runs = runs.unwrap_or(sweep.runs);
@@ -929,9 +962,15 @@ pub fn command(
         }
         None => {
             let layout = batch::layout(&sweep.scenario(0)?);
-            let variants = run_reduced(&sweep, &options)?;
-            let summary = write_summaries(&out, &sweep.meta, &layout, variants)?;
-            Ok(format!("{}wrote {}\n", summary_table(&summary), out.display()))
+            let results = run_reduced(&sweep, &options)?;
+            let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
+            crate::report::csv::apply(&out, csv_delimiter)?;
+            Ok(format!(
+                "{}wrote {}\nopen {}\n",
+                summary_table(&summary),
+                out.display(),
+                out.join("report.html").display()
+            ))
         }
     }
 }

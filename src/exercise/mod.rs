@@ -41,6 +41,8 @@ pub struct ExerciseCommand {
     pub out: Option<PathBuf>,
     /// Write into an output folder holding files downtime did not write.
     pub force: bool,
+    /// Field delimiter of the CSV files: `;`, or `,` for anything else (the default).
+    pub csv_delimiter: char,
 }
 
 /// What an exercise produced.
@@ -56,7 +58,12 @@ pub fn command(c: &ExerciseCommand) -> Result<String, Error> {
     let stdin = std::io::stdin();
     let tty = stdin.is_terminal();
     let finished = run(c, stdin.lock(), std::io::stdout(), tty)?;
-    Ok(format!("{}wrote {}\n", report::summary_table(&finished.summary), finished.out.display()))
+    Ok(format!(
+        "{}wrote {}\nopen {}\n",
+        report::summary_table(&finished.summary),
+        finished.out.display(),
+        finished.out.join("report.html").display()
+    ))
 }
 
 /// Run an exercise reading the room's answers from `input` (ignored with a decisions file)
@@ -102,11 +109,9 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
     }
     let replayed = file.is_some();
     let chosen = session.chosen_scenario();
-    write_outputs(&out_dir, &session, chosen, options, replayed).map(|summary| Finished {
-        out: out_dir,
-        summary,
-        scenario: sc,
-    })
+    let summary = write_outputs(&out_dir, &session, chosen, options, replayed)?;
+    report::csv::apply(&out_dir, c.csv_delimiter)?;
+    Ok(Finished { out: out_dir, summary, scenario: sc })
 }
 
 fn write_outputs(

@@ -110,7 +110,7 @@ impl Figure for Exchange {
                 text(19.0).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center)),
             )))?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15.0)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16.0)?;
 
         let y_max = nice_max(self.inquiries.iter().fold(10.0f64, |a, &b| a.max(b)));
         let mut chart = ChartBuilder::on(&bottom)
@@ -135,7 +135,7 @@ impl Figure for Exchange {
                 text(19.0).color(&GREY).pos(Pos::new(HPos::Center, VPos::Center)),
             )))?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15.0)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16.0)?;
         Ok(())
     }
 }

@@ -69,7 +69,7 @@ impl Figure for IntervalChart<'_> {
                     String::new()
                 }
             })
-            .y_label_formatter(&|y| fmt_count(*y))
+            .y_label_formatter(&|y| super::count_tick(*y))
             .y_desc(self.y_label)
             .label_style(text(16.0))
             .axis_desc_style(text(17.0))
@@ -92,13 +92,13 @@ impl Figure for IntervalChart<'_> {
             }
             if m.is_finite() {
                 chart.draw_series(std::iter::once(Circle::new((x, m), 7, color.filled())))?;
-                chart.draw_series(std::iter::once(Text::new(fmt_count(m), (x + 0.1, m), text(15.0))))?;
+                chart.draw_series(std::iter::once(Text::new(fmt_count(m), (x + 0.1, m), text(16.0))))?;
             }
         }
         root.draw(&Text::new(
             "bar and dot: mean; whisker: interval (p5–p95 where the caller gives percentiles)",
             (20, self.size().1 as i32 - 26),
-            text(15.0).color(&GREY),
+            text(16.0).color(&GREY),
         ))?;
         Ok(())
     }

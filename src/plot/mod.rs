@@ -15,6 +15,7 @@
 pub mod backlog;
 pub mod exchange;
 pub mod fan;
+pub mod hbar;
 pub mod interval;
 pub mod records;
 pub mod service_level;
@@ -30,6 +31,7 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 pub use fan::{FanChart, fan_chart};
+pub use hbar::HBarChart;
 pub use interval::{IntervalChart, interval_chart};
 
 use crate::error::Error;
@@ -226,9 +228,10 @@ pub fn draw_markers<DB: DrawingBackend>(
     let span = (x_range.end - x_range.start).max(1e-9);
     let (px_x, px_y) = chart.plotting_area().get_pixel_range();
     let (width_px, height_px) = (f64::from((px_x.end - px_x.start).max(1)), f64::from((px_y.end - px_y.start).max(1)));
-    // Label metrics at 15 px: about 8.5 px per character, 19 px per row.
-    let per_char = 8.5 * span / width_px;
-    let row_height = 19.0 * (y1 - y0) / height_px;
+    // Label metrics at 16 px (12 px or more as the HTML report shows a chart): about 9.1 px
+    // per character, 20 px per row.
+    let per_char = 9.1 * span / width_px;
+    let row_height = 20.0 * (y1 - y0) / height_px;
     let shown: Vec<&Marker> = markers.iter().filter(|m| m.day >= x_range.start && m.day <= x_range.end).collect();
     for m in &shown {
         chart.draw_series(DashedLineSeries::new([(m.day, y0), (m.day, y1)], 6, 4, style))?;
@@ -244,15 +247,15 @@ pub fn draw_markers<DB: DrawingBackend>(
             rows_end.push(0.0);
         }
         rows_end[row] = m.day + width;
-        let y = y1 - 6.0 * row_height / 19.0 - row_height * row as f64;
+        let y = y1 - 6.0 * row_height / 20.0 - row_height * row as f64;
         let x = m.day + 4.0 * span / width_px;
         let backdrop =
-            [(x - span / width_px, y + 2.0 * row_height / 19.0), (x + width - 1.5 * per_char, y - row_height)];
+            [(x - span / width_px, y + 2.0 * row_height / 20.0), (x + width - 1.5 * per_char, y - row_height)];
         chart.draw_series(std::iter::once(Rectangle::new(backdrop, WHITE.mix(0.85).filled())))?;
         chart.draw_series(std::iter::once(Text::new(
             m.label.clone(),
             (x, y),
-            text(15.0).color(&RGBColor(60, 60, 60)),
+            text(16.0).color(&RGBColor(60, 60, 60)),
         )))?;
     }
     Ok(())
@@ -269,7 +272,7 @@ pub fn draw_dated_count_mesh<DB: DrawingBackend>(
     x_desc: Option<&str>,
 ) -> DrawResult<DB> {
     let x_format = |x: &f64| short_date(start, *x);
-    let y_format = |y: &f64| fmt_count(*y);
+    let y_format = |y: &f64| count_tick(*y);
     let mut mesh = chart.configure_mesh();
     mesh.light_line_style(LIGHT.mix(0.0))
         .bold_line_style(LIGHT)
@@ -343,19 +346,23 @@ pub fn nice_max(max: f64) -> f64 {
     10.0 * mag
 }
 
-/// A number with thin thousands separators: 1234567 → "1,234,567"; large ones shortened.
+/// A number as the reports write it ([`crate::report::format`]): "1,234,567" shortened to
+/// "1.2 M" from a million, one decimal below 10 when it has a fraction.
 pub fn fmt_count(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e6 {
-        format!("{:.1} M", x / 1e6).replace(".0 M", " M")
-    } else if a >= 1000.0 {
-        let n = x.round() as i64;
-        format!("{},{:03}", n / 1000, (n % 1000).abs())
-    } else if a >= 10.0 || x.fract() == 0.0 {
-        format!("{x:.0}")
+    use crate::report::format;
+    if x.abs() >= 1e6 {
+        format::compact(x)
+    } else if x.abs() >= 10.0 || x.fract() == 0.0 {
+        format::count(x)
     } else {
         format!("{x:.1}")
     }
+}
+
+/// A tick label on an axis of whole things (cases, records): blank between whole numbers, so
+/// that no axis reads "0.2 patient dossiers".
+pub fn count_tick(x: f64) -> String {
+    if (x - x.round()).abs() > 1e-6 { String::new() } else { fmt_count(x) }
 }
 
 /// Write every chart of a single run into `dir` (the run folder's `plots/`). Returns the

@@ -78,7 +78,7 @@ impl Figure for Records {
                     String::new()
                 }
             })
-            .x_label_formatter(&|x| fmt_count(*x))
+            .x_label_formatter(&|x| super::count_tick(*x))
             .x_desc("patient records (dossiers)")
             .label_style(text(16.0))
             .axis_desc_style(text(17.0))
@@ -123,7 +123,7 @@ impl Figure for Records {
                 format!("none stolen ({} on file)", fmt_count(r.3))
             };
             let x = (stolen + 0.01 * x_max).min(x_max * 0.62);
-            Text::new(label, (x, n - i as f64 - 0.5 + 0.12), text(15.0).color(&RGBColor(30, 30, 30)))
+            Text::new(label, (x, n - i as f64 - 0.5 + 0.12), text(16.0).color(&RGBColor(30, 30, 30)))
         }))?;
         if total == 0.0 {
             chart.draw_series(std::iter::once(Text::new(
@@ -132,7 +132,7 @@ impl Figure for Records {
                 text(22.0).color(&GREY),
             )))?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15.0)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 16.0)?;
         Ok(())
     }
 }

@@ -167,7 +167,7 @@ impl Figure for Staff {
                 .x_label_formatter(&|x| short_date(start, *x))
                 .y_label_formatter(&|y| format!("{y:.0}%"))
                 .y_desc(y_desc)
-                .label_style(text(15.0))
+                .label_style(text(16.0))
                 .axis_desc_style(text(16.0))
                 .draw()?;
             draw_markers(&mut chart, &self.markers, i == 0)?;
@@ -186,7 +186,7 @@ impl Figure for Staff {
                 .draw_series(LineSeries::new(points(&series[0]), color.stroke_width(3)))?
                 .label("Incident run")
                 .legend(legend_line(color, 3));
-            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14.0)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16.0)?;
         }
         Ok(())
     }

@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use super::{RunSummary, write_atomic};
+use super::RunSummary;
+use super::format;
+use super::render::Section;
 use crate::error::Error;
 use crate::kpi::Kpis;
 use crate::model::{Hosting, ProviderKind};
@@ -166,7 +168,7 @@ pub const CAPABILITIES: [(&str, &str); 5] = [
 ];
 
 fn pct(x: f64) -> String {
-    format!("{x:.1}%")
+    format::pct(x)
 }
 
 fn ratio(num: f64, den: f64) -> f64 {
@@ -180,7 +182,7 @@ fn target(l: &Levels, higher: bool, unit: &str) -> String {
 }
 
 fn days_opt(d: Option<f64>) -> String {
-    d.map_or("not within the horizon".into(), |d| format!("{d:.0} days"))
+    d.map_or("not within the horizon".into(), format::days)
 }
 
 /// Rate every capability of a run from its KPIs, the baseline's and the run's facts.
@@ -211,8 +213,8 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "urgent_delayed_per_10k",
             "Urgent care delayed (per 10,000 cases)",
-            format!("{:.2} ({} cases)", urgent_10k(k), plot::fmt_count(k.urgent_delayed as f64)),
-            format!("{:.2} ({} cases)", urgent_10k(b), b.urgent_delayed),
+            format!("{:.2} ({} cases)", urgent_10k(k), format::count(k.urgent_delayed as f64)),
+            format!("{:.2} ({} cases)", urgent_10k(b), format::count(b.urgent_delayed as f64)),
             target(&e.urgent_delayed_per_10k, false, ""),
             rate(Some(urgent_10k(k)), &e.urgent_delayed_per_10k, false),
             "",
@@ -225,7 +227,12 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "providers_exhausted_pct",
             "Providers whose protocol could not be staffed",
-            format!("{} ({} of {})", pct(exhausted(k)), k.providers_exhausted, facts.providers),
+            format!(
+                "{} ({} of {})",
+                pct(exhausted(k)),
+                format::count(k.providers_exhausted as f64),
+                format::count(facts.providers as f64)
+            ),
             pct(exhausted(b)),
             target(&e.providers_exhausted_pct, false, "%"),
             rate(Some(exhausted(k)), &e.providers_exhausted_pct, false),
@@ -234,8 +241,8 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "extra_overtime_hours_per_provider",
             "Extra overtime per provider",
-            format!("{extra_ot:.1} h ({} h in total)", plot::fmt_count(k.overtime_hours.round())),
-            format!("{} h in total", plot::fmt_count(b.overtime_hours.round())),
+            format!("{extra_ot:.1} h ({} h in total)", format::count(k.overtime_hours.round())),
+            format!("{} h in total", format::count(b.overtime_hours.round())),
             target(&e.extra_overtime_hours_per_provider, false, " h"),
             rate(Some(extra_ot), &e.extra_overtime_hours_per_provider, false),
             "",
@@ -260,8 +267,8 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
             format!(
                 "{} ({} of {})",
                 pct(referrals(k)),
-                plot::fmt_count(k.referrals_delayed as f64),
-                plot::fmt_count(k.referrals_total as f64)
+                format::count(k.referrals_delayed as f64),
+                format::count(k.referrals_total as f64)
             ),
             pct(referrals(b)),
             target(&e.referrals_delayed_pct, false, "%"),
@@ -287,8 +294,8 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
             format!(
                 "{} ({} records, {} of high sensitivity)",
                 pct(stolen),
-                plot::fmt_count(k.records_exfiltrated as f64),
-                plot::fmt_count(k.records_exfiltrated_high_sensitivity as f64)
+                format::count(k.records_exfiltrated as f64),
+                format::count(k.records_exfiltrated_high_sensitivity as f64)
             ),
             "0.0%".into(),
             target(&e.records_stolen_pct, false, "%"),
@@ -305,7 +312,10 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "time_to_recovery_days",
             "Time to recovery (service level back to 95% of normal)",
-            days_opt(k.time_to_recovery_days.map(f64::from)),
+            match k.time_to_recovery_days {
+                Some(0) => "0 days: the 7-day service level never fell below 95% of normal".into(),
+                d => days_opt(d.map(f64::from)),
+            },
             "—".into(),
             target(&e.time_to_recovery_days, false, " days"),
             if incident {
@@ -318,7 +328,12 @@ pub fn assess(k: &Kpis, b: &Kpis, facts: &Facts, e: &Evaluation) -> Vec<Capabili
         measure(
             "mtpd_breached_pct",
             "Providers disrupted beyond their maximum tolerable period",
-            format!("{} ({} of {})", pct(mtpd(k)), k.providers_mtpd_breached, facts.providers),
+            format!(
+                "{} ({} of {})",
+                pct(mtpd(k)),
+                format::count(k.providers_mtpd_breached as f64),
+                format::count(facts.providers as f64)
+            ),
             pct(mtpd(b)),
             target(&e.mtpd_breached_pct, false, "%"),
             rate(Some(mtpd(k)), &e.mtpd_breached_pct, false),
@@ -395,6 +410,18 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
+/// Event text with its long whole numbers given thousands separators ("1800000 patient
+/// records" → "1,800,000 patient records"); the CSV keeps the model's text as it is.
+fn readable_numbers(text: &str) -> String {
+    text.split(' ')
+        .map(|w| match w.parse::<u64>() {
+            Ok(n) if w.len() > 4 => format::count(n as f64),
+            _ => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The timeline as it happened (`events.csv`), plus the model's milestones.
 pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
     let mut out: Vec<TimelineEntry> = outcome
@@ -414,7 +441,7 @@ pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
                 kind,
                 event: e.event.replace('_', " "),
                 target: e.target.clone(),
-                text: e.text.clone(),
+                text: readable_numbers(&e.text),
             }
         })
         .collect();
@@ -433,8 +460,8 @@ pub fn timeline_from(outcome: &Outcome, k: &Kpis) -> Vec<TimelineEntry> {
             d,
             "protocol exhausted",
             format!(
-                "The first provider's emergency protocol can no longer be staffed ({} providers in all by the end).",
-                k.providers_exhausted
+                "The first provider's emergency protocol can no longer be staffed ({} in all by the end).",
+                format::plural(k.providers_exhausted as f64, "provider")
             ),
         );
     }
@@ -572,6 +599,42 @@ pub struct Counterfactual {
     pub options: Vec<(String, String, Kpis)>,
 }
 
+/// The provider kind the incident hit hardest: the lowest 7-day service level relative to the
+/// same kind's level in the baseline run, on any day from the first compromise on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorstHit {
+    /// Human label, e.g. "GP practices".
+    pub kind: &'static str,
+    /// The lowest level, as a percentage of the baseline's level on the same day.
+    pub floor_pct: f64,
+    /// The day it was lowest.
+    pub day: u32,
+}
+
+/// The hardest-hit provider kind of a run, if the run has an incident.
+pub fn worst_hit(incident: &Outcome, baseline: &Outcome) -> Option<WorstHit> {
+    let ticks_per_day = 24 / incident.tick_hours.max(1);
+    let from = incident.incident.first_compromise? / ticks_per_day;
+    let mut worst: Option<WorstHit> = None;
+    for kind in ProviderKind::ALL {
+        if !incident.providers.iter().any(|p| p.kind == kind) {
+            continue;
+        }
+        let level = crate::kpi::service_level_7d(&crate::kpi::daily(incident, Some(kind)));
+        let normal = crate::kpi::service_level_7d(&crate::kpi::daily(baseline, Some(kind)));
+        for (d, (l, n)) in level.iter().zip(&normal).enumerate().skip(from as usize) {
+            if *n <= 0.0 {
+                continue;
+            }
+            let rel = 100.0 * l / n;
+            if worst.as_ref().is_none_or(|w| rel < w.floor_pct - 1e-9) {
+                worst = Some(WorstHit { kind: plot::kind_label(kind.key()), floor_pct: rel, day: d as u32 });
+            }
+        }
+    }
+    worst
+}
+
 /// Everything the report shows, assembled once and rendered as Markdown and HTML.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -593,11 +656,16 @@ pub struct Report {
     pub counterfactuals: Vec<Counterfactual>,
     /// The command that produced the run, named in the report ("downtime run").
     pub generated_by: &'static str,
+    /// The provider kind hit hardest, for the executive summary.
+    pub worst_hit: Option<WorstHit>,
+    /// Extra sections shown after the analysis of capabilities (such as observed figures
+    /// against the model's); empty by default.
+    pub sections: Vec<Section>,
 }
 
 impl Report {
     /// Assemble the report of a run from its outcome, the baseline and its summary.
-    pub fn new(incident: &Outcome, summary: &RunSummary) -> Self {
+    pub fn new(incident: &Outcome, baseline: &Outcome, summary: &RunSummary) -> Self {
         let s = &incident.scenario;
         let facts = Facts::of(incident);
         let capabilities = assess(&summary.kpis, &summary.baseline, &facts, &s.evaluation);
@@ -634,6 +702,8 @@ impl Report {
             charts: plot::RUN_CHARTS.to_vec(),
             counterfactuals: Vec::new(),
             generated_by: "downtime run",
+            worst_hit: worst_hit(incident, baseline),
+            sections: crate::fit::section(&summary.observed, false).into_iter().collect(),
         }
     }
 
@@ -642,10 +712,13 @@ impl Report {
         self.start.plus_days(i64::from(d))
     }
 
-    /// Strengths: measures rated P in capabilities that were exercised.
+    /// Strengths: measures rated P in capabilities rated P. A measure that met its own target
+    /// is not a strength while its capability as a whole fell short (a capability takes the
+    /// worst rating of its measures), so a strength never sits beside a weak rating.
     pub fn strengths(&self) -> Vec<(&'static str, &Measure)> {
         self.capabilities
             .iter()
+            .filter(|c| c.rating == Rating::P)
             .flat_map(|c| c.measures.iter().filter(|m| m.rating == Rating::P).map(move |m| (c.name, m)))
             .collect()
     }
@@ -666,44 +739,93 @@ impl Report {
         v
     }
 
-    /// The headline paragraph of the executive summary (plain text).
-    pub fn headline(&self) -> String {
+    /// The executive summary, one sentence per item, what hurt most first; every figure says
+    /// what it is compared with (the baseline: the same scenario and seed without the incident).
+    pub fn summary_sentences(&self) -> Vec<String> {
         let k = &self.summary.kpis;
         let b = &self.summary.baseline;
-        let mut s = format!(
-            "Over {} simulated days from {} to {}, the {} providers delivered {:.1}% of the {} cases of care demanded (baseline without the incident: {:.1}%); {} cases were delivered under the emergency protocol.",
-            self.summary.days,
+        let c = format::count;
+        let mut out = Vec::new();
+        if self.facts.compromise_day.is_none() {
+            out.push(format!(
+                "The scenario has no compromise: over {} the {} providers delivered {} of the {} cases demanded.",
+                format::days(f64::from(self.summary.days)),
+                c(self.summary.providers as f64),
+                format::pct(k.care_delivered_pct),
+                c(k.care_demand as f64)
+            ));
+            return out;
+        }
+        let mut first = format!(
+            "At the worst point the incident put {} behind what the same providers deliver without it (the baseline run)",
+            format::plural(k.care_behind_peak.max(0) as f64, "case")
+        );
+        if k.care_lost > 0 {
+            first.push_str(&format!(
+                "; {} had still not been delivered when the {}-day horizon ended",
+                c(k.care_lost as f64),
+                self.summary.days
+            ));
+        } else {
+            first.push_str("; by the end of the horizon the providers had caught up");
+        }
+        first.push('.');
+        out.push(first);
+        out.push(format!(
+            "{} urgent {} delayed past {} maximum wait (baseline: {}), and {} diverted to another provider (baseline: {}).",
+            c(k.urgent_delayed as f64),
+            if k.urgent_delayed == 1 { "case was" } else { "cases were" },
+            if k.urgent_delayed == 1 { "its" } else { "their" },
+            c(b.urgent_delayed as f64),
+            c(k.diverted as f64),
+            c(b.diverted as f64)
+        ));
+        if let Some(w) = &self.worst_hit
+            && w.floor_pct < 99.95
+        {
+            out.push(format!(
+                "Hardest hit: {}, whose service level over 7 days fell to {} of their normal level (the baseline's on the same day) on {}.",
+                w.kind,
+                format::pct(w.floor_pct),
+                self.date(w.day)
+            ));
+        }
+        out.push(format!(
+            "Over the {} from {} to {}, the {} providers delivered {} of the {} cases demanded (baseline: {}); {} of them under the emergency protocol. The backlog peaked at {} cases waiting (baseline: {}).",
+            format::days(f64::from(self.summary.days)),
             self.start,
             self.end,
-            self.summary.providers,
-            k.care_delivered_pct,
-            plot::fmt_count(k.care_demand as f64),
-            b.care_delivered_pct,
-            plot::fmt_count(k.care_delivered_fallback as f64),
-        );
-        s.push_str(&format!(
-            " The backlog peaked at {} cases waiting (baseline {}); {} patients were postponed, {} diverted and {} urgent cases delayed.",
-            plot::fmt_count(k.peak_backlog as f64),
-            plot::fmt_count(b.peak_backlog as f64),
-            plot::fmt_count(k.postponed as f64),
-            plot::fmt_count(k.diverted as f64),
-            plot::fmt_count(k.urgent_delayed as f64)
+            c(self.summary.providers as f64),
+            format::pct(k.care_delivered_pct),
+            c(k.care_demand as f64),
+            format::pct(b.care_delivered_pct),
+            c(k.care_delivered_fallback as f64),
+            c(k.peak_backlog as f64),
+            c(b.peak_backlog as f64)
         ));
         if let Some(d) = k.protocol_exhaustion_day {
-            s.push_str(&format!(
-                " The first emergency protocol could no longer be staffed on day {d} ({}); {} providers were disrupted beyond their maximum tolerable period.",
+            out.push(format!(
+                "The first emergency protocol could no longer be staffed on {} (day {d}; none in the baseline); {} of {} providers were disrupted beyond their maximum tolerable period.",
                 self.date(d),
-                k.providers_mtpd_breached
+                c(k.providers_mtpd_breached as f64),
+                c(self.summary.providers as f64)
             ));
         }
         if k.records_exfiltrated > 0 {
-            s.push_str(&format!(
-                " {} patient records were stolen, {} of them of high sensitivity.",
-                plot::fmt_count(k.records_exfiltrated as f64),
-                plot::fmt_count(k.records_exfiltrated_high_sensitivity as f64)
+            out.push(format!(
+                "{} patient records were stolen ({} of the {} on file), {} of them of high sensitivity.",
+                c(k.records_exfiltrated as f64),
+                format::pct(100.0 * ratio(k.records_exfiltrated as f64, self.facts.records_on_file as f64)),
+                c(self.facts.records_on_file as f64),
+                c(k.records_exfiltrated_high_sensitivity as f64)
             ));
         }
-        s
+        out
+    }
+
+    /// The executive summary as one paragraph of plain text.
+    pub fn headline(&self) -> String {
+        self.summary_sentences().join(" ")
     }
 }
 
@@ -729,17 +851,9 @@ pub fn write_charts_and_report_with(
 ) -> Result<Report, Error> {
     let plots = dir.join("plots");
     plot::write_run_charts(&plots, incident, baseline)?;
-    let mut report = Report::new(incident, summary);
+    let mut report = Report::new(incident, baseline, summary);
     edit(&mut report);
-    let mut svgs = Vec::new();
-    for (stem, _) in &report.charts {
-        let path = plots.join(format!("{stem}.svg"));
-        let svg = std::fs::read_to_string(&path)
-            .map_err(|source| Error::Write { path: path.display().to_string(), source })?;
-        svgs.push(svg);
-    }
-    write_atomic(&dir.join("report.md"), super::markdown::render(&report).as_bytes())?;
-    write_atomic(&dir.join("report.html"), super::html::render(&report, &svgs).as_bytes())?;
+    super::run_report::write(dir, &report)?;
     Ok(report)
 }
 
@@ -754,7 +868,7 @@ pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [(String,
         if d.abs() < 0.005 {
             "±0".to_string()
         } else {
-            format!("{}{prefix}{}{unit}", if d > 0.0 { "+" } else { "−" }, plot::fmt_count(d.abs()))
+            format!("{}{prefix}{}{unit}", if d > 0.0 { "+" } else { "−" }, format::count(d.abs()))
         }
     };
     let with = |v: String, d: Option<String>| (v, d.filter(|_| !is_taken));
@@ -764,25 +878,22 @@ pub fn counterfactual_cells(k: &Kpis, taken: &Kpis, is_taken: bool) -> [(String,
     } else {
         format!("{}{:.2} pp", if pp > 0.0 { "+" } else { "−" }, pp.abs())
     };
-    let recovery = |x: Option<u32>| x.map_or("not within the horizon".to_string(), |d| format!("{d} days"));
+    let recovery = |x: Option<u32>| x.map_or("not within the horizon".to_string(), |d| format::days(f64::from(d)));
     let recovery_delta = match (k.time_to_recovery_days, taken.time_to_recovery_days) {
-        (Some(a), Some(b)) => Some(signed(f64::from(a) - f64::from(b), "", " d")),
+        (Some(a), Some(b)) => Some(format::Unit::Days.diff(f64::from(a) - f64::from(b))),
         (None, None) => Some("±0".into()),
         _ => None,
     };
     [
         with(format!("{:.2}%", k.care_delivered_pct), Some(pp)),
         with(
-            plot::fmt_count(k.urgent_delayed as f64),
+            format::count(k.urgent_delayed as f64),
             Some(signed(k.urgent_delayed as f64 - taken.urgent_delayed as f64, "", "")),
         ),
+        with(format::count(k.peak_backlog as f64), Some(signed((k.peak_backlog - taken.peak_backlog) as f64, "", ""))),
+        with(format::count(k.overtime_hours.round()), Some(signed(k.overtime_hours - taken.overtime_hours, "", ""))),
         with(
-            plot::fmt_count(k.peak_backlog as f64),
-            Some(signed((k.peak_backlog - taken.peak_backlog) as f64, "", "")),
-        ),
-        with(plot::fmt_count(k.overtime_hours.round()), Some(signed(k.overtime_hours - taken.overtime_hours, "", ""))),
-        with(
-            format!("€{}", plot::fmt_count(k.surge_cost_eur.round())),
+            format!("€{}", format::count(k.surge_cost_eur.round())),
             Some(signed(k.surge_cost_eur - taken.surge_cost_eur, "€", "")),
         ),
         with(recovery(k.time_to_recovery_days), recovery_delta),

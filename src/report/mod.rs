@@ -3,10 +3,17 @@
 
 pub mod aar;
 mod atomic;
+pub mod csv;
+pub mod direction;
+pub mod format;
 pub mod html;
 pub mod markdown;
 mod output_dir;
+pub mod policy;
+pub mod render;
 mod run_folder;
+pub mod run_report;
+pub mod stats;
 
 pub use aar::write_charts_and_report;
 pub use atomic::write_atomic;

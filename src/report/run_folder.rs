@@ -15,6 +15,10 @@ use crate::sim::Outcome;
 /// `summary.json` of a single run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
+    /// The tool's version.
+    pub version: &'static str,
+    /// The layout version of `summary.json` ([`super::render::SCHEMA`]).
+    pub schema: u32,
     pub scenario: String,
     pub title: String,
     pub seed: u64,
@@ -38,6 +42,8 @@ impl RunSummary {
             .map(|k| (k.key().to_string(), kpi::compute(outcome, baseline, Some(k))))
             .collect();
         RunSummary {
+            version: super::render::VERSION,
+            schema: super::render::SCHEMA,
             scenario: s.id.clone(),
             title: s.title.clone(),
             seed: outcome.seed,
@@ -265,57 +271,65 @@ fn events_csv(outcome: &Outcome) -> String {
 
 pub use crate::text::csv_field;
 
-/// The short table printed after a run.
+/// The short table printed after a run, numbers formatted as in the reports.
 pub fn summary_table(s: &RunSummary) -> String {
+    use super::format::{amount, count, days, pct};
     let k = &s.kpis;
     let b = &s.baseline;
+    let n = |x: u64| count(x as f64);
     let opt = |x: Option<u32>| x.map_or("—".to_string(), |d| format!("day {d}"));
     let rows: Vec<(&str, String, String)> = vec![
-        (
-            "care delivered",
-            format!("{:.1}% of {}", k.care_delivered_pct, k.care_demand),
-            format!("{:.1}%", b.care_delivered_pct),
-        ),
-        ("  in fallback", k.care_delivered_fallback.to_string(), b.care_delivered_fallback.to_string()),
-        ("care behind at peak", k.care_behind_peak.to_string(), "—".into()),
-        ("cancelled ahead", k.cancelled.to_string(), b.cancelled.to_string()),
-        ("postponed", k.postponed.to_string(), b.postponed.to_string()),
-        ("left unseen", k.walked_out.to_string(), b.walked_out.to_string()),
-        ("went elsewhere", k.went_elsewhere.to_string(), b.went_elsewhere.to_string()),
-        ("diverted", k.diverted.to_string(), b.diverted.to_string()),
-        ("urgent delayed", k.urgent_delayed.to_string(), b.urgent_delayed.to_string()),
-        ("peak backlog", k.peak_backlog.to_string(), b.peak_backlog.to_string()),
+        ("care delivered", format!("{} of {}", pct(k.care_delivered_pct), n(k.care_demand)), pct(b.care_delivered_pct)),
+        ("  in fallback", n(k.care_delivered_fallback), n(b.care_delivered_fallback)),
+        ("care behind at peak", count(k.care_behind_peak as f64), "—".into()),
+        ("cancelled ahead", n(k.cancelled), n(b.cancelled)),
+        ("postponed", n(k.postponed), n(b.postponed)),
+        ("left unseen", n(k.walked_out), n(b.walked_out)),
+        ("went elsewhere", n(k.went_elsewhere), n(b.went_elsewhere)),
+        ("diverted", n(k.diverted), n(b.diverted)),
+        ("urgent delayed", n(k.urgent_delayed), n(b.urgent_delayed)),
+        ("peak backlog", count(k.peak_backlog as f64), count(b.peak_backlog as f64)),
         ("backlog cleared", opt(k.backlog_cleared_day), "—".into()),
         (
             "referrals delayed",
-            format!("{} of {}", k.referrals_delayed, k.referrals_total),
-            b.referrals_delayed.to_string(),
+            format!("{} of {}", n(k.referrals_delayed), n(k.referrals_total)),
+            n(b.referrals_delayed),
         ),
-        ("overtime hours", format!("{:.0}", k.overtime_hours), format!("{:.0}", b.overtime_hours)),
-        ("surge staff hours", format!("{:.0}", k.surge_hours), format!("{:.0}", b.surge_hours)),
+        ("overtime hours", amount(k.overtime_hours), amount(b.overtime_hours)),
+        ("surge staff hours", amount(k.surge_hours), amount(b.surge_hours)),
         ("protocol exhausted", opt(k.protocol_exhaustion_day), opt(b.protocol_exhaustion_day)),
-        ("providers past MTPD", k.providers_mtpd_breached.to_string(), b.providers_mtpd_breached.to_string()),
-        ("records stolen", k.records_exfiltrated.to_string(), b.records_exfiltrated.to_string()),
-        (
-            "  high sensitivity",
-            k.records_exfiltrated_high_sensitivity.to_string(),
-            b.records_exfiltrated_high_sensitivity.to_string(),
-        ),
-        ("patient inquiries", format!("{:.0}", k.inquiries), format!("{:.0}", b.inquiries)),
+        ("providers past MTPD", n(k.providers_mtpd_breached), n(b.providers_mtpd_breached)),
+        ("records stolen", n(k.records_exfiltrated), n(b.records_exfiltrated)),
+        ("  high sensitivity", n(k.records_exfiltrated_high_sensitivity), n(b.records_exfiltrated_high_sensitivity)),
+        ("patient inquiries", amount(k.inquiries), amount(b.inquiries)),
         (
             "deadlines met",
             k.notification_deadlines_met_pct
-                .map_or("—".into(), |p| format!("{p:.0}% of {}", k.notification_deadlines)),
+                .map_or("—".into(), |p| format!("{p:.0}% of {}", n(k.notification_deadlines))),
             "—".into(),
         ),
-        ("time to recovery", k.time_to_recovery_days.map_or("—".into(), |d| format!("{d} days")), "—".into()),
+        (
+            "time to recovery",
+            match k.time_to_recovery_days {
+                None => "not within the horizon".into(),
+                Some(0) => "never below 95%".into(),
+                Some(d) => days(f64::from(d)),
+            },
+            "—".into(),
+        ),
         (
             "  of the backlog",
-            k.time_to_recovery_backlog_days.map_or("not in horizon".into(), |d| format!("{d} days")),
+            k.time_to_recovery_backlog_days.map_or("not within the horizon".into(), |d| days(f64::from(d))),
             "—".into(),
         ),
     ];
-    let mut out = format!("{} — {} providers, {} days, seed {}\n", s.title, s.providers, s.days, s.seed);
+    let mut out = format!(
+        "{} — {} providers, {}, seed {}\n",
+        s.title,
+        count(s.providers as f64),
+        days(f64::from(s.days)),
+        s.seed
+    );
     let _ = writeln!(out, "  {:<22} {:>22}  {:>12}", "", "incident", "baseline");
     for (name, v, base) in rows {
         let _ = writeln!(out, "  {name:<22} {v:>22}  {base:>12}");

@@ -126,7 +126,7 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
     }
     let merged = tmp.path().join("merged");
     shard::merge(&dirs, &merged).unwrap();
-    for file in ["summary.json", "bands.csv"] {
+    for file in ["summary.json", "bands.csv", "report.md", "report.html"] {
         assert_eq!(read(&whole, file), read(&merged, file), "{file} differs");
     }
     // A missing shard is refused.
@@ -150,6 +150,26 @@ fn comparing_a_scenario_with_itself_gives_zero_differences() {
     }
     let csv = downtime::compare::compare_csv(&c);
     assert!(csv.starts_with("scenario,reference,kpi,"));
+    // The report says so, and marks nothing better, worse or within noise.
+    let tmp = tempfile::tempdir().unwrap();
+    downtime::compare::write_comparison(tmp.path(), &c).unwrap();
+    let (html, md) = crate::report::assert_self_contained(tmp.path());
+    for text in [&html, &md] {
+        assert!(text.contains("identical in every KPI and every replication"), "{text}");
+    }
+    // No table cell is marked: Markdown rows carry no mark, HTML cells no better/worse/noise class.
+    for row in md.lines().filter(|l| l.starts_with('|')) {
+        for mark in ["▲", "▼", "≈"] {
+            assert!(!row.contains(mark), "a self-comparison shows `{mark}`: {row}");
+        }
+        assert!(!row.contains("| Care") || row.contains("= no difference") || !row.contains('±'), "{row}");
+    }
+    for class in ["num better", "num worse", "num noise"] {
+        assert!(!html.contains(class), "a self-comparison has a cell of class `{class}`");
+    }
+    assert!(html.contains("num same"), "differences are not marked as none");
+    let diffs = downtime::report::policy::kpi_diffs(&c.layout, &c.records[0], &c.records[1]);
+    assert!(diffs.iter().all(|d| d.verdict == downtime::report::direction::Verdict::NoDifference));
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -166,7 +186,7 @@ fn sweep_variants_hhi_and_sharded_merge() {
         tmp.path(),
         "sweep.ron",
         r#"Sweep(
-    id: "t", title: "t", base: "small.ron", runs: 3, days: 10, market: GpPractice,
+    id: "t", title: "t <script>alert(1)</script>", base: "small.ron", runs: 3, days: 10, market: GpPractice,
     variants: [
         Variant(name: "today"),
         Variant(name: "equal", levers: [
@@ -206,9 +226,10 @@ fn sweep_variants_hhi_and_sharded_merge() {
     }
     let merged = tmp.path().join("merged");
     shard::merge(&dirs, &merged).unwrap();
-    for file in ["summary.json", "results.csv", "results.md"] {
+    for file in ["summary.json", "results.csv", "results.md", "report.md", "report.html"] {
         assert_eq!(read(&whole, file), read(&merged, file), "{file} differs");
     }
+    crate::report::assert_self_contained(&whole);
     let csv = String::from_utf8(read(&whole, "results.csv")).unwrap();
     assert!(csv.lines().next().unwrap().starts_with("variant,compromised,hhi,"));
     assert_eq!(csv.lines().count(), 6);

@@ -113,25 +113,196 @@ fn hostile_scenario() -> downtime::Scenario {
 fn the_html_report_is_self_contained_and_escapes_scenario_text() {
     let dir = tempfile::tempdir().expect("temp dir");
     run_into(dir.path(), &hostile_scenario());
-    let html = std::fs::read_to_string(dir.path().join("report.html")).expect("report.html");
-    let lower = html.to_lowercase();
-    for bad in
-        ["<script", "src=\"http", "href=\"http", "@import", "url(http", "<iframe", "<img", "<link", "<object", "<embed"]
-    {
-        assert!(!lower.contains(bad), "report.html contains `{bad}`");
-    }
-    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;img"), "title not escaped");
-    assert!(html.contains("a &lt;b&gt;bold&lt;/b&gt; | pipe"), "description not escaped");
-    assert!(html.contains("&lt;iframe src=&quot;http://evil&quot;&gt;"), "inject title not escaped");
+    let (html, md) = assert_self_contained(dir.path());
+    // minijinja's HTML escape also escapes `'` and `/`.
+    assert!(html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt; &amp; &lt;img"), "title not escaped");
+    assert!(html.contains("a &lt;b&gt;bold&lt;&#x2f;b&gt; | pipe"), "description not escaped");
+    assert!(html.contains("&lt;iframe src=&quot;http:&#x2f;&#x2f;evil&quot;&gt;"), "inject title not escaped");
     assert!(html.contains("<svg"), "charts are not inline");
-    assert!(html.contains("</html>"));
-    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
-    assert!(!md.to_lowercase().contains("<script"), "report.md passes raw HTML through");
+    assert!(md.contains("a &lt;b&gt;bold&lt;/b&gt; \\| pipe"), "description not escaped for Markdown");
     for section in
         ["Exercise overview", "Executive summary", "Timeline", "Analysis of capabilities", "Improvement plan"]
     {
         assert!(html.contains(section) && md.contains(section), "section `{section}` missing");
     }
+}
+
+/// Check that `dir/report.html` is one self-contained page that runs no script and loads
+/// nothing, and that `dir/report.md` passes no raw HTML; returns both texts.
+pub fn assert_self_contained(dir: &Path) -> (String, String) {
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    // Every tag, as written (escaped scenario text holds no `<`).
+    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("").to_lowercase()) {
+        let name = tag.split_whitespace().next().unwrap_or("");
+        for bad in [
+            "script",
+            "iframe",
+            "img",
+            "link",
+            "object",
+            "embed",
+            "image",
+            "use",
+            "a",
+            "form",
+            "base",
+            "meta http-equiv",
+        ] {
+            assert_ne!(name, bad, "{}: report.html has a <{bad}> tag", dir.display());
+        }
+        for attr in [" src=", " href=", " xlink:href=", " on", "javascript:", "url("] {
+            let hit = match attr {
+                " on" => tag.split_whitespace().skip(1).any(|a| a.starts_with("on") && a.contains('=')),
+                _ => tag.contains(attr),
+            };
+            assert!(!hit, "{}: report.html has `{attr}` in <{tag}>", dir.display());
+        }
+        // The only address is the SVG namespace.
+        if tag.contains("http") {
+            assert!(
+                tag.matches("http").count() == tag.matches("xmlns=\"http://www.w3.org/2000/svg\"").count(),
+                "{}: <{tag}> refers to an address",
+                dir.display()
+            );
+        }
+    }
+    let style = html.split("<style>").nth(1).and_then(|s| s.split("</style>").next()).unwrap_or("");
+    assert!(!style.contains("url(") && !style.contains("@import"), "the CSS loads something");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<style>"), "the CSS is not inline");
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    let md_lower = md.to_lowercase();
+    for bad in ["<script", "<iframe", "<img", "<b>"] {
+        assert!(!md_lower.contains(bad), "{}: report.md passes raw HTML `{bad}` through", dir.display());
+    }
+    (html, md)
+}
+
+/// A run's strengths and areas for improvement never contradict the ratings.
+#[test]
+fn a_measure_rated_worse_than_p_is_never_a_strength() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut scenario = common::builtin("chipsoft-2026");
+    scenario.set_days(30);
+    let mut r = run_into(dir.path(), &scenario);
+    let check = |r: &aar::Report| {
+        for (cap, m) in r.strengths() {
+            let c = r.capabilities.iter().find(|c| c.name == cap).expect("capability");
+            assert_eq!(m.rating, Rating::P, "{}: a strength rated {}", m.name, m.rating.code());
+            assert_eq!(c.rating, Rating::P, "{}: a strength of a capability rated {}", m.name, c.rating.code());
+        }
+    };
+    check(&r);
+    // A measure that met its target for P inside a capability rated M is not a strength ...
+    let c = &mut r.capabilities[0];
+    c.measures[0].rating = Rating::P;
+    c.measures[1].rating = Rating::M;
+    c.rating = Rating::M;
+    check(&r);
+    assert!(!r.strengths().iter().any(|(_, m)| m.key == r.capabilities[0].measures[0].key));
+    // ... and its name stays out of the strengths in the rendered report.
+    let html_of = |r: &aar::Report| {
+        let view = report::run_report::RunView::new(r, Vec::new());
+        report::render::render("run.html", &view).expect("renders")
+    };
+    let html = html_of(&r);
+    let strengths = html.split("<h3>Major strengths</h3>").nth(1).and_then(|s| s.split("</ul>").next()).unwrap();
+    assert!(!strengths.contains(&r.capabilities[0].measures[0].name.to_lowercase()), "{strengths}");
+    // Once every measure of the capability is P, it is a strength.
+    for m in &mut r.capabilities[0].measures {
+        m.rating = Rating::P;
+    }
+    r.capabilities[0].rating = Rating::P;
+    check(&r);
+    assert!(r.strengths().iter().any(|(_, m)| m.key == r.capabilities[0].measures[0].key));
+    let html = html_of(&r);
+    let strengths = html.split("<h3>Major strengths</h3>").nth(1).and_then(|s| s.split("</ul>").next()).unwrap();
+    assert!(strengths.contains(&r.capabilities[0].measures[0].name.to_lowercase()), "{strengths}");
+}
+
+/// The executive summary leads with the harm, each figure beside what it is compared with.
+#[test]
+fn the_executive_summary_leads_with_what_hurt_most() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut scenario = common::builtin("chipsoft-2026");
+    scenario.set_days(30);
+    let r = run_into(dir.path(), &scenario);
+    let s = r.summary_sentences();
+    assert!(s[0].contains("behind") && s[0].contains("baseline"), "{}", s[0]);
+    assert!(s[1].contains("urgent") && s[1].contains("baseline"), "{}", s[1]);
+    assert!(s.iter().any(|x| x.starts_with("Hardest hit:")), "{s:?}");
+    for x in &s {
+        assert!(!x.contains(" 1 days") && !x.contains(".00 cases"), "{x}");
+    }
+    // Recovery "0 days" never reads as "recovered instantly".
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(!md.contains("| Time to recovery (service level back to 95% of normal) | 0 days |"), "{md}");
+}
+
+#[test]
+fn student_t_intervals_match_the_tables_for_small_samples() {
+    use downtime::report::stats::{MeanCi, t95};
+    assert!((t95(4).unwrap() - 2.776).abs() < 5e-4);
+    assert!((t95(9).unwrap() - 2.262).abs() < 5e-4);
+    let ci = MeanCi::of(&[10.0, 12.0, 14.0, 16.0, 18.0]).unwrap();
+    // sd = sqrt(10); half width = 2.776 * sqrt(10) / sqrt(5) = 3.926, not 1.96 * ... = 2.772.
+    assert!((ci.half_width - 2.7764 * 2f64.sqrt()).abs() < 1e-3, "{}", ci.half_width);
+    assert!((ci.low - (14.0 - ci.half_width)).abs() < 1e-12);
+}
+
+#[test]
+fn better_and_worse_flip_with_the_kpi_direction() {
+    use downtime::report::direction::{self, Direction, Verdict};
+    use downtime::report::policy::{KpiDiff, diff_cell};
+    use downtime::report::stats::MeanCi;
+    let up = MeanCi::of(&[1.9, 2.0, 2.1]).unwrap();
+    let down = MeanCi::of(&[-1.9, -2.0, -2.1]).unwrap();
+    let noise = MeanCi::of(&[-1.0, 2.0, -0.5]).unwrap();
+    assert_eq!(Verdict::of(&up, Direction::HigherIsBetter), Verdict::Better);
+    assert_eq!(Verdict::of(&up, Direction::LowerIsBetter), Verdict::Worse);
+    assert_eq!(Verdict::of(&down, Direction::HigherIsBetter), Verdict::Worse);
+    assert_eq!(Verdict::of(&down, Direction::LowerIsBetter), Verdict::Better);
+    assert_eq!(Verdict::of(&noise, Direction::LowerIsBetter), Verdict::WithinNoise);
+    // The same increase reads as better for care delivered and worse for urgent cases delayed,
+    // with the sign and a word as well as the colour.
+    let cell = |key: &'static str| {
+        let k = direction::kpi(key).unwrap();
+        let verdict = Verdict::of(&up, k.direction);
+        diff_cell(&KpiDiff { key, label: k.label, reference: None, value: None, diff: Some(up), verdict })
+    };
+    let delivered = cell("care_delivered_pct");
+    let delayed = cell("urgent_delayed");
+    assert!(delivered.text.starts_with('+') && delivered.text.contains("▲ better"), "{}", delivered.text);
+    assert_eq!(delivered.class, "better");
+    assert!(delayed.text.starts_with('+') && delayed.text.contains("▼ worse"), "{}", delayed.text);
+    assert_eq!(delayed.class, "worse");
+    assert_eq!(direction::kpi("care_delivered_pct").unwrap().direction, Direction::HigherIsBetter);
+    assert_eq!(direction::kpi("records_exfiltrated").unwrap().direction, Direction::LowerIsBetter);
+}
+
+#[test]
+fn batch_and_compare_reports_are_self_contained_and_escape_scenario_text() {
+    use downtime::batch::{self, BatchMeta, BatchOptions};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let hostile = hostile_scenario();
+    let options = BatchOptions { runs: 2, seed: 3, jobs: 2, shard: downtime::shard::Shard::ALL, progress: false };
+    let (layout, records) = batch::run_records(&hostile, &options).expect("batch");
+    let mut meta = BatchMeta::new(&hostile, 3, 2);
+    meta.context = Some(batch::chart_context(&hostile, 3));
+    let dir = tmp.path().join("batch");
+    batch::write_batch(&dir, &meta, &layout, &records).expect("batch written");
+    let (html, md) = assert_self_contained(&dir);
+    assert!(html.contains("&lt;script&gt;alert("), "batch title not escaped");
+    assert!(md.contains("Conclusion") && html.contains("Conclusion"));
+
+    let mut plain = common::builtin("chipsoft-2026");
+    plain.set_days(30);
+    let c = downtime::compare::compare(&[plain, hostile], &options).expect("compare");
+    let dir = tmp.path().join("compare");
+    downtime::compare::write_comparison(&dir, &c).expect("comparison written");
+    let (html, md) = assert_self_contained(&dir);
+    assert!(html.contains("&lt;script&gt;alert("), "compared title not escaped");
+    assert!(md.contains("&lt;script&gt;alert("), "compared title not escaped for Markdown");
 }
 
 fn kpis(care_delivered_pct: f64) -> Kpis {
