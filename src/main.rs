@@ -81,8 +81,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             print!("{}", sweep::command(&sweep, runs, jobs.map(|j| j as usize), out, force, shard)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Exercise { scenario, decisions, seed, days, out, force } => {
-            let c = exercise::ExerciseCommand { scenario, decisions, seed, days, out, force };
+        Command::Exercise { scenario, decisions, seed, days, out, force, resume, serve, listen, teams } => {
+            let c =
+                exercise::ExerciseCommand { scenario, decisions, seed, days, out, force, resume, serve, listen, teams };
             print!("{}", exercise::command(&c)?);
             Ok(ExitCode::SUCCESS)
         }

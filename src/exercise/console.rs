@@ -40,14 +40,27 @@ pub trait Room {
     fn show(&mut self, text: &str) -> io::Result<()>;
     /// The next command.
     fn command(&mut self) -> io::Result<Cmd>;
-    /// The room's answer to a discussion question (empty: none).
-    fn answer(&mut self, inject: &str, question: &str) -> io::Result<String>;
+    /// The room's answer to a discussion question (empty: none); `earlier` is the answer given
+    /// before the room went back, offered again.
+    fn answer(&mut self, inject: &str, question: &str, earlier: Option<&str>) -> io::Result<String>;
     /// The option taken at `decision` (an index into its options) and the room's note.
     fn decide(&mut self, decision: &Decision) -> io::Result<(usize, String)>;
     /// Which taken decision to go back to (an index into `taken`), or none.
     fn revisit(&mut self, taken: &[TakenView]) -> io::Result<Option<usize>>;
     /// Whether prompts are answered by a person (not a script).
     fn interactive(&self) -> bool;
+    /// Start a new screen (a new inject).
+    fn clear(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Wrap `text` for this room, each line indented by `indent`.
+    fn wrap(&self, text: &str, indent: &str) -> String {
+        super::session::wrap(text, indent)
+    }
+    /// Ask whether to go on with `question`; yes unless a person says no.
+    fn confirm(&mut self, _question: &str) -> io::Result<bool> {
+        Ok(true)
+    }
 }
 
 /// Longest input line kept, in bytes; the rest of a longer line is skipped.
@@ -59,11 +72,18 @@ pub struct Console<R, W> {
     out: W,
     /// A terminal: headings in bold; the typed input is echoed by the terminal itself.
     tty: bool,
+    /// Columns to wrap text at: the terminal's width, else 96.
+    width: usize,
 }
 
 impl<R: BufRead, W: Write> Console<R, W> {
     pub fn new(input: R, out: W, tty: bool) -> Self {
-        Console { input, out, tty }
+        let width = if tty {
+            terminal_size::terminal_size().map_or(96, |(w, _)| usize::from(w.0).saturating_sub(2).clamp(40, 160))
+        } else {
+            96
+        };
+        Console { input, out, tty, width }
     }
 
     /// Print `prompt`, read one line (trimmed). End of input reads as an empty line.
@@ -147,9 +167,20 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
         }
     }
 
-    fn answer(&mut self, _inject: &str, question: &str) -> io::Result<String> {
+    fn answer(&mut self, _inject: &str, question: &str, earlier: Option<&str>) -> io::Result<String> {
         writeln!(self.out, "  {} {question}", self.bold("Discuss:"))?;
-        self.line("  room's answer or note (Enter to go on) > ")
+        match earlier {
+            Some(e) => {
+                writeln!(self.out, "  earlier answer: {e}")?;
+                let s = self.line("  room's answer or note (Enter keeps the earlier answer, - for none) > ")?;
+                Ok(match s.as_str() {
+                    "" => e.to_string(),
+                    "-" => String::new(),
+                    _ => s,
+                })
+            }
+            None => self.line("  room's answer or note (Enter to go on) > "),
+        }
     }
 
     fn decide(&mut self, d: &Decision) -> io::Result<(usize, String)> {
@@ -198,6 +229,26 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
     fn interactive(&self) -> bool {
         true
     }
+
+    fn clear(&mut self) -> io::Result<()> {
+        if self.tty {
+            // Clear the screen and scrollback view; the cursor to the top left.
+            write!(self.out, "\x1b[2J\x1b[H")?;
+        }
+        Ok(())
+    }
+
+    fn wrap(&self, text: &str, indent: &str) -> String {
+        super::session::wrap_at(text, indent, self.width)
+    }
+
+    fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        if !self.tty {
+            return Ok(true); // piped input: the script meant it
+        }
+        let s = self.line(&format!("  {question} [y/N] > "))?;
+        Ok(matches!(s.to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
 }
 
 /// Answers from a decisions file: always on to the next inject, the file's choices (the
@@ -231,7 +282,7 @@ impl<W: Write> Room for Script<W> {
         Ok(Cmd::Next)
     }
 
-    fn answer(&mut self, inject: &str, question: &str) -> io::Result<String> {
+    fn answer(&mut self, inject: &str, question: &str, _earlier: Option<&str>) -> io::Result<String> {
         let at = self.answers.iter().position(|(i, q, _)| i == inject && q == question);
         Ok(at.map(|i| self.answers.remove(i).2).unwrap_or_default())
     }

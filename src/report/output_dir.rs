@@ -22,6 +22,10 @@ pub const OWN_FILES: &[&str] = &[
     "compare.csv",
     "compare.md",
     "partial.json",
+    "session.json",
+    "room.json",
+    "scenario.ron",
+    "cards.html",
 ];
 
 /// Whether `name`, found at the top of an output folder, is something downtime writes there.

@@ -244,6 +244,8 @@ pub struct Inject {
     pub text: String,
     /// Discussion questions for the room (exercise mode only).
     pub questions: Vec<String>,
+    /// The teams the inject is addressed to (exercise rooms); empty: every team.
+    pub teams: Vec<String>,
 }
 
 impl Inject {

@@ -452,6 +452,11 @@ pub struct RawInject {
     /// not change the model. Default: none.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// The teams this inject and its questions are addressed to in a room
+    /// (`downtime exercise --serve`), by name, for example `["Hospital board", "Vendor"]`; the
+    /// room's teams are the names used across the timeline. Default: every team.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 /// A random delay in hours.

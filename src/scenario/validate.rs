@@ -402,6 +402,7 @@ impl Validator {
                 title,
                 text: inj.text.clone(),
                 questions: inj.questions.clone(),
+                teams: inj.teams.clone(),
             });
         }
         self.timeline_order(&timeline);
@@ -1030,6 +1031,15 @@ impl Validator {
             }
             for (j, q) in inj.questions.iter().enumerate().take(MAX_OPTIONS + 1) {
                 check(self, format!("{path}.questions[{j}]"), q, text);
+            }
+            if inj.teams.len() > MAX_OPTIONS {
+                self.err(
+                    &format!("{path}.teams"),
+                    format!("{} teams; an inject may address at most {MAX_OPTIONS}", inj.teams.len()),
+                );
+            }
+            for (j, t) in inj.teams.iter().enumerate().take(MAX_OPTIONS + 1) {
+                check(self, format!("{path}.teams[{j}]"), t, id);
             }
             if let RawEvent::Decision { id: did, question, options, .. } = &inj.event {
                 let ep = format!("{path}.event");

@@ -154,6 +154,7 @@ fn with_reconnect(risk: f64) -> Scenario {
         title: "Decision: reconnect".into(),
         text: String::new(),
         questions: Vec::new(),
+        teams: Vec::new(),
     });
     s
 }

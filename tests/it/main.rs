@@ -8,4 +8,5 @@ mod exercise;
 mod hardening;
 mod model;
 mod report;
+mod room;
 mod scenarios;
