@@ -9,6 +9,7 @@
 pub mod cards;
 pub mod console;
 pub mod counterfactual;
+pub mod debrief;
 pub mod decisions;
 pub mod server;
 pub mod session;
@@ -222,6 +223,11 @@ fn write_outputs(
             if !t.note.is_empty() {
                 text.push_str(&format!(". Note: {}", t.note));
             }
+            if !t.votes.is_empty() {
+                let votes: Vec<String> =
+                    t.votes.iter().map(|(team, o)| format!("{} {o}", session.team_name(team))).collect();
+                text.push_str(&format!(". Votes: {}", votes.join(", ")));
+            }
             Some(TimelineEntry {
                 day,
                 hour,
@@ -246,6 +252,7 @@ fn write_outputs(
         }
         sort_timeline(&mut r.timeline);
         r.counterfactuals = cf;
+        (r.extra_md, r.extra_html) = debrief::render(session);
         r.generated_by = "downtime exercise";
     })?;
     Ok(summary)

@@ -593,6 +593,10 @@ pub struct Report {
     pub counterfactuals: Vec<Counterfactual>,
     /// The command that produced the run, named in the report ("downtime run").
     pub generated_by: &'static str,
+    /// Sections a command adds (exercise: the room's answers, votes, observations, hot wash),
+    /// as Markdown and as an HTML fragment; empty for other runs.
+    pub extra_md: String,
+    pub extra_html: String,
 }
 
 impl Report {
@@ -634,6 +638,8 @@ impl Report {
             charts: plot::RUN_CHARTS.to_vec(),
             counterfactuals: Vec::new(),
             generated_by: "downtime run",
+            extra_md: String::new(),
+            extra_html: String::new(),
         }
     }
 

@@ -242,6 +242,7 @@ pub fn render(r: &Report, svgs: &[String]) -> String {
     }
     o.push_str("</table>\n");
 
+    o.push_str(&r.extra_html);
     if !r.counterfactuals.is_empty() {
         o.push_str("<h2>Decisions and counterfactuals</h2>\n<p>For each decision, the option the room took and what each other option would have done to the headline KPIs: the same scenario and seed with only that choice changed. Under each figure, its difference from the option taken.</p>\n");
         for c in &r.counterfactuals {

@@ -131,6 +131,7 @@ pub fn render(r: &Report) -> String {
         );
     }
 
+    o.push_str(&r.extra_md);
     if !r.counterfactuals.is_empty() {
         let _ = writeln!(o, "\n## Decisions and counterfactuals\n");
         let _ = writeln!(

@@ -213,6 +213,7 @@ fn a_whole_session_over_http_survives_a_kill_and_replays_identically() {
         }
         s.step();
     }
+    s.ok(post(&s.fac("/api/hotwash"), &[("text", "Call the vendor's crisis line earlier")]));
     assert_eq!(post(&s.fac("/api/end"), &[]).0, 400, "ended without confirmation");
     s.ok(post(&s.fac("/api/end"), &[("confirm", "yes")]));
     assert!(s.state()["ended"].as_bool().unwrap());
@@ -231,6 +232,23 @@ fn a_whole_session_over_http_survives_a_kill_and_replays_identically() {
     assert!(transcript.contains("The room went back to the decision surge"));
     assert!(transcript.contains("wait — Wait and see"), "the first surge choice is kept as history");
     assert!(read(dir.join("cards.html")).matches("class=\"page\"").count() > 5);
+    // The report carries the room: answers by team, votes beside each decision, observations,
+    // the hot wash, and what was said before going back.
+    let report = read(dir.join("report.md"));
+    for needle in [
+        "## The room",
+        "- Hospital board: hospital-board on:",
+        "| `disconnect` | Press to reconnect straight away, at a risk | Hospital board → reconnect-now; GP cooperative → reconnect-now (2 of 2 votes for the option taken) | both teams want it back |",
+        "### Facilitator's observations",
+        "The board asked for legal advice first",
+        "### Hot wash",
+        "- Call the vendor's crisis line earlier",
+        "decision surge first taken as wait",
+        "Votes: Hospital board reconnect-now, GP cooperative reconnect-now",
+    ] {
+        assert!(report.contains(needle), "report.md lacks {needle:?}");
+    }
+    assert!(read(dir.join("report.html")).contains("<h3>Hot wash</h3>"));
     // Resuming a finished session is refused.
     let o = Command::new(bin()).args(["exercise", "--resume", d, "--serve"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
