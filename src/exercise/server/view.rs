@@ -379,9 +379,24 @@ pub(super) fn build(app: &Shared, live: &mut Live, kind: Kind, team: Option<&str
         .map(|(t, text)| Deadline { when: s.when(t), text, hours: (t - now) * sc.tick_hours })
         .collect();
 
-    if kind == Kind::Facilitator {
+    let views = s.taken_views();
+    if kind == Kind::Room {
+        v.taken = views
+            .into_iter()
+            .rev()
+            .take(3)
+            .map(|tv| TakenRow {
+                k: 0,
+                when: tv.when,
+                id: tv.id,
+                option: tv.option,
+                label: tv.label,
+                note: String::new(),
+                votes: String::new(),
+            })
+            .collect();
+    } else if kind == Kind::Facilitator {
         v.teams = team_links(app, s);
-        let views = s.taken_views();
         v.taken = s
             .rec
             .taken
@@ -556,12 +571,14 @@ fn charts(a: &Snapshot, b: &Snapshot, days: u32) -> Vec<Chart> {
 /// An inline SVG line chart of `now` (the incident) beside `base` over `days` days: numbers and
 /// coordinates only, so nothing from the scenario reaches the markup.
 pub fn line_chart(now: &[f64], base: &[f64], days: u32, from_zero: bool) -> String {
-    const W: f64 = 600.0;
-    const H: f64 = 150.0;
-    const L: f64 = 64.0;
-    const R: f64 = 12.0;
-    const T: f64 = 10.0;
-    const B: f64 = 26.0;
+    // Wide and low like the space the room view gives it, so its text scales up to be read
+    // from the back of the room.
+    const W: f64 = 400.0;
+    const H: f64 = 84.0;
+    const L: f64 = 44.0;
+    const R: f64 = 8.0;
+    const T: f64 = 6.0;
+    const B: f64 = 17.0;
     let all = now.iter().chain(base).copied().filter(|v| v.is_finite());
     let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let (mut lo, mut hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
@@ -594,16 +611,16 @@ pub fn line_chart(now: &[f64], base: &[f64], days: u32, from_zero: bool) -> Stri
             r#"<line x1="{L}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" class="grid"/><text x="{:.1}" y="{:.1}" class="axis" text-anchor="end">{label}</text>"#,
             W - R,
             L - 6.0,
-            y(v) + 5.0,
+            y(v) + 4.0,
             y = y(v)
         );
     }
     let _ = write!(
         o,
         r#"<text x="{L}" y="{:.1}" class="axis">day 0</text><text x="{:.1}" y="{:.1}" class="axis" text-anchor="end">day {days}</text>"#,
-        H - 8.0,
+        H - 3.0,
         W - R,
-        H - 8.0
+        H - 3.0
     );
     if let Some(last) = now.len().checked_sub(1) {
         let _ = write!(o, r#"<line x1="{0:.1}" x2="{0:.1}" y1="{T}" y2="{1:.1}" class="today"/>"#, x(last), H - B);
