@@ -22,6 +22,8 @@ struct Card {
     decision: String,
     options: Vec<String>,
     room: String,
+    /// The question as it reads after earlier choices.
+    after: Vec<String>,
 }
 
 /// The cards of `session`'s scenario as one HTML document.
@@ -35,8 +37,12 @@ pub fn render(session: &Session) -> String {
             let inj = &sc.timeline[i];
             let tick = (inj.day * 24 + inj.hour) / sc.tick_hours;
             let (mut decision, mut options, mut room) = (String::new(), Vec::new(), String::new());
+            let mut options_after = Vec::new();
             if let Event::Decision(d) = &inj.event {
                 decision = d.question.clone();
+                for (id, key, q) in &d.question_after {
+                    options_after.push(format!("If the room chose {key} at {id}: {q}"));
+                }
                 options = d
                     .options
                     .iter()
@@ -66,6 +72,7 @@ pub fn render(session: &Session) -> String {
                 decision,
                 options,
                 room,
+                after: options_after,
             }
         })
         .collect();

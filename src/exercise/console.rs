@@ -318,6 +318,7 @@ mod tests {
             options: vec![option("a"), option("b")],
             chosen: 1,
             default: 1,
+            question_after: Vec::new(),
         }
     }
 

@@ -247,6 +247,20 @@ impl Session {
         (tl.next..tl.injects.len()).filter(|&i| tl.injects[i].0 == now).map(|i| (i, tl.injects[i].1.clone())).collect()
     }
 
+    /// `d`'s question as put to the room, given the choices taken so far.
+    pub fn question(&self, d: &Decision) -> String {
+        let taken: Vec<(&str, &str)> = self
+            .rec
+            .taken
+            .iter()
+            .filter_map(|t| {
+                let o = self.scenario.decisions().find(|x| x.id == t.id)?.options.get(t.option)?;
+                Some((t.id.as_str(), o.key.as_str()))
+            })
+            .collect();
+        d.question_given(&taken).to_string()
+    }
+
     /// Decisions put to the room now and not yet taken.
     pub fn open_decisions(&self) -> Vec<Decision> {
         let now = self.sim.now();
@@ -450,7 +464,8 @@ impl Session {
             }
             shown.push_str(&list.join(", "));
         }
-        self.transcript.push(now, &title, &d.question, &choice, &shown);
+        let question = self.question(&d);
+        self.transcript.push(now, &title, &question, &choice, &shown);
         self.set_chosen(id, option);
         self.rec.votes.retain(|v| v.decision != id);
         self.rec.taken.push(Taken { tick: now, id: id.to_string(), option, note, votes });
@@ -695,7 +710,9 @@ impl Session {
             if let Event::Decision(d) = &inj.event
                 && open.contains(&d.id)
             {
-                let (option, note) = room.decide(d)?;
+                let mut asked = d.clone();
+                asked.question = self.question(d);
+                let (option, note) = room.decide(&asked)?;
                 let option = option.min(d.options.len().saturating_sub(1));
                 let _ = self.decide(&d.id, option, &note);
             }

@@ -514,6 +514,11 @@ pub enum RawEvent {
         options: Vec<RawOption>,
         /// The option taken when nobody decides (its `key`).
         default: String,
+        /// The question as put to the room after an earlier choice, by `"DECISION:OPTION"`, for
+        /// example `{"disconnect:reconnect-now": "The portals are back for ..."}`; the first
+        /// that matches a choice the room took replaces `question`. Default: none.
+        #[serde(default)]
+        question_after: BTreeMap<String, String>,
     },
     /// Text for the room only.
     Note,

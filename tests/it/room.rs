@@ -178,6 +178,10 @@ fn a_whole_session_over_http_survives_a_kill_and_replays_identically() {
     s.ok(post(&s.team(&format!("/api/vote/{A}"), A), &[("decision", "surge"), ("option", "wait")]));
     s.ok(post(&s.team(&format!("/api/vote/{B}"), B), &[("decision", "surge"), ("option", "wait")]));
     let surge_q = st["injects"].as_array().unwrap().iter().find(|i| i["decision"] == "surge").unwrap().clone();
+    // The room pressed to reconnect: the surge question no longer says "for days at least".
+    let (_, team) = get(&s.team(&format!("/live/team/{B}"), B));
+    assert!(team.contains("The room pressed ChipSoft to reconnect"), "{team}");
+    assert!(!team.contains("for days at least"), "the question contradicts the earlier choice");
     drop(s); // SIGKILL: no chance to save anything more
 
     // Resume: the same place, votes, answers and codes.
@@ -601,4 +605,27 @@ fn a_killed_console_session_resumes_where_it_stopped() {
     let decisions = std::fs::read_to_string(killed.join("decisions.ron")).unwrap();
     assert!(decisions.contains(r#""surge": Choice(option: "wait", note: "too dear for now"),"#), "{decisions}");
     assert!(decisions.contains("Dr. Jansen"), "{decisions}");
+}
+
+/// `question_after` names an earlier decision and its option; anything else is refused with
+/// its position.
+#[test]
+fn decision_texts_after_earlier_choices_are_checked() {
+    let text = downtime::scenario::builtin::get("chipsoft-2026").unwrap();
+    assert!(text.contains(r#""disconnect:reconnect-now""#));
+    let tmp = tempfile::tempdir().unwrap();
+    for (bad, message) in [
+        (r#""disconnect:nope""#, "`nope` is not an option of `disconnect` (keep-down, reconnect-now)"),
+        (r#""electives:continue""#, "`electives` is not a decision before `surge`"),
+        (r#""no-colon""#, "should name an earlier decision and its option"),
+    ] {
+        let path = tmp.path().join("s.ron");
+        std::fs::write(&path, text.replace(r#""disconnect:reconnect-now""#, bad)).unwrap();
+        let o = Command::new(bin()).args(["validate", path.to_str().unwrap()]).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains(message), "{bad}: {err}");
+        let line = text.lines().position(|l| l.contains("question_after")).unwrap() + 1;
+        assert!(err.contains(&format!("s.ron:{line}:")), "{bad}: not positioned at line {line}: {err}");
+    }
 }

@@ -347,7 +347,7 @@ pub(super) fn build(app: &Shared, live: &mut Live, kind: Kind, team: Option<&str
                     .collect();
                 Some(DecisionView {
                     id: d.id.clone(),
-                    question: d.question.clone(),
+                    question: s.question(d),
                     open: open.contains(&d.id),
                     options,
                     votes: total,
