@@ -118,6 +118,15 @@ pub fn open(c: &ExerciseCommand) -> Result<(Session, PathBuf), Error> {
     let out_dir = c.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-exercise", sc.id)));
     // Refuse a foreign folder before the room spends its time.
     report::prepare_output_dir(&out_dir, c.force)?;
+    if !c.force
+        && let Ok(rec) = Store::load(&out_dir)
+        && !rec.finished
+    {
+        return Err(Error::Usage(format!(
+            "`{0}` holds a session that has not ended; continue it with `downtime exercise --resume {0}`, or pass --force to start over there",
+            out_dir.display()
+        )));
+    }
     let store = Store::new(&out_dir);
     let mut session = Session::new(Arc::new(sc.clone()), RunOptions { seed, replication: 0 });
     session.rec.scenario = if scenario::builtin::get(&name).is_some() {

@@ -87,10 +87,18 @@ impl Store {
         Ok(file.record)
     }
 
-    /// Save the room's codes.
+    /// Save the room's codes, readable by their owner only (they are the room's keys).
     pub fn save_codes<T: Serialize>(&self, codes: &T) -> Result<(), Error> {
         let text = serde_json::to_string_pretty(codes).unwrap_or_default();
-        write_atomic(&self.dir.join(CODES_FILE), text.as_bytes())
+        let path = self.dir.join(CODES_FILE);
+        write_atomic(&path, text.as_bytes())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::Write { path: path.display().to_string(), source: e })?;
+        }
+        Ok(())
     }
 
     /// The room's codes saved before, if any (a resumed session keeps its addresses).

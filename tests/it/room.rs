@@ -184,6 +184,17 @@ fn a_whole_session_over_http_survives_a_kill_and_replays_identically() {
     assert!(!team.contains("for days at least"), "the question contradicts the earlier choice");
     drop(s); // SIGKILL: no chance to save anything more
 
+    // A new exercise over the unfinished session is refused: the session is not lost.
+    let o = Command::new(bin()).args(["exercise", "chipsoft-2026", "--out", d]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("room.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "room.json is readable by others");
+    }
+
     // Resume: the same place, votes, answers and codes.
     let s = start(&["--resume", d], &dir);
     let st = s.state();
@@ -253,7 +264,8 @@ fn a_whole_session_over_http_survives_a_kill_and_replays_identically() {
         assert!(report.contains(needle), "report.md lacks {needle:?}");
     }
     assert!(read(dir.join("report.html")).contains("<h3>Hot wash</h3>"));
-    // Resuming a finished session is refused.
+    // Starting a new session over an unfinished one is refused (tested below on a live one);
+    // resuming a finished session is refused.
     let o = Command::new(bin()).args(["exercise", "--resume", d, "--serve"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
 
