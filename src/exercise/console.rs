@@ -74,6 +74,8 @@ pub struct Console<R, W> {
     tty: bool,
     /// Columns to wrap text at: the terminal's width, else 96.
     width: usize,
+    /// Line editing and history on a terminal (rustyline); none for piped input.
+    editor: Option<rustyline::DefaultEditor>,
 }
 
 impl<R: BufRead, W: Write> Console<R, W> {
@@ -83,11 +85,34 @@ impl<R: BufRead, W: Write> Console<R, W> {
         } else {
             96
         };
-        Console { input, out, tty, width }
+        let editor = if tty && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            rustyline::DefaultEditor::new().ok()
+        } else {
+            None
+        };
+        Console { input, out, tty, width, editor }
     }
 
     /// Print `prompt`, read one line (trimmed). End of input reads as an empty line.
     fn line(&mut self, prompt: &str) -> io::Result<String> {
+        if let Some(editor) = &mut self.editor {
+            self.out.flush()?;
+            return match editor.readline(prompt) {
+                Ok(s) => {
+                    let text = clean_line(&s);
+                    if !text.is_empty() {
+                        let _ = editor.add_history_entry(text.as_str());
+                    }
+                    Ok(text)
+                }
+                // Ctrl-D reads as the end of input: an empty line.
+                Err(rustyline::error::ReadlineError::Eof) => Ok(String::new()),
+                Err(rustyline::error::ReadlineError::Interrupted) => {
+                    Err(io::Error::new(io::ErrorKind::Interrupted, "stopped with Ctrl-C"))
+                }
+                Err(e) => Err(io::Error::other(e.to_string())),
+            };
+        }
         write!(self.out, "{prompt}")?;
         self.out.flush()?;
         let mut buf = Vec::new();
@@ -103,7 +128,7 @@ impl<R: BufRead, W: Write> Console<R, W> {
                 }
             }
         }
-        let text = String::from_utf8_lossy(&buf).trim().chars().filter(|c| !c.is_control()).collect::<String>();
+        let text = clean_line(&String::from_utf8_lossy(&buf));
         if !self.tty {
             // Piped input is not echoed: show it so the log reads like a session.
             writeln!(self.out, "{text}")?;
@@ -114,6 +139,19 @@ impl<R: BufRead, W: Write> Console<R, W> {
     fn bold(&self, s: &str) -> String {
         if self.tty { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() }
     }
+}
+
+/// A typed line: trimmed, control characters and the rest of an overlong line dropped.
+fn clean_line(s: &str) -> String {
+    let mut t: String = s.trim().chars().filter(|c| !c.is_control()).collect();
+    if t.len() > MAX_LINE {
+        let mut cut = MAX_LINE;
+        while !t.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        t.truncate(cut);
+    }
+    t
 }
 
 /// Parse a command; `None` when unknown.
@@ -168,7 +206,8 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
     }
 
     fn answer(&mut self, _inject: &str, question: &str, earlier: Option<&str>) -> io::Result<String> {
-        writeln!(self.out, "  {} {question}", self.bold("Discuss:"))?;
+        let wrapped = super::session::wrap_at(&format!("Discuss: {question}"), "  ", self.width);
+        write!(self.out, "{}", wrapped.replacen("Discuss:", &self.bold("Discuss:"), 1))?;
         match earlier {
             Some(e) => {
                 writeln!(self.out, "  earlier answer: {e}")?;
@@ -184,7 +223,9 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
     }
 
     fn decide(&mut self, d: &Decision) -> io::Result<(usize, String)> {
-        writeln!(self.out, "  {} {}", self.bold(&format!("Decision `{}`:", d.id)), d.question)?;
+        let head = format!("Decision `{}`:", d.id);
+        let wrapped = super::session::wrap_at(&format!("{head} {}", d.question), "  ", self.width);
+        write!(self.out, "{}", wrapped.replacen(&head, &self.bold(&head), 1))?;
         for (i, o) in d.options.iter().enumerate() {
             let default = if i == d.default { "  (default)" } else { "" };
             writeln!(self.out, "    {}. {} — {}{default}", i + 1, o.key, o.label)?;

@@ -150,7 +150,15 @@ pub fn run(c: &ExerciseCommand, input: impl BufRead, mut out: impl Write, tty: b
     let Some(path) = &c.decisions else {
         let (mut session, out_dir) = open(c)?;
         let mut room = Console::new(input, &mut out, tty);
-        session.run(&mut room as &mut dyn Room).map_err(io)?;
+        match session.run(&mut room as &mut dyn Room) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                return Err(Error::Usage(format!(
+                    "stopped; the session is saved: continue it with `downtime exercise --resume {}`",
+                    out_dir.display()
+                )));
+            }
+            r => r.map_err(io)?,
+        }
         let summary = finish(&mut session, &out_dir, false)?;
         let scenario = (**session.scenario()).clone();
         return Ok(Finished { out: out_dir, summary, scenario });

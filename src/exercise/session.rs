@@ -682,11 +682,8 @@ impl Session {
         // Questions already put to the room at this tick (a resumed session), since it last
         // went back.
         let since = self.transcript.lines.iter().rposition(|l| l.inject.starts_with(BACK)).map_or(0, |i| i + 1);
-        let answered = |s: &Self, inj: &Inject| {
-            !inj.questions.is_empty()
-                && s.transcript.lines[since..]
-                    .iter()
-                    .any(|l| l.tick == now && l.inject == inj.title && !l.question.is_empty())
+        let asked = |s: &Self, inj: &Inject, q: &str| {
+            s.transcript.lines[since..].iter().any(|l| l.tick == now && l.inject == inj.title && l.question == q)
         };
         room.clear()?;
         let mut text = String::new();
@@ -700,8 +697,8 @@ impl Session {
         text.push_str(&self.state());
         room.show(&text)?;
         for (index, inj) in due {
-            if !answered(self, &inj) {
-                for (qi, q) in inj.questions.iter().enumerate() {
+            for (qi, q) in inj.questions.iter().enumerate() {
+                if !asked(self, &inj, q) {
                     let earlier = self.earlier_answer(ROOM, &inj.title, q).map(str::to_string);
                     let answer = room.answer(&inj.title, q, earlier.as_deref())?;
                     let _ = self.answer(ROOM, index, qi, &answer);
