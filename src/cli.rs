@@ -160,6 +160,21 @@ pub enum Command {
         /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
+        /// Continue the session saved in this folder (after Ctrl-C, a crash or a closed lid).
+        #[arg(long, value_name = "DIR")]
+        resume: Option<PathBuf>,
+        /// Run the room in the browser: a projector view, a facilitator view and a view per team.
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: listen on this address (HOST:PORT, or a port on every address) instead of
+        /// 127.0.0.1:8080; every page then needs the join code, the controls the facilitator's
+        /// secret and each team its token.
+        #[arg(long, value_name = "ADDR", requires = "serve")]
+        listen: Option<String>,
+        /// The teams taking part, comma-separated (default: the scenario's, else a board, a GP
+        /// cooperative, the vendor and the regulator).
+        #[arg(long, value_delimiter = ',')]
+        teams: Vec<String>,
     },
     /// Combine the partial results of `--shard I/N` runs into exactly the unsharded result.
     Merge {

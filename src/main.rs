@@ -89,8 +89,32 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             print!("{}", text::terminal(&sweep::command(&sweep, runs, jobs, out, force, shard, csv_delimiter)?));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Exercise { scenario, decisions, seed, days, out, force, csv_delimiter } => {
-            let c = exercise::ExerciseCommand { scenario, decisions, seed, days, out, force, csv_delimiter };
+        Command::Exercise {
+            scenario,
+            decisions,
+            seed,
+            days,
+            out,
+            force,
+            csv_delimiter,
+            resume,
+            serve,
+            listen,
+            teams,
+        } => {
+            let c = exercise::ExerciseCommand {
+                scenario,
+                decisions,
+                seed,
+                days,
+                out,
+                force,
+                resume,
+                serve,
+                listen,
+                teams,
+                csv_delimiter,
+            };
             print!("{}", text::terminal(&exercise::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }

@@ -40,14 +40,27 @@ pub trait Room {
     fn show(&mut self, text: &str) -> io::Result<()>;
     /// The next command.
     fn command(&mut self) -> io::Result<Cmd>;
-    /// The room's answer to a discussion question (empty: none).
-    fn answer(&mut self, inject: &str, question: &str) -> io::Result<String>;
+    /// The room's answer to a discussion question (empty: none); `earlier` is the answer given
+    /// before the room went back, offered again.
+    fn answer(&mut self, inject: &str, question: &str, earlier: Option<&str>) -> io::Result<String>;
     /// The option taken at `decision` (an index into its options) and the room's note.
     fn decide(&mut self, decision: &Decision) -> io::Result<(usize, String)>;
     /// Which taken decision to go back to (an index into `taken`), or none.
     fn revisit(&mut self, taken: &[TakenView]) -> io::Result<Option<usize>>;
     /// Whether prompts are answered by a person (not a script).
     fn interactive(&self) -> bool;
+    /// Start a new screen (a new inject).
+    fn clear(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Wrap `text` for this room, each line indented by `indent`.
+    fn wrap(&self, text: &str, indent: &str) -> String {
+        super::session::wrap(text, indent)
+    }
+    /// Ask whether to go on with `question`; yes unless a person says no.
+    fn confirm(&mut self, _question: &str) -> io::Result<bool> {
+        Ok(true)
+    }
 }
 
 /// Longest input line kept, in bytes; the rest of a longer line is skipped.
@@ -59,15 +72,47 @@ pub struct Console<R, W> {
     out: W,
     /// A terminal: headings in bold; the typed input is echoed by the terminal itself.
     tty: bool,
+    /// Columns to wrap text at: the terminal's width, else 96.
+    width: usize,
+    /// Line editing and history on a terminal (rustyline); none for piped input.
+    editor: Option<rustyline::DefaultEditor>,
 }
 
 impl<R: BufRead, W: Write> Console<R, W> {
     pub fn new(input: R, out: W, tty: bool) -> Self {
-        Console { input, out, tty }
+        let width = if tty {
+            terminal_size::terminal_size().map_or(96, |(w, _)| usize::from(w.0).saturating_sub(2).clamp(40, 160))
+        } else {
+            96
+        };
+        let editor = if tty && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            rustyline::DefaultEditor::new().ok()
+        } else {
+            None
+        };
+        Console { input, out, tty, width, editor }
     }
 
     /// Print `prompt`, read one line (trimmed). End of input reads as an empty line.
     fn line(&mut self, prompt: &str) -> io::Result<String> {
+        if let Some(editor) = &mut self.editor {
+            self.out.flush()?;
+            return match editor.readline(prompt) {
+                Ok(s) => {
+                    let text = clean_line(&s);
+                    if !text.is_empty() {
+                        let _ = editor.add_history_entry(text.as_str());
+                    }
+                    Ok(text)
+                }
+                // Ctrl-D reads as the end of input: an empty line.
+                Err(rustyline::error::ReadlineError::Eof) => Ok(String::new()),
+                Err(rustyline::error::ReadlineError::Interrupted) => {
+                    Err(io::Error::new(io::ErrorKind::Interrupted, "stopped with Ctrl-C"))
+                }
+                Err(e) => Err(io::Error::other(e.to_string())),
+            };
+        }
         write!(self.out, "{prompt}")?;
         self.out.flush()?;
         let mut buf = Vec::new();
@@ -83,7 +128,7 @@ impl<R: BufRead, W: Write> Console<R, W> {
                 }
             }
         }
-        let text = String::from_utf8_lossy(&buf).trim().chars().filter(|c| !c.is_control()).collect::<String>();
+        let text = clean_line(&String::from_utf8_lossy(&buf));
         if !self.tty {
             // Piped input is not echoed: show it so the log reads like a session.
             writeln!(self.out, "{text}")?;
@@ -94,6 +139,19 @@ impl<R: BufRead, W: Write> Console<R, W> {
     fn bold(&self, s: &str) -> String {
         if self.tty { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() }
     }
+}
+
+/// A typed line: trimmed, control characters and the rest of an overlong line dropped.
+fn clean_line(s: &str) -> String {
+    let mut t: String = s.trim().chars().filter(|c| !c.is_control()).collect();
+    if t.len() > MAX_LINE {
+        let mut cut = MAX_LINE;
+        while !t.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        t.truncate(cut);
+    }
+    t
 }
 
 /// Parse a command; `None` when unknown.
@@ -153,13 +211,27 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
         }
     }
 
-    fn answer(&mut self, _inject: &str, question: &str) -> io::Result<String> {
-        writeln!(self.out, "  {} {}", self.bold("Discuss:"), t(question))?;
-        self.line("  room's answer or note (Enter to go on) > ")
+    fn answer(&mut self, _inject: &str, question: &str, earlier: Option<&str>) -> io::Result<String> {
+        let wrapped = super::session::wrap_at(&format!("Discuss: {}", t(question)), "  ", self.width);
+        write!(self.out, "{}", wrapped.replacen("Discuss:", &self.bold("Discuss:"), 1))?;
+        match earlier {
+            Some(e) => {
+                writeln!(self.out, "  earlier answer: {}", t(e))?;
+                let s = self.line("  room's answer or note (Enter keeps the earlier answer, - for none) > ")?;
+                Ok(match s.as_str() {
+                    "" => e.to_string(),
+                    "-" => String::new(),
+                    _ => s,
+                })
+            }
+            None => self.line("  room's answer or note (Enter to go on) > "),
+        }
     }
 
     fn decide(&mut self, d: &Decision) -> io::Result<(usize, String)> {
-        writeln!(self.out, "  {} {}", self.bold(&format!("Decision `{}`:", t(&d.id))), t(&d.question))?;
+        let head = format!("Decision `{}`:", t(&d.id));
+        let wrapped = super::session::wrap_at(&format!("{head} {}", t(&d.question)), "  ", self.width);
+        write!(self.out, "{}", wrapped.replacen(&head, &self.bold(&head), 1))?;
         for (i, o) in d.options.iter().enumerate() {
             let default = if i == d.default { "  (default)" } else { "" };
             writeln!(self.out, "    {}. {} — {}{default}", i + 1, t(&o.key), t(&o.label))?;
@@ -207,6 +279,26 @@ impl<R: BufRead, W: Write> Room for Console<R, W> {
     fn interactive(&self) -> bool {
         true
     }
+
+    fn clear(&mut self) -> io::Result<()> {
+        if self.tty {
+            // Clear the screen and scrollback view; the cursor to the top left.
+            write!(self.out, "\x1b[2J\x1b[H")?;
+        }
+        Ok(())
+    }
+
+    fn wrap(&self, text: &str, indent: &str) -> String {
+        super::session::wrap_at(text, indent, self.width)
+    }
+
+    fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        if !self.tty {
+            return Ok(true); // piped input: the script meant it
+        }
+        let s = self.line(&format!("  {question} [y/N] > "))?;
+        Ok(matches!(s.to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
 }
 
 /// Answers from a decisions file: always on to the next inject, the file's choices (the
@@ -240,7 +332,7 @@ impl<W: Write> Room for Script<W> {
         Ok(Cmd::Next)
     }
 
-    fn answer(&mut self, inject: &str, question: &str) -> io::Result<String> {
+    fn answer(&mut self, inject: &str, question: &str, _earlier: Option<&str>) -> io::Result<String> {
         let at = self.answers.iter().position(|(i, q, _)| i == inject && q == question);
         Ok(at.map(|i| self.answers.remove(i).2).unwrap_or_default())
     }
@@ -276,6 +368,7 @@ mod tests {
             options: vec![option("a"), option("b")],
             chosen: 1,
             default: 1,
+            question_after: Vec::new(),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::report::markdown::escape;
 use crate::scenario::Scenario;
 
 /// One line of the transcript.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     /// Simulated tick.
     pub tick: u32,

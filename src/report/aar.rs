@@ -661,6 +661,10 @@ pub struct Report {
     /// Extra sections shown after the analysis of capabilities (such as observed figures
     /// against the model's); empty by default.
     pub sections: Vec<Section>,
+    /// Sections a command adds (exercise: the room's answers, votes, observations, hot wash),
+    /// as Markdown and as an HTML fragment; empty for other runs.
+    pub extra_md: String,
+    pub extra_html: String,
 }
 
 impl Report {
@@ -704,6 +708,8 @@ impl Report {
             generated_by: "downtime run",
             worst_hit: worst_hit(incident, baseline),
             sections: crate::fit::section(&summary.observed, false).into_iter().collect(),
+            extra_md: String::new(),
+            extra_html: String::new(),
         }
     }
 

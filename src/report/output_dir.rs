@@ -55,6 +55,10 @@ pub const OWN_FILES: &[&str] = &[
     "compare.csv",
     "compare.md",
     "partial.json",
+    "session.json",
+    "room.json",
+    "scenario.ron",
+    "cards.html",
 ];
 
 #[derive(serde::Serialize, serde::Deserialize, Default)]

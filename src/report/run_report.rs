@@ -143,6 +143,10 @@ pub struct RunView {
     pub improvements: Vec<ImprovementView>,
     /// Optional blocks after the analysis of capabilities.
     pub sections: Vec<Section>,
+    /// Sections a command adds as ready-made Markdown and HTML (exercise: the room's answers,
+    /// votes, observations, hot wash); the HTML is downtime's own, escaped where it was built.
+    pub extra_md: String,
+    pub extra_html: String,
     /// Every chart, for the appendix of the Markdown report.
     pub charts: Vec<Figure>,
 }
@@ -307,6 +311,8 @@ impl RunView {
                 })
                 .collect(),
             sections: r.sections.clone(),
+            extra_md: r.extra_md.clone(),
+            extra_html: r.extra_html.clone(),
             charts,
         }
     }

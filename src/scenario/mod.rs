@@ -280,6 +280,18 @@ pub struct Decision {
     pub chosen: usize,
     /// Index of the default option.
     pub default: usize,
+    /// The question after an earlier choice: (decision id, option key, question), in order.
+    pub question_after: Vec<(String, String, String)>,
+}
+
+impl Decision {
+    /// The question as put to the room, given the choices taken so far (decision id, option key).
+    pub fn question_given<'a>(&'a self, taken: &[(&str, &str)]) -> &'a str {
+        self.question_after
+            .iter()
+            .find(|(d, o, _)| taken.iter().any(|(td, to)| td == d && to == o))
+            .map_or(self.question.as_str(), |(_, _, q)| q.as_str())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -353,6 +365,8 @@ pub struct Inject {
     pub text: String,
     /// Discussion questions for the room (exercise mode only).
     pub questions: Vec<String>,
+    /// The teams the inject is addressed to (exercise rooms); empty: every team.
+    pub teams: Vec<String>,
 }
 
 impl Inject {

@@ -767,6 +767,11 @@ pub struct RawInject {
     /// not change the model. Default: none.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// The teams this inject and its questions are addressed to in a room
+    /// (`downtime exercise --serve`), by name, for example `["Hospital board", "Vendor"]`; the
+    /// room's teams are the names used across the timeline. Default: every team.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 /// A random delay in hours.
@@ -859,6 +864,11 @@ pub enum RawEvent {
         options: Vec<RawOption>,
         /// The option taken when nobody decides (its `key`).
         default: String,
+        /// The question as put to the room after an earlier choice, by `"DECISION:OPTION"`, for
+        /// example `{"disconnect:reconnect-now": "The portals are back for ..."}`; the first
+        /// that matches a choice the room took replaces `question`. Default: none.
+        #[serde(default)]
+        question_after: BTreeMap<String, String>,
     },
     /// Text for the room only.
     Note,

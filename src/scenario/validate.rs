@@ -422,10 +422,12 @@ impl Validator {
                 title,
                 text: inj.text.clone(),
                 questions: inj.questions.clone(),
+                teams: inj.teams.clone(),
             });
         }
         self.timeline_order(&timeline);
         self.restores_never_lower(&timeline);
+        self.question_after(&timeline);
         self.referral_targets(&profiles);
         mark_affected(&mut providers, &timeline);
         let aftermath = self.aftermath(&raw.aftermath);
@@ -1402,8 +1404,27 @@ impl Validator {
             for (j, q) in inj.questions.iter().enumerate().take(MAX_OPTIONS + 1) {
                 check(self, format!("{path}.questions[{j}]"), q, text);
             }
-            if let RawEvent::Decision { id: did, question, options, .. } = &inj.event {
+            if inj.teams.len() > MAX_OPTIONS {
+                self.err(
+                    &format!("{path}.teams"),
+                    format!("{} teams; an inject may address at most {MAX_OPTIONS}", inj.teams.len()),
+                );
+            }
+            for (j, t) in inj.teams.iter().enumerate().take(MAX_OPTIONS + 1) {
+                check(self, format!("{path}.teams[{j}]"), t, id);
+            }
+            if let RawEvent::Decision { id: did, question, options, question_after, .. } = &inj.event {
                 let ep = format!("{path}.event");
+                if question_after.len() > MAX_OPTIONS {
+                    self.err(
+                        &format!("{ep}.question_after"),
+                        format!("{} questions; a decision may have at most {MAX_OPTIONS}", question_after.len()),
+                    );
+                }
+                for (k, q) in question_after.iter().take(MAX_OPTIONS + 1) {
+                    check(self, format!("{ep}.question_after"), k, 2 * id + 1);
+                    check(self, format!("{ep}.question_after"), q, text);
+                }
                 check(self, format!("{ep}.id"), did, id);
                 check(self, format!("{ep}.question"), question, text);
                 if options.len() > MAX_OPTIONS {
@@ -1622,7 +1643,7 @@ impl Validator {
                     3650.0,
                 ),
             },
-            RawEvent::Decision { id, question, options, default } => {
+            RawEvent::Decision { id, question, options, default, question_after } => {
                 if options.is_empty() {
                     self.err(&format!("{path}.options"), "a decision needs at least one option");
                 }
@@ -1653,12 +1674,25 @@ impl Validator {
                     opts.push(super::DecisionOption { key: o.key.clone(), label: o.label.clone(), effects });
                 }
                 let d = self.lookup(&format!("{path}.default"), "option", default, &keys).unwrap_or(0);
+                let mut after = Vec::new();
+                for (k, q) in question_after {
+                    match k.split_once(':') {
+                        Some((d, o)) if !d.is_empty() && !o.is_empty() => {
+                            after.push((d.to_string(), o.to_string(), q.clone()))
+                        }
+                        _ => self.err(
+                            &format!("{path}.question_after"),
+                            format!("`{k}` should name an earlier decision and its option as \"DECISION:OPTION\""),
+                        ),
+                    }
+                }
                 Event::Decision(super::Decision {
                     id: id.clone(),
                     question: question.clone(),
                     options: opts,
                     chosen: d,
                     default: d,
+                    question_after: after,
                 })
             }
             RawEvent::Note => Event::Note,
@@ -1693,6 +1727,30 @@ impl Validator {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// A decision's `question_after` names an earlier decision of the timeline and one of its
+    /// options.
+    fn question_after(&mut self, timeline: &[Inject]) {
+        let at = |i: &Inject| i.day * 24 + i.hour;
+        for (i, inj) in timeline.iter().enumerate() {
+            let Event::Decision(d) = &inj.event else { continue };
+            for (id, key, _) in &d.question_after {
+                let path = format!("timeline[{i}].event.question_after");
+                let earlier = timeline.iter().find_map(|j| match &j.event {
+                    Event::Decision(e) if &e.id == id && at(j) <= at(inj) && e.id != d.id => Some(e),
+                    _ => None,
+                });
+                match earlier {
+                    None => self.err(&path, format!("`{id}` is not a decision before `{}`", d.id)),
+                    Some(e) if !e.options.iter().any(|o| &o.key == key) => {
+                        let keys: Vec<&str> = e.options.iter().map(|o| o.key.as_str()).collect();
+                        self.err(&path, format!("`{key}` is not an option of `{id}` ({})", keys.join(", ")))
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }

@@ -109,5 +109,14 @@ pub fn apply_decisions(
 }
 
 fn inject(event: Event, title: &str) -> Inject {
-    Inject { day: 0, hour: 0, delay: None, event, title: title.to_string(), text: String::new(), questions: Vec::new() }
+    Inject {
+        day: 0,
+        hour: 0,
+        delay: None,
+        event,
+        title: title.to_string(),
+        text: String::new(),
+        questions: Vec::new(),
+        teams: Vec::new(),
+    }
 }

@@ -150,10 +150,12 @@ fn with_reconnect(risk: f64) -> Scenario {
             }],
             chosen: 0,
             default: 0,
+            question_after: Vec::new(),
         }),
         title: "Decision: reconnect".into(),
         text: String::new(),
         questions: Vec::new(),
+        teams: Vec::new(),
     });
     s
 }

@@ -10,4 +10,5 @@ mod hardening;
 mod hardening2;
 mod model;
 mod report;
+mod room;
 mod scenarios;
