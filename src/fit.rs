@@ -21,8 +21,11 @@ pub struct Fit {
     pub name: String,
     /// What is measured, in words (for example "change in cases served, %").
     pub measure: String,
-    /// Days from the first compromise, inclusive.
+    /// Days from the first compromise, inclusive (not used by a recovery day).
     pub window: (i32, i32),
+    /// Whether the figure is a recovery day (counted from the compromise, no window).
+    #[serde(default)]
+    pub recovery: bool,
     /// The published figure as written (a value, or a range "a to b").
     pub observed: String,
     pub observed_low: f64,
@@ -49,6 +52,7 @@ impl Fit {
             name: o.name.clone(),
             measure: describe(o),
             window: o.window,
+            recovery: matches!(o.measure, ObservedMeasure::RecoveryDay(_)),
             observed: o.value_text(),
             observed_low: o.low,
             observed_high: o.high,
@@ -265,7 +269,7 @@ pub fn section(fits: &[Fit], batch: bool) -> Option<crate::report::render::Secti
             vec![
                 Cell::new(f.name.clone()),
                 Cell::new(f.measure.clone()),
-                Cell::new(format!("{} to {}", f.window.0, f.window.1)),
+                Cell::new(if f.recovery { "from 0".to_string() } else { format!("{} to {}", f.window.0, f.window.1) }),
                 Cell::new(f.observed.clone()),
                 model,
                 Cell::new(f.relative_error.map_or("—".to_string(), pct)),
@@ -280,9 +284,14 @@ pub fn section(fits: &[Fit], batch: bool) -> Option<crate::report::render::Secti
         id: "observed".into(),
         title: "Observed beside the model".into(),
         paragraphs: vec![format!(
-            "Published figures of the incident this scenario describes, beside the model's value over the same window (days from the first compromise){}. A figure fits when the relative error is within its band: {fits_n} of {} do.",
+            "Published figures of the incident this scenario describes, beside the model's value over the same window (days from the first compromise){}. A figure fits when the relative error is within its band: {fits_n} of {} do.{}",
             if batch { ", the mean over the replications" } else { "" },
-            fits.len()
+            fits.len(),
+            if batch {
+                ""
+            } else {
+                " This is one run: a service with a few dozen cases a day varies by several points from run to run, so judge the fit on the mean of a batch (`downtime batch`)."
+            }
         )],
         table: Some(Table { columns, rows }),
         notes: vec![
