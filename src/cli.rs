@@ -44,7 +44,7 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<String>,
     },
-    /// List the built-in scenarios.
+    /// List the built-in scenarios and sweeps.
     Scenarios,
     /// Monte Carlo: many replications in parallel; quantiles, per-day bands, fan charts.
     Batch {
@@ -81,13 +81,16 @@ pub enum Command {
         /// Two or more scenario files or built-in names; differences are against the first.
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<String>,
+        /// Replications per scenario (the same ones for each).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: u64,
         /// Master seed (default: the first scenario's).
         #[arg(long)]
         seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
+        /// Horizon in days, overriding the scenarios'; injects after it are left out (a shorter run).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<first-id>-compare/).
@@ -102,11 +105,13 @@ pub enum Command {
     },
     /// Policy sweep: variants of a base scenario over policy levers (see docs/distributed.md).
     Sweep {
-        /// The sweep file (.ron), such as scenarios/sweeps/diversification.ron.
+        /// A sweep file (.ron) or the name of a built-in sweep, such as `diversification`
+        /// (see `downtime scenarios`).
         sweep: PathBuf,
         /// Replications per variant (default: the sweep file's).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
         /// Output folder (default: reports/<sweep-id>-sweep/).
@@ -122,14 +127,18 @@ pub enum Command {
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
     },
-    /// Write a commented starting scenario from a template (`--list` names them).
+    /// Write a commented starting scenario from a template (`--list` names them), or a built-in
+    /// scenario as an editable file (`--from`).
     New {
         /// The template: hospital, gp-cooperative, regional-network or national-policy.
-        #[arg(required_unless_present = "list")]
+        #[arg(required_unless_present_any = ["list", "from"])]
         template: Option<String>,
         /// Name the templates, one line each.
-        #[arg(long, conflicts_with = "template")]
+        #[arg(long, conflicts_with_all = ["template", "from"])]
         list: bool,
+        /// Start from this built-in scenario (see `downtime scenarios`) instead of a template.
+        #[arg(long, value_name = "BUILTIN", conflicts_with = "template")]
+        from: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -191,4 +200,38 @@ pub enum Command {
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
     },
+    /// Print the scenario reference (every field and type), or only the sections naming FIELD.
+    Reference {
+        /// A field or type name, such as `Booking`, `fallback_throughput` or `Observed`.
+        field: Option<String>,
+    },
+    /// Print a shell completion script to standard output.
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output, e.g. `downtime man > downtime.1`.
+    Man,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option and argument of every subcommand says what it is for in `--help`.
+    #[test]
+    fn every_option_has_help() {
+        let cli = super::Cli::command();
+        let mut missing = Vec::new();
+        for sub in cli.get_subcommands() {
+            assert!(sub.get_about().is_some(), "`{}` has no description", sub.get_name());
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} {id}", sub.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+    }
 }

@@ -58,6 +58,7 @@ pub mod kpi;
 pub mod model;
 pub mod plot;
 pub mod quantiles;
+pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod shard;

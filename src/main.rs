@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use downtime::{Error, batch, compare, exercise, report, scenario, shard, sim, sweep, text};
+use downtime::{Error, batch, compare, exercise, reference, report, scenario, shard, sim, sweep, text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -123,8 +123,10 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             print!("{}", text::terminal(&shard::command(&dirs, &out, csv_delimiter)?));
             Ok(ExitCode::SUCCESS)
         }
-        Command::New { template, list, output, force } => {
-            if list {
+        Command::New { template, list, from, output, force } => {
+            if let Some(from) = from {
+                print!("{}", text::terminal(&scenario::templates::from_builtin(&from, output.as_deref(), force)?));
+            } else if list {
                 for (name, about, _) in scenario::templates::TEMPLATES {
                     println!("{name:<18} {about}");
                 }
@@ -138,6 +140,33 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let width = scenario::builtin::BUILTINS.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
             for (name, about, _) in scenario::builtin::BUILTINS {
                 println!("{name:<width$}  {about}");
+            }
+            println!("\nSweeps (`downtime sweep NAME`):");
+            for (name, about, _) in sweep::BUILTINS {
+                println!("{name:<width$}  {about}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reference { field } => {
+            print!("{}", text::terminal(&reference::lookup(field.as_deref())?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "downtime",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            // A closed pipe (`downtime man | head`) is not an error.
+            if let Err(e) =
+                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
             }
             Ok(ExitCode::SUCCESS)
         }

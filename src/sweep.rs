@@ -207,6 +207,44 @@ impl Ctx {
     }
 }
 
+/// The built-in sweeps, embedded in the binary; the same files live in `scenarios/sweeps/`.
+/// (name, one-line description, RON text).
+pub const BUILTINS: &[(&str, &str, &str)] = &[(
+    "diversification",
+    "Dutch care under the ChipSoft timeline: today's hospital EHR market against 3 and 5 equal vendors, central against federated exchange",
+    include_str!("../scenarios/sweeps/diversification.ron"),
+)];
+
+/// The text of a built-in sweep.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+}
+
+/// Load a built-in sweep by name, else a sweep file. A name that is neither a built-in nor
+/// something that looks like a file (no extension, no folder, not present) is a usage error
+/// (exit code 2) listing the built-ins.
+pub fn load_spec(spec: &Path) -> Result<Sweep, Error> {
+    if let Some(name) = spec.to_str()
+        && let Some(text) = builtin(name)
+    {
+        return Ok(from_str(text, &format!("<built-in sweep {name}>"), Path::new("."))?);
+    }
+    let bare = spec.extension().is_none() && spec.parent().is_none_or(|p| p.as_os_str().is_empty());
+    if bare && !spec.exists() {
+        let name = spec.display().to_string();
+        let names: Vec<&str> = BUILTINS.iter().map(|(n, _, _)| *n).collect();
+        let hint = match crate::scenario::validate::closest(&name, names.iter().copied()) {
+            Some(n) => format!("did you mean `{n}`? "),
+            None => String::new(),
+        };
+        return Err(Error::Usage(format!(
+            "`{name}` is neither a built-in sweep nor a sweep file; {hint}built-in sweeps: {} (`downtime scenarios` lists them)",
+            names.join(", ")
+        )));
+    }
+    Ok(load(spec)?)
+}
+
 /// Load a sweep file and build its variants (every variant validated).
 pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
     use std::io::Read;
@@ -941,7 +979,7 @@ pub fn command(
     shard: Option<Shard>,
     csv_delimiter: char,
 ) -> Result<String, Error> {
-    let mut sweep = load(file)?;
+    let mut sweep = load_spec(file)?;
     let runs = runs.unwrap_or(sweep.runs);
     sweep.meta.runs = runs;
     let options = BatchOptions {

@@ -51,6 +51,30 @@ pub fn command(name: &str, output: Option<&Path>, force: bool) -> Result<String,
         };
         return Err(Error::Usage(format!("unknown template `{name}`; {hint} (`downtime new --list` names them)")));
     };
+    write_or_print(text, output, force)
+}
+
+/// `downtime new --from BUILTIN [-o FILE] [--force]`: a built-in scenario's text as an editable
+/// file, with the same rules as a template's. An unknown name is a usage error (exit code 2)
+/// listing the built-ins.
+pub fn from_builtin(name: &str, output: Option<&Path>, force: bool) -> Result<String, Error> {
+    let Some(text) = super::builtin::get(name) else {
+        let names = super::builtin::names();
+        let hint = match super::validate::closest(name, names.iter().copied()) {
+            Some(n) => format!("did you mean `{n}`? "),
+            None => String::new(),
+        };
+        return Err(Error::Usage(format!(
+            "unknown built-in scenario `{name}`; {hint}built-ins: {} (`downtime scenarios` describes them)",
+            names.join(", ")
+        )));
+    };
+    write_or_print(text, output, force)
+}
+
+/// The text to print when `output` is `None`, else write it there (refusing an existing file
+/// without `force`, and any special file) and return a line saying so.
+fn write_or_print(text: &str, output: Option<&Path>, force: bool) -> Result<String, Error> {
     let Some(path) = output else { return Ok(text.to_string()) };
     if path.exists() && !force {
         return Err(Error::Usage(format!(
@@ -60,7 +84,7 @@ pub fn command(name: &str, output: Option<&Path>, force: bool) -> Result<String,
     }
     crate::report::write_atomic(path, text.as_bytes())?;
     Ok(format!(
-        "wrote {}; check it with `downtime validate {}` (fields: docs/scenario-reference.md)\n",
+        "wrote {}; check it with `downtime validate {}` (fields: `downtime reference`)\n",
         path.display(),
         path.display()
     ))

@@ -97,10 +97,10 @@ fn explain_syntax(code: &ron::Error) -> String {
         | ron::Error::NoSuchEnumVariant { expected, found, .. } => {
             return match closest(found, expected.iter().copied()) {
                 Some(name) => format!("syntax: {base}; did you mean `{name}`?"),
-                None => format!("syntax: {base}; check the spelling against docs/scenario-reference.md"),
+                None => format!("syntax: {base}; check the spelling (see `downtime reference`)"),
             };
         }
-        ron::Error::MissingStructField { .. } => "; add the field (see docs/scenario-reference.md)",
+        ron::Error::MissingStructField { .. } => "; add the field (see `downtime reference`)",
         ron::Error::Eof => "; the file ends early: is a closing bracket missing?",
         ron::Error::ExpectedStructLikeEnd | ron::Error::ExpectedArrayEnd | ron::Error::ExpectedMapEnd => {
             "; is a comma or closing bracket missing?"

@@ -12,3 +12,4 @@ mod model;
 mod report;
 mod room;
 mod scenarios;
+mod travel;
