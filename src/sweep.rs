@@ -270,7 +270,7 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
             file,
             e.span.start.line,
             e.span.start.col,
-            format!("syntax: {}; see docs/distributed.md or scenarios/sweeps/diversification.ron", e.code),
+            format!("syntax: {}; `downtime sweep diversification` is a built-in example (write your own from docs/distributed.md)", e.code),
         )
     })?;
     let mut cx = Ctx { file: file.to_string(), loc: Locations::index(text), problems: Vec::new() };
