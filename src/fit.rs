@@ -47,7 +47,6 @@ pub struct Fit {
 impl Fit {
     /// The fit of a model value (or a batch's mean with its percentiles) to an observation.
     pub fn new(o: &Observed, model: Option<f64>, p5: Option<f64>, p95: Option<f64>) -> Fit {
-        let relative_error = model.map(|m| o.relative_error(m));
         Fit {
             name: o.name.clone(),
             measure: describe(o),
@@ -56,14 +55,15 @@ impl Fit {
             observed: o.value_text(),
             observed_low: o.low,
             observed_high: o.high,
-            model: model.map(round2),
-            model_p5: p5.map(round2),
-            model_p95: p95.map(round2),
-            relative_error: relative_error.map(|e| (e * 1000.0).round() / 1000.0),
+            model: None,
+            model_p5: None,
+            model_p95: None,
+            relative_error: None,
             band: o.band,
-            within_band: relative_error.is_some_and(|e| e.abs() <= o.band + 1e-9),
+            within_band: false,
             source: o.source.clone(),
         }
+        .with_stat(model, p5, p95)
     }
 }
 
@@ -80,7 +80,8 @@ impl Fit {
 
     /// This observation with the model's mean over replications and its percentiles.
     pub fn with_stat(&self, mean: Option<f64>, p5: Option<f64>, p95: Option<f64>) -> Fit {
-        let relative_error = mean.map(|m| relative_error(self.observed_low, self.observed_high, m));
+        let relative_error =
+            mean.map(|m| crate::scenario::observed::relative_error(self.observed_low, self.observed_high, m));
         Fit {
             model: mean.map(round2),
             model_p5: p5.map(round2),
@@ -90,18 +91,6 @@ impl Fit {
             ..self.clone()
         }
     }
-}
-
-/// Relative error of `model` against the range `low..=high` (see [`Observed::relative_error`]).
-fn relative_error(low: f64, high: f64, model: f64) -> f64 {
-    let edge = if model < low {
-        low
-    } else if model > high {
-        high
-    } else {
-        return 0.0;
-    };
-    (model - edge) / edge.abs().max(1.0)
 }
 
 /// Every observation of the run's scenario beside the run.

@@ -185,6 +185,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         ..Default::default()
     });
     world.insert_resource(Roster(scenario.clone()));
+    world.insert_resource(CancellationPlans(scenario.profiles.iter().any(|p| p.plan.cancellation.is_some())));
     world.insert_resource(SlotTable(slots));
     let inflow = referral_inflow(&scenario);
 
@@ -323,7 +324,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     world.insert_resource(referrals);
     world.insert_resource(ExchangeUp(vec![true; entities.len()]));
     let neighbours = neighbours(&scenario);
-    world.insert_resource(dependencies(&scenario, &entities, &neighbours, tick_hours));
+    world.insert_resource(dependencies(&scenario, &entities, tick_hours));
     world.insert_resource(Network { providers: entities, neighbours });
     world.insert_resource(ReportedProviders(reported));
     world
@@ -395,11 +396,10 @@ fn referral_inflow(scenario: &Scenario) -> Vec<Vec<f64>> {
     inflow
 }
 
-/// The dependency links between services, with their suppliers: a named supplier, else one of
-/// the kind with the service among the dependent's neighbours' region (the nearest when located,
+/// The dependency links between services, with their suppliers: a named supplier, else the
+/// provider of the kind with the service nearest the dependent (by location when both have one,
 /// else the first in its region, else the first anywhere).
-fn dependencies(scenario: &Scenario, entities: &[Entity], neighbours: &[Vec<u32>], tick_hours: u32) -> Dependencies {
-    let _ = neighbours;
+fn dependencies(scenario: &Scenario, entities: &[Entity], tick_hours: u32) -> Dependencies {
     let mut deps = Dependencies::default();
     let mut supplier_index: BTreeMap<(u32, u16), u32> = BTreeMap::new();
     for (i, p) in scenario.providers.iter().enumerate() {

@@ -246,8 +246,6 @@ pub struct Diversion {
     pub from: u32,
     pub service: u16,
     pub count: u32,
-    /// Sent by a decision to named providers rather than to any neighbour.
-    pub directed: bool,
     pub reason: DiversionReason,
     /// Urgency class of the cases.
     pub class: u8,
@@ -289,6 +287,11 @@ pub struct ReferralRule {
     pub receivers: Vec<Vec<(u32, u16)>>,
     pub next: Vec<u32>,
 }
+
+/// Whether any provider's plan cancels booked appointments: without one, the bookings system
+/// only works at the start of a day.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct CancellationPlans(pub bool);
 
 /// Whether each provider (by index) has the exchange function now; kept by the availability system.
 #[derive(Resource, Debug, Clone, Default)]

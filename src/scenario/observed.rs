@@ -37,13 +37,19 @@ impl Observed {
     /// nearest end over that end's magnitude (at least 1, so a figure near 0 is not divided by
     /// almost nothing).
     pub fn relative_error(&self, model: f64) -> f64 {
-        let edge = if model < self.low {
-            self.low
-        } else if model > self.high {
-            self.high
-        } else {
-            return 0.0;
-        };
-        (model - edge) / edge.abs().max(1.0)
+        relative_error(self.low, self.high, model)
     }
+}
+
+/// Relative error of `model` against the range `low..=high`: 0 inside, else the distance to the
+/// nearest end over that end's magnitude (at least 1).
+pub fn relative_error(low: f64, high: f64, model: f64) -> f64 {
+    let edge = if model < low {
+        low
+    } else if model > high {
+        high
+    } else {
+        return 0.0;
+    };
+    (model - edge) / edge.abs().max(1.0)
 }

@@ -23,18 +23,22 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    CareServices, Clock, Continuity, Functions, Mode, OpenHours, PlatformStatus, Provider, Service, Source, Streams,
-    Tally,
+    CancellationPlans, CareServices, Clock, Continuity, Functions, Mode, OpenHours, PlatformStatus, Provider, Service,
+    Source, Streams, Tally,
 };
 
 pub fn book_and_review(
     clock: Res<Clock>,
+    plans: Res<CancellationPlans>,
     status: Res<PlatformStatus>,
     mut streams: ResMut<Streams>,
     mut tally: ResMut<Tally>,
     mut providers: Query<(&Provider, &Functions, &Continuity, &OpenHours, &mut CareServices)>,
 ) {
     let start_of_day = clock.tick.is_multiple_of(clock.ticks_per_day);
+    if !start_of_day && !plans.0 {
+        return;
+    }
     let (now, day) = (clock.tick, clock.day());
     let rng = &mut streams.arrivals;
     let tally = &mut *tally;

@@ -346,7 +346,6 @@ fn expire(
                 from: provider,
                 service: s,
                 count: c.count,
-                directed: false,
                 reason: DiversionReason::Overdue,
                 class: 0,
             });

@@ -139,14 +139,7 @@ pub(crate) fn take(carry: &mut f64, x: f64, n: u32) -> u32 {
 }
 
 fn divert_to(provider: &Provider, s: usize, count: u32, reason: DiversionReason, class: usize) -> Diversion {
-    Diversion {
-        from: provider.index,
-        service: s as u16,
-        count,
-        directed: reason == DiversionReason::Directed,
-        reason,
-        class: class as u8,
-    }
+    Diversion { from: provider.index, service: s as u16, count, reason, class: class as u8 }
 }
 
 /// The tick by which a case that arrives now must be served. Waits of a day or more are rounded

@@ -36,7 +36,8 @@ pub fn divert_urgent_cases(
         let origin_report = origin_provider.report;
         let origin_slot = origin_services.0[s].slot as usize;
         let service_name = &scenario.profiles[scenario.providers[d.from as usize].profile].services[s].name;
-        let candidates: &[u32] = if d.directed { &plan.divert_to } else { &network.neighbours[d.from as usize] };
+        let directed = d.reason == DiversionReason::Directed;
+        let candidates: &[u32] = if directed { &plan.divert_to } else { &network.neighbours[d.from as usize] };
         let nearest_first = matches!(d.reason, DiversionReason::Ambulance | DiversionReason::Choice);
         // The least loaded (or, for new patients, the nearest) candidate whose matching service works.
         let mut best: Option<(u32, usize, u32)> = None;
