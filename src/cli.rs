@@ -39,10 +39,17 @@ pub enum Command {
         csv_delimiter: char,
     },
     /// Check scenario files; print every problem; exit 0 only when all are valid.
+    ///
+    /// A valid scenario is also checked for calibration (warnings, exit 0): staff utilisation
+    /// in normal times above 100% or below 30%, a short baseline run (no incident) that
+    /// delivers less than 90% of demanded care or serves more than 5% of urgent cases late.
     Validate {
         /// Scenario files or built-in names.
         #[arg(required = true)]
         scenarios: Vec<String>,
+        /// Treat calibration warnings as errors (exit 2 when there is any).
+        #[arg(long)]
+        strict: bool,
     },
     /// List the built-in scenarios and sweeps.
     Scenarios,

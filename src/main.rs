@@ -51,24 +51,44 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { scenarios } => {
-            let mut bad = 0;
+        Command::Validate { scenarios, strict } => {
+            let (mut bad, mut warned) = (0, 0);
             for name in &scenarios {
-                match scenario::load(name) {
-                    Ok(s) => println!(
-                        "{}: ok ({} providers, {} days, {} injects)",
-                        text::terminal_line(name),
-                        s.providers.len(),
-                        s.days,
-                        s.timeline.len()
-                    ),
+                let loaded = scenario::source(name)
+                    .and_then(|(text, file)| scenario::from_str(&text, &file).map(|s| (s, text, file)));
+                match loaded {
+                    Ok((s, text, file)) => {
+                        println!(
+                            "{}: ok ({} providers, {} days, {} injects)",
+                            text::terminal_line(name),
+                            s.providers.len(),
+                            s.days,
+                            s.timeline.len()
+                        );
+                        let warnings = scenario::check::check(&s, &text);
+                        if !warnings.is_empty() {
+                            warned += 1;
+                            eprint!("{}", text::terminal(&scenario::check::render(&file, &warnings)));
+                            eprintln!(
+                                "{}: {} calibration warning{}{}",
+                                text::terminal_line(name),
+                                warnings.len(),
+                                if warnings.len() == 1 { "" } else { "s" },
+                                if strict {
+                                    " (errors under --strict)"
+                                } else {
+                                    " (validate --strict makes them errors)"
+                                }
+                            );
+                        }
+                    }
                     Err(e) => {
                         bad += 1;
                         eprint!("{}", text::terminal(&scenario::render_error(&e)));
                     }
                 }
             }
-            Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if bad == 0 && !(strict && warned > 0) { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
         Command::Batch { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);

@@ -359,7 +359,7 @@ fn service_slots(scenario: &Scenario) -> (Vec<ServiceSlot>, Vec<usize>) {
 /// Expected referrals arriving per day (a 7-day average) at each provider's services: every
 /// sender's own daily demand times its referrals per case, shared among the receivers of its
 /// region (or the nearest region with receivers), as the referral system routes them.
-fn referral_inflow(scenario: &Scenario) -> Vec<Vec<f64>> {
+pub(crate) fn referral_inflow(scenario: &Scenario) -> Vec<Vec<f64>> {
     let regions = scenario.regions.len().max(1);
     let mut inflow: Vec<Vec<f64>> =
         scenario.providers.iter().map(|p| vec![0.0; scenario.profiles[p.profile].services.len()]).collect();

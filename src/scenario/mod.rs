@@ -13,6 +13,9 @@ pub mod raw;
 pub mod templates;
 pub mod unique;
 pub(crate) mod validate;
+// Issue 14: natural units and the calibration check.
+pub mod check;
+pub mod units;
 
 use std::path::Path;
 
@@ -417,6 +420,16 @@ pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
     let path = Path::new(spec);
     let text = read_bounded(path)?;
     from_str(&text, &path.display().to_string())
+}
+
+/// The text of a scenario (a built-in name or a file, read within [`MAX_FILE_BYTES`]) and the
+/// name its errors and warnings give it.
+pub fn source(spec: &str) -> Result<(String, String), ScenarioError> {
+    if let Some(text) = builtin::get(spec) {
+        return Ok((text.to_string(), format!("<built-in {spec}>")));
+    }
+    let path = Path::new(spec);
+    Ok((read_bounded(path)?, path.display().to_string()))
 }
 
 /// `error`'s problems with the source line and a caret under each position (see

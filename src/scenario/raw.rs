@@ -338,6 +338,12 @@ pub struct RawProfile {
     /// (assumption, near the Dutch health-care sector's sick-leave rate).
     #[serde(default)]
     pub sick_leave: Option<f64>,
+    /// Patients on record of the provider whose figures the services give in natural units
+    /// (`PerDay`, `PerWeek`, `PerYear`, `PerShift`, `Fte`, `fallback_cases_per_hour`), 1..=50,000,000;
+    /// providers of another size scale in proportion. Default: the patients of the profile's
+    /// providers and groups when they all have the same fixed number.
+    #[serde(default)]
+    pub reference_patients: Option<u64>,
 }
 
 /// One care service of a provider.
@@ -347,8 +353,15 @@ pub struct RawProfile {
 pub struct RawService {
     /// Name, unique within the profile.
     pub name: String,
-    /// Cases demanded per open day per 1,000 patients on record (>= 0).
-    pub demand_per_1000: f64,
+    /// Cases demanded, in natural units: `PerDay(75)` (per open day), `PerWeek(375)`,
+    /// `PerYear(19500)`, for a provider of the profile's `reference_patients`. Give this or
+    /// `demand_per_1000`.
+    #[serde(default)]
+    pub demand: Option<RawDemand>,
+    /// Cases demanded per open day per 1,000 patients on record (>= 0); the older form of
+    /// `demand`.
+    #[serde(default)]
+    pub demand_per_1000: Option<f64>,
     /// Opening hours `(from, to)` in whole hours, 0 <= from < to <= 24. Default `(0, 24)`.
     #[serde(default = "default_hours")]
     pub hours: (u32, u32),
@@ -362,11 +375,23 @@ pub struct RawService {
     /// Admin staff minutes per case in normal operation (>= 0). Default 0.
     #[serde(default)]
     pub admin_minutes: f64,
-    /// Clinical staff on duty per open hour per 1,000 patients (> 0).
-    pub clinical_staff_per_1000: f64,
-    /// Admin staff on duty per open hour per 1,000 patients (>= 0). Default 0.
+    /// Clinical staff, in natural units: `PerShift(4)` (on duty in every open hour) or
+    /// `Fte(12.5)` (full-time equivalents employed for the service), for a provider of the
+    /// profile's `reference_patients`. Give this or `clinical_staff_per_1000`.
     #[serde(default)]
-    pub admin_staff_per_1000: f64,
+    pub clinical_staff: Option<RawStaff>,
+    /// Clinical staff on duty per open hour per 1,000 patients (> 0); the older form of
+    /// `clinical_staff`.
+    #[serde(default)]
+    pub clinical_staff_per_1000: Option<f64>,
+    /// Admin staff, in natural units: `PerShift(1)` or `Fte(3)`, as `clinical_staff`. Default:
+    /// none (give this or `admin_staff_per_1000` when the service has admin minutes).
+    #[serde(default)]
+    pub admin_staff: Option<RawStaff>,
+    /// Admin staff on duty per open hour per 1,000 patients (>= 0); the older form of
+    /// `admin_staff`. Default 0.
+    #[serde(default)]
+    pub admin_staff_per_1000: Option<f64>,
     /// Functions the service needs to run normally.
     #[serde(default)]
     pub needs: Vec<crate::model::Function>,
@@ -385,6 +410,12 @@ pub struct RawService {
     /// `throughput` for the functions that are down (see `Fallback`).
     #[serde(default)]
     pub fallback_throughput: Option<f64>,
+    /// The same ceiling in cases per hour while the service runs on its fallback, for a
+    /// provider of the profile's `reference_patients` (> 0, at most its normal cases per open
+    /// hour: `PerDay` over the opening hours; referrals in are not counted). Give this or
+    /// `fallback_throughput`.
+    #[serde(default)]
+    pub fallback_cases_per_hour: Option<f64>,
     /// Share of urgent arrivals brought by ambulance, 0..=1; the plan's `ambulance_diversion`
     /// sends them to a neighbour. Default 0.
     #[serde(default)]
@@ -527,9 +558,47 @@ pub struct RawUrgency {
 pub struct RawClass {
     /// Share of the service's cases, 0..=1.
     pub share: f64,
-    /// Maximum wait in hours (> 0). Urgent cases past it are diverted or delayed; others are
-    /// postponed and rescheduled.
-    pub max_wait_hours: f64,
+    /// Maximum wait: `Hours(4)`, `Days(2)` or `Weeks(6)` (> 0). Urgent cases past it are
+    /// diverted or delayed; others are postponed and rescheduled. Give this or `max_wait_hours`.
+    #[serde(default)]
+    pub max_wait: Option<RawWait>,
+    /// Maximum wait in hours (> 0); the older form of `max_wait`.
+    #[serde(default)]
+    pub max_wait_hours: Option<f64>,
+}
+
+/// Demand in the units a planner counts: `PerDay(75)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub enum RawDemand {
+    /// Cases per open day (a weekday for a `Weekdays` service), >= 0.
+    PerDay(f64),
+    /// Cases per week, >= 0; spread over the open days (5 or 7).
+    PerWeek(f64),
+    /// Cases per year, >= 0; spread over the open days of a year of 365.25 days (260.9 for a
+    /// `Weekdays` service; public holidays are not modelled).
+    PerYear(f64),
+}
+
+/// Staff in the units a roster uses: `PerShift(4)` or `Fte(12.5)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub enum RawStaff {
+    /// People on duty at any open hour (each shift), > 0 (>= 0 for admin staff).
+    PerShift(f64),
+    /// Full-time equivalents employed for the service: each works 36 hours a week, 88% of weeks
+    /// (the rest is leave and training; sickness is drawn separately), spread over the service's
+    /// open hours. See docs/model.md, "Natural units".
+    Fte(f64),
+}
+
+/// A wait in hours, days or weeks: `Hours(4)`, `Days(2)`, `Weeks(6)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub enum RawWait {
+    /// Hours.
+    Hours(f64),
+    /// Days of 24 hours.
+    Days(f64),
+    /// Weeks of 7 days.
+    Weeks(f64),
 }
 
 /// The continuity plan: what the emergency protocol covers and what it costs.

@@ -286,7 +286,15 @@ impl Validator {
             self.err("profiles", "no profiles; providers need a profile describing their services");
         }
         let profile_ids = self.ids("profiles", raw.profiles.iter().map(|p| p.id.as_str()));
-        let profiles: Vec<Profile> = raw.profiles.iter().enumerate().map(|(i, p)| self.profile(i, p)).collect();
+        let profiles: Vec<Profile> = raw
+            .profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let reference = self.reference_patients(i, p, &raw);
+                self.profile(i, p, reference)
+            })
+            .collect();
         self.profile_services = profiles.iter().map(|p| p.services.iter().map(|s| s.name.clone()).collect()).collect();
 
         // Providers written out, then groups.
@@ -856,7 +864,150 @@ impl Validator {
         })
     }
 
-    fn profile(&mut self, i: usize, p: &RawProfile) -> Profile {
+    /// Patients on record of the provider a profile's natural-unit figures describe: the
+    /// profile's `reference_patients`, else the size every provider and group using it shares.
+    fn reference_patients(&mut self, i: usize, p: &RawProfile, raw: &RawScenario) -> Option<u64> {
+        if let Some(n) = p.reference_patients {
+            if n == 0 || n > MAX_PATIENTS {
+                self.err(
+                    &format!("profiles[{i}].reference_patients"),
+                    format!("{n} patients; it must be 1 to {MAX_PATIENTS}"),
+                );
+                return None;
+            }
+            return Some(n);
+        }
+        let mut sizes = raw.providers.iter().filter(|q| q.profile == p.id).map(|q| Some(q.patients)).chain(
+            raw.groups.iter().filter(|g| g.profile == p.id).map(|g| match g.patients {
+                Size::Fixed(n) => Some(n),
+                _ => None,
+            }),
+        );
+        let first = sizes.next()??;
+        sizes.all(|n| n == Some(first)).then_some(first).filter(|n| (1..=MAX_PATIENTS).contains(n))
+    }
+
+    /// The reference size for a natural-unit figure at `path`, or a problem saying how to give it.
+    fn need_reference(&mut self, path: &str, reference: Option<u64>, profile: &str) -> Option<u64> {
+        if reference.is_none() {
+            self.err(
+                path,
+                format!(
+                    "this figure is for one provider, but the providers of profile `{profile}` differ in size (or there are none); add `reference_patients: N` to the profile: the patients on record of the provider the figures describe (others scale in proportion)"
+                ),
+            );
+        }
+        reference
+    }
+
+    /// A service's demand per open day per 1,000 patients, from `demand` or `demand_per_1000`.
+    fn demand(&mut self, sp: &str, s: &RawService, reference: Option<u64>, profile: &str) -> f64 {
+        match (s.demand, s.demand_per_1000) {
+            (Some(d), None) => {
+                let path = format!("{sp}.demand");
+                let per_day = super::units::demand_per_open_day(d, s.days);
+                let per_day = self.check_range(&path, "the demand in cases per open day", per_day, 0.0, 1.0e7);
+                let Some(n) = self.need_reference(&path, reference, profile) else { return 0.0 };
+                let v = super::units::per_1000(per_day, n);
+                self.check_range(&path, "the demand per 1,000 patients", v, 0.0, 100_000.0)
+            }
+            (None, Some(v)) => {
+                self.check_range(&format!("{sp}.demand_per_1000"), "demand per 1,000 patients", v, 0.0, 100_000.0)
+            }
+            (Some(_), Some(_)) => {
+                self.err(&format!("{sp}.demand_per_1000"), "give `demand` or `demand_per_1000`, not both");
+                0.0
+            }
+            (None, None) => {
+                self.err(sp, "the service has no demand; add `demand: PerDay(N)` (cases per open day), `PerWeek(N)` or `PerYear(N)`");
+                0.0
+            }
+        }
+    }
+
+    /// Staff of one role on duty per open hour per 1,000 patients, from `ROLE_staff` or
+    /// `ROLE_staff_per_1000`; clinical staff are required, admin staff default to none.
+    fn staff(
+        &mut self,
+        sp: &str,
+        role: &str,
+        natural: Option<RawStaff>,
+        per_1000: Option<f64>,
+        open_hours_week: f64,
+        reference: Option<u64>,
+        profile: &str,
+    ) -> f64 {
+        let lo = if role == "clinical" { 1e-6 } else { 0.0 };
+        match (natural, per_1000) {
+            (Some(st), None) => {
+                let path = format!("{sp}.{role}_staff");
+                let on_duty = super::units::on_duty(st, open_hours_week);
+                if !(on_duty >= 0.0 && on_duty <= 1.0e6) || (role == "clinical" && on_duty <= 0.0) {
+                    let least = if role == "clinical" { "above 0" } else { "0 or more" };
+                    self.err(
+                        &path,
+                        format!("{role} staff on duty is {on_duty}; it must be {least} (and at most 1,000,000)"),
+                    );
+                    return lo;
+                }
+                let Some(n) = self.need_reference(&path, reference, profile) else { return lo };
+                let v = super::units::per_1000(on_duty, n);
+                self.check_range(&path, &format!("{role} staff per 1,000 patients"), v, lo, 1_000.0)
+            }
+            (None, Some(v)) => self.check_range(
+                &format!("{sp}.{role}_staff_per_1000"),
+                &format!("{role} staff per 1,000 patients"),
+                v,
+                lo,
+                1_000.0,
+            ),
+            (Some(_), Some(_)) => {
+                self.err(
+                    &format!("{sp}.{role}_staff_per_1000"),
+                    format!("give `{role}_staff` or `{role}_staff_per_1000`, not both"),
+                );
+                lo
+            }
+            (None, None) if role == "clinical" => {
+                self.err(sp, "the service has no clinical staff; add `clinical_staff: PerShift(N)` (people on duty in each open hour) or `Fte(N)`");
+                lo
+            }
+            (None, None) => 0.0,
+        }
+    }
+
+    /// The fallback throughput share from a ceiling in cases per hour: the ceiling over the
+    /// service's normal cases per open hour (its own demand, referrals in not counted).
+    fn fallback_cases(
+        &mut self,
+        sp: &str,
+        cases_per_hour: f64,
+        demand_per_1000: f64,
+        open_hours: f64,
+        reference: Option<u64>,
+        profile: &str,
+    ) -> Option<f64> {
+        let path = format!("{sp}.fallback_cases_per_hour");
+        if !(cases_per_hour > 0.0 && cases_per_hour <= 1.0e7) {
+            self.err(&path, format!("{cases_per_hour} cases an hour; it must be above 0"));
+            return None;
+        }
+        let n = self.need_reference(&path, reference, profile)?;
+        let normal = demand_per_1000 * n as f64 / 1000.0 / open_hours;
+        let share = cases_per_hour / normal;
+        if !(share > 0.0 && share <= 1.0 + 1e-9) {
+            self.err(
+                &path,
+                format!(
+                    "{cases_per_hour} cases an hour is more than the service's normal {normal:.2} an hour; the ceiling can be at most its normal volume (leave it out for no ceiling)"
+                ),
+            );
+            return None;
+        }
+        Some(share.clamp(0.01, 1.0))
+    }
+
+    fn profile(&mut self, i: usize, p: &RawProfile, reference: Option<u64>) -> Profile {
         let path = format!("profiles[{i}]");
         if p.services.is_empty() || p.services.len() > MAX_SERVICES {
             self.err(
@@ -871,17 +1022,13 @@ impl Validator {
             if names.insert(s.name.clone(), j).is_some() {
                 self.err(&format!("{sp}.name"), format!("the service `{}` is listed twice in this profile", s.name));
             }
-            let demand = self.check_range(
-                &format!("{sp}.demand_per_1000"),
-                "demand per 1,000 patients",
-                s.demand_per_1000,
-                0.0,
-                100_000.0,
-            );
             let (open, close) = s.hours;
             if open >= close || close > 24 {
                 self.err(&format!("{sp}.hours"), format!("opening hours ({open}, {close}) are impossible; write (from, to) with 0 <= from < to <= 24, such as (8, 17)"));
             }
+            let open_hours = f64::from(close.min(24).saturating_sub(open).max(1));
+            let open_hours_week = open_hours * super::units::open_days_per_week(s.days);
+            let demand = self.demand(&sp, s, reference, &p.id);
             let u = &s.urgency;
             self.shares(
                 &format!("{sp}.urgency"),
@@ -892,10 +1039,28 @@ impl Validator {
             for (k, (name, class)) in
                 [("urgent", &u.urgent), ("soon", &u.soon), ("elective", &u.elective)].into_iter().enumerate()
             {
+                let (field, hours) = match (class.max_wait, class.max_wait_hours) {
+                    (Some(w), None) => ("max_wait", super::units::wait_hours(w)),
+                    (None, Some(h)) => ("max_wait_hours", h),
+                    (Some(_), Some(_)) => {
+                        self.err(
+                            &format!("{sp}.urgency.{name}.max_wait"),
+                            "give `max_wait` or `max_wait_hours`, not both",
+                        );
+                        ("max_wait", 1.0)
+                    }
+                    (None, None) => {
+                        self.err(
+                            &format!("{sp}.urgency.{name}"),
+                            "no maximum wait; add `max_wait: Hours(4)` (or `Days(2)`, `Weeks(6)`)",
+                        );
+                        ("max_wait", 1.0)
+                    }
+                };
                 waits[k] = self.check_range(
-                    &format!("{sp}.urgency.{name}.max_wait_hours"),
-                    "the maximum wait",
-                    class.max_wait_hours,
+                    &format!("{sp}.urgency.{name}.{field}"),
+                    "the maximum wait in hours",
+                    hours,
                     0.01,
                     24.0 * 365.0,
                 );
@@ -914,24 +1079,21 @@ impl Validator {
                 0.0,
                 100_000.0,
             );
-            let cstaff = self.check_range(
-                &format!("{sp}.clinical_staff_per_1000"),
-                "clinical staff per 1,000 patients",
+            let cstaff = self.staff(
+                &sp,
+                "clinical",
+                s.clinical_staff,
                 s.clinical_staff_per_1000,
-                1e-6,
-                1_000.0,
+                open_hours_week,
+                reference,
+                &p.id,
             );
-            let astaff = self.check_range(
-                &format!("{sp}.admin_staff_per_1000"),
-                "admin staff per 1,000 patients",
-                s.admin_staff_per_1000,
-                0.0,
-                1_000.0,
-            );
+            let astaff =
+                self.staff(&sp, "admin", s.admin_staff, s.admin_staff_per_1000, open_hours_week, reference, &p.id);
             if admin > 0.0 && astaff == 0.0 {
                 self.err(
-                    &format!("{sp}.admin_staff_per_1000"),
-                    "the service needs admin minutes but has no admin staff; set admin_staff_per_1000 above 0",
+                    &format!("{sp}.admin_staff"),
+                    "the service needs admin minutes but has no admin staff; set `admin_staff: PerShift(N)` (or `Fte(N)`) above 0",
                 );
             }
             let booking_days = match &s.booking {
@@ -954,9 +1116,24 @@ impl Validator {
                 ],
                 None => [0; 3],
             };
-            let fallback_throughput = s.fallback_throughput.map(|t| {
-                self.check_range(&format!("{sp}.fallback_throughput"), "the fallback throughput", t, 0.01, 1.0)
-            });
+            let fallback_throughput = match (s.fallback_throughput, s.fallback_cases_per_hour) {
+                (Some(t), None) => Some(self.check_range(
+                    &format!("{sp}.fallback_throughput"),
+                    "the fallback throughput",
+                    t,
+                    0.01,
+                    1.0,
+                )),
+                (None, Some(c)) => self.fallback_cases(&sp, c, demand, open_hours, reference, &p.id),
+                (Some(_), Some(_)) => {
+                    self.err(
+                        &format!("{sp}.fallback_cases_per_hour"),
+                        "give `fallback_cases_per_hour` or `fallback_throughput`, not both",
+                    );
+                    None
+                }
+                (None, None) => None,
+            };
             let choice = s.choice.as_ref().map(|c| {
                 (
                     self.check_range(
