@@ -219,6 +219,63 @@ pub enum Command {
     },
     /// Print the manual page (roff) to standard output, e.g. `downtime man > downtime.1`.
     Man,
+    // Issue 14: spreadsheets in and out.
+    /// Build a scenario from spreadsheets (CSV or XLSX): providers and services, and/or a
+    /// master scenario events list (MSEL).
+    ///
+    /// Sheets and columns (header names; case and spaces do not matter; see docs/spreadsheets.md):
+    ///
+    ///   Providers: Provider, Kind, Patients, Vendor, Hosting, Region, Latitude, Longitude, Plan like
+    ///
+    ///   Services: Provider, Service, Visits per day, Open from, Open to, Open days, Urgent share,
+    ///   Urgent max wait (hours), Soon share, Soon max wait (hours), Elective share, Elective max
+    ///   wait (hours), Clinical minutes per case, Admin minutes per case, Clinical staff per shift,
+    ///   Admin staff per shift, Needs
+    ///
+    ///   MSEL: Date, Time, Inject, Target, Title, Text, Questions, Teams, Details, Delay
+    ///
+    /// Providers and services are merged into the base scenario (--into; default the `hospital`
+    /// template): each provider gets a profile of its own, replaces a base provider of the same
+    /// id, and takes its plan and unlisted service fields from the base. An MSEL replaces the
+    /// base's timeline. Every bad cell is reported as FILE:SHEET:ROW:COLUMN (Header) and the
+    /// command exits 2; the result is validated and checked for calibration.
+    ///
+    /// Examples: `downtime import --providers hospital.xlsx -o my-hospital.ron`;
+    /// `downtime import --msel msel.xlsx --into chipsoft-2026 -o exercise.ron`
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The MSEL sheet: an XLSX workbook with a sheet named MSEL, or a CSV file.
+        #[arg(long, value_name = "FILE")]
+        msel: Option<PathBuf>,
+        /// The providers: an XLSX workbook with sheets Providers and Services, or a CSV file (then give --services).
+        #[arg(long, value_name = "FILE")]
+        providers: Option<PathBuf>,
+        /// The services, as a CSV file (or a workbook with a sheet named Services).
+        #[arg(long, value_name = "FILE", requires = "providers")]
+        services: Option<PathBuf>,
+        /// The base scenario: a built-in, a template (`downtime new --list`) or a file. Default for
+        /// --providers: the `hospital` template; required for --msel alone.
+        #[arg(long, value_name = "SCENARIO")]
+        into: Option<String>,
+        /// The scenario file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a scenario's timeline as an MSEL spreadsheet a trainer can edit and import again.
+    Export {
+        /// A scenario file (.ron), a built-in or a template.
+        #[arg(default_value = "chipsoft-2026")]
+        scenario: String,
+        /// A .xlsx or .csv file, or a folder that gets msel.xlsx and msel.csv.
+        #[arg(long, short = 'o', value_name = "PATH", default_value = ".")]
+        output: PathBuf,
+        /// Replace files that exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[cfg(test)]

@@ -63,6 +63,8 @@ pub mod report;
 pub mod scenario;
 pub mod shard;
 pub mod sim;
+// Issue 14: spreadsheets in and out.
+pub mod spreadsheet;
 pub mod sweep;
 pub mod systems;
 pub mod text;

@@ -180,6 +180,15 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import { msel, providers, services, into, output, force } => {
+            let c = downtime::spreadsheet::ImportCommand { into, msel, providers, services, output, force };
+            print!("{}", text::terminal(&downtime::spreadsheet::import_command(&c)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { scenario, output, force } => {
+            print!("{}", text::terminal(&downtime::spreadsheet::export_command(&scenario, &output, force)?));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Man => {
             // A closed pipe (`downtime man | head`) is not an error.
             if let Err(e) =
