@@ -274,15 +274,15 @@ fn extreme_but_valid_numbers_simulate_and_end() {
     let edges = [
         ("    days: 28,", "    days: 3650,"),
         ("    tick_hours: 1,", "    tick_hours: 24,"),
-        ("patients: 250000,", "patients: 50000000,"),
-        ("patients: 250000,", "patients: 1,"),
-        ("demand_per_1000: 3.5,", "demand_per_1000: 0,"),
-        ("clinical_staff_per_1000: 0.231,", "clinical_staff_per_1000: 0.000001,"),
+        ("\"our-region\", patients: 250000,", "\"our-region\", patients: 50000000,"),
+        ("\"our-region\", patients: 250000,", "\"our-region\", patients: 1,"),
+        ("demand: PerDay(875),", "demand: PerDay(0),"),
+        ("clinical_staff: PerShift(57.75),", "clinical_staff: PerShift(0.00025),"),
         ("overtime_cap: 0.2,", "overtime_cap: 1,"),
         ("activation_hours: 4,", "activation_hours: 8760,"),
         ("surge: Surge(share: 0.1, lead_hours: 48,", "surge: Surge(share: 1, lead_hours: 0,"),
         ("capacity: 0.5)", "capacity: 0)"),
-        ("max_wait_hours: 4)", "max_wait_hours: 0.01)"),
+        ("max_wait: Hours(4))", "max_wait: Hours(0.01))"),
         ("hours: 2, days: 7)", "hours: 16, days: 3650)"),
         ("inquiry_rate: 0.005,", "inquiry_rate: 1,"),
         ("inquiry_half_life_days: 3,", "inquiry_half_life_days: 0.01,"),
@@ -315,11 +315,11 @@ fn limits_are_reachable_and_positioned() {
     rejected(&base.replacen(group, "count: 4294967295, patients: LogNormal", 1), "count");
     // Horizon, patients, demand.
     rejected(&base.replacen("    days: 28,", "    days: 3651,", 1), "horizon");
-    rejected(&base.replacen("patients: 150000,", "patients: 50000001,", 1), "patients");
-    rejected(&base.replacen("demand_per_1000: 12.0,", "demand_per_1000: 100001,", 1), "demand");
-    let busy = base.replacen("patients: 150000,", "patients: 50000000,", 1).replacen(
-        "demand_per_1000: 3.5,",
-        "demand_per_1000: 1000,",
+    rejected(&base.replacen("\"town\", patients: 150000,", "\"town\", patients: 50000001,", 1), "patients");
+    rejected(&base.replacen("demand: PerDay(108),", "demand: PerDay(900009),", 1), "demand");
+    let busy = base.replacen("\"town\", patients: 150000,", "\"town\", patients: 50000000,", 1).replacen(
+        "demand: PerDay(525),",
+        "demand: PerDay(150000),",
         1,
     );
     rejected(&busy, "cases");

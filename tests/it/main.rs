@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per area.
 
 mod authoring;
+mod authoring2;
 mod batch;
 mod common;
 mod depth;
