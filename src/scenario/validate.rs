@@ -942,7 +942,7 @@ impl Validator {
             (Some(st), None) => {
                 let path = format!("{sp}.{role}_staff");
                 let on_duty = super::units::on_duty(st, open_hours_week);
-                if !(on_duty >= 0.0 && on_duty <= 1.0e6) || (role == "clinical" && on_duty <= 0.0) {
+                if !(0.0..=1.0e6).contains(&on_duty) || (role == "clinical" && on_duty <= 0.0) {
                     let least = if role == "clinical" { "above 0" } else { "0 or more" };
                     self.err(
                         &path,

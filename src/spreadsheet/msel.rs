@@ -180,7 +180,7 @@ fn hour_of(cell: &Cell) -> Result<u32, String> {
         Cell::Empty => Ok(0),
         Cell::Serial(s) => {
             let minutes = (s.fract() * 24.0 * 60.0).round() as u32;
-            if minutes % 60 != 0 {
+            if !minutes.is_multiple_of(60) {
                 return Err("the model runs in whole hours; write HH:00".to_string());
             }
             Ok((minutes / 60) % 24)

@@ -201,7 +201,7 @@ pub fn merge(text: &str, file: &str, providers: &Table, services: &Table) -> Res
             },
         };
         let patients = match row[p_patients].number() {
-            Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= 50_000_000.0 => n as u64,
+            Some(n) if n.fract() == 0.0 && (1.0..=50_000_000.0).contains(&n) => n as u64,
             _ => {
                 bad.push(providers.error(i, p_patients, "not a number of patients on record (1 to 50,000,000)"));
                 continue;

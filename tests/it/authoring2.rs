@@ -287,3 +287,47 @@ fn msel_round_trip_changes_only_the_edited_cell() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(&from_csv).unwrap(), std::fs::read_to_string(&same).unwrap());
 }
+
+/// Providers and services sheets with bad cells, and files that are not spreadsheets: exit 2,
+/// every problem positioned, nothing written.
+#[test]
+fn bad_provider_sheets_and_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("providers.csv");
+    let sv = dir.path().join("services.csv");
+    std::fs::write(&p, "Provider,Kind,Patients,Vendor\nours,Hospitl,250000,our-vendor\ntheirs,Hospital,lots,nobody\n")
+        .unwrap();
+    std::fs::write(
+        &sv,
+        "Provider,Service,Visits per day,Clinical staff per shift\nours,emergency,-3,4\nelse,emergency,1,1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.ron");
+    let (code, _, err) = downtime(&["import", "--providers", s(&p), "--services", s(&sv), "-o", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+    for want in [
+        format!("{}:Providers:2:B (Kind): `Hospitl` is not a provider kind", s(&p)),
+        format!("{}:Providers:3:C (Patients):", s(&p)),
+        format!("{}:Services:3:A (Provider): no provider `else`", s(&sv)),
+    ] {
+        assert!(err.contains(&want), "{want}\n{err}");
+    }
+    assert!(!out.exists());
+    // Not a workbook, though named like one; a missing sheet.
+    let fake = dir.path().join("fake.xlsx");
+    std::fs::write(&fake, "Date,Time\n").unwrap();
+    let (code, _, err) = downtime(&["import", "--msel", s(&fake), "--into", "chipsoft-2026", "-o", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not an XLSX workbook"), "{err}");
+    let book = dir.path().join("book.xlsx");
+    workbook(&book, &[("Other", rows(&["a|b"]))], false);
+    let (code, _, err) = downtime(&["import", "--msel", s(&book), "--into", "chipsoft-2026", "-o", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no sheet named MSEL"), "{err}");
+    // Too large.
+    let big = dir.path().join("big.csv");
+    std::fs::write(&big, vec![b'a'; (16 << 20) + 1]).unwrap();
+    let (code, _, err) = downtime(&["import", "--msel", s(&big), "--into", "chipsoft-2026", "-o", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bytes"), "{err}");
+}
