@@ -331,3 +331,32 @@ fn bad_provider_sheets_and_files_are_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bytes"), "{err}");
 }
+
+/// Every built-in and template survives export and import unchanged (every inject kind, random
+/// delays, decisions with their options, teams and questions).
+#[test]
+fn every_timeline_round_trips() {
+    use downtime::spreadsheet::{Cell, Table, msel};
+    let mut all: Vec<(String, String)> = scenario::builtin::names()
+        .iter()
+        .map(|n| (n.to_string(), scenario::builtin::get(n).unwrap().to_string()))
+        .collect();
+    all.extend(scenario::templates::TEMPLATES.iter().map(|(n, _, t)| (n.to_string(), t.to_string())));
+    for (name, text) in all {
+        let mut rows = msel::rows(&text, &name).unwrap();
+        let headers = rows.remove(0);
+        let table = Table {
+            file: "m.csv".into(),
+            sheet: "MSEL".into(),
+            headers,
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c) }).collect())
+                .collect(),
+        };
+        let merged = msel::merge(&text, &name, &table).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let a = scenario::from_str(&text, &name).unwrap();
+        let b = scenario::from_str(&merged, &name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(format!("{b:?}"), format!("{a:?}"), "{name}");
+    }
+}
