@@ -50,6 +50,7 @@
 
 pub mod batch;
 pub mod compare;
+pub mod diagnostic;
 pub mod error;
 pub mod exercise;
 pub mod fit;

@@ -200,7 +200,7 @@ struct Ctx {
 impl Ctx {
     fn err(&mut self, path: &str, message: impl Into<String>) {
         let (line, column) = self.loc.at(path);
-        self.problems.push(Problem { line, column, message: message.into() });
+        self.problems.push(Problem::new(line, column, message));
     }
     fn fail(&mut self) -> ScenarioError {
         ScenarioError { file: self.file.clone(), problems: std::mem::take(&mut self.problems) }

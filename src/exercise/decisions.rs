@@ -119,22 +119,22 @@ pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str)
         && !(1..=crate::scenario::validate::MAX_DAYS).contains(&days)
     {
         let (line, column) = position(text, "days");
-        problems.push(Problem {
+        problems.push(Problem::new(
             line,
             column,
-            message: format!("the horizon is {days} days; use 1 to {}", crate::scenario::validate::MAX_DAYS),
-        });
+            format!("the horizon is {days} days; use 1 to {}", crate::scenario::validate::MAX_DAYS),
+        ));
     }
     if d.scenario != scenario.id {
         let (line, column) = position(text, &quoted(&d.scenario));
-        problems.push(Problem {
+        problems.push(Problem::new(
             line,
             column,
-            message: format!(
+            format!(
                 "these decisions were taken in scenario `{}`, not `{}`; name that scenario or fix the id",
                 d.scenario, scenario.id
             ),
-        });
+        ));
     }
     for (id, choice) in &d.choices {
         if let Err(message) = scenario.choose(id, &choice.option) {
@@ -151,7 +151,7 @@ pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str)
                     if ids.is_empty() { "none".into() } else { ids.join(", ") }
                 )
             };
-            problems.push(Problem { line, column, message: format!("{message}{hint}") });
+            problems.push(Problem::new(line, column, format!("{message}{hint}")));
         }
     }
     if problems.is_empty() {
@@ -181,13 +181,13 @@ pub fn check_horizon(
             && day >= horizon
         {
             let (line, column) = position(text, &quoted(id));
-            problems.push(Problem {
+            problems.push(Problem::new(
                 line,
                 column,
-                message: format!(
+                format!(
                     "the decision `{id}` comes on day {day}, after the horizon of {horizon} days, so this choice would never be taken; remove it or give more days"
                 ),
-            });
+            ));
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(ScenarioError { file: file.to_string(), problems }) }

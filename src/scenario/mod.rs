@@ -10,6 +10,7 @@ pub mod evaluation;
 pub(crate) mod locate;
 pub mod observed;
 pub mod raw;
+mod syntax;
 pub mod templates;
 pub mod unique;
 pub(crate) mod validate;
@@ -419,9 +420,14 @@ pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
     from_str(&text, &path.display().to_string())
 }
 
-/// `error`'s problems with the source line and a caret under each position (see
+/// `error`'s problems as a compiler shows them, without colour (see
 /// [`ScenarioError::render`]); the text is read again from the built-in or the file it names.
 pub fn render_error(error: &ScenarioError) -> String {
+    render_error_styled(error, false)
+}
+
+/// [`render_error`], in colour when `color` (for a terminal).
+pub fn render_error_styled(error: &ScenarioError, color: bool) -> String {
     let source = match error.file.strip_prefix("<built-in ").and_then(|s| s.strip_suffix('>')) {
         Some(name) => builtin::get(name).map(str::to_string),
         // Regular files only: reading a pipe or a terminal again would wait for input.
@@ -430,7 +436,7 @@ pub fn render_error(error: &ScenarioError) -> String {
             path.metadata().is_ok_and(|m| m.is_file()).then(|| read_bounded(path).ok()).flatten()
         }
     };
-    error.render(source.as_deref())
+    error.render_styled(source.as_deref(), color)
 }
 
 /// Largest scenario file accepted, in bytes.
