@@ -39,6 +39,35 @@ impl ColorChoice {
     }
 }
 
+/// `error: ` before a message, in the compiler's red when `color`.
+pub fn error_prefix(color: bool) -> String {
+    if color {
+        let style = anstyle::AnsiColor::BrightRed.on_default().effects(anstyle::Effects::BOLD);
+        format!("{style}error{style:#}: ")
+    } else {
+        "error: ".to_string()
+    }
+}
+
+/// Problems as JSON for `--json`: severity, line, column, message and the other places.
+pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = problems
+        .iter()
+        .map(|p| {
+            let labels: Vec<serde_json::Value> = p
+                .labels
+                .iter()
+                .map(|l| serde_json::json!({ "line": l.line, "column": l.column, "message": l.message }))
+                .collect();
+            serde_json::json!({
+                "severity": p.severity.word(), "line": p.line, "column": p.column,
+                "message": p.message, "labels": labels,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
 /// Lines of source around a place shown with it; places further apart get their own excerpt.
 const NEAR_LINES: usize = 30;
 /// Lines longer than this are cut to a window around the marked place (in characters).

@@ -67,6 +67,7 @@ pub mod sim;
 pub mod sweep;
 pub mod systems;
 pub mod text;
+pub mod ui;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

@@ -145,8 +145,9 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
             };
             m.push_str(&suggest(found, expected));
             let end = at + found.len();
+            // Renamed to the field meant, unless that field is there too (then left out).
             let renamed = crate::scenario::validate::closest(found, expected.iter().copied())
-                .filter(|_| text.get(at..end) == Some(found.as_str()))
+                .filter(|f| text.get(at..end) == Some(found.as_str()) && !has_field(&toks, text, at, f))
                 .and_then(|f| fit(&toks, text, at, end, f));
             (p(m), renamed.or_else(|| blank_field(&toks, text, at)))
         }
@@ -413,6 +414,27 @@ fn first_field(toks: &[Token], text: &str, at: usize, field: &str) -> Option<usi
         }
     }
     first
+}
+
+/// Whether the brackets around the token at `at` hold a `field:` at their own level.
+fn has_field(toks: &[Token], text: &str, at: usize, field: &str) -> bool {
+    let Some(i) = toks.iter().position(|t| t.start == at) else { return false };
+    let is_it = |j: usize| {
+        toks[j].kind == Kind::Ident
+            && &text[toks[j].start..toks[j].end] == field
+            && toks.get(j + 1).is_some_and(|t| t.kind == Kind::Colon)
+    };
+    let mut depth = 0i64;
+    for j in i + 1..toks.len() {
+        match toks[j].kind {
+            Kind::Open(_) => depth += 1,
+            Kind::Close(_) if depth == 0 => break,
+            Kind::Close(_) => depth -= 1,
+            _ if depth == 0 && is_it(j) => return true,
+            _ => {}
+        }
+    }
+    first_field(toks, text, at, field).is_some()
 }
 
 /// "; did you mean `x`?" or "; fields: a, b, c".
