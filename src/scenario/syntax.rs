@@ -533,30 +533,49 @@ fn trim_float(v: f64) -> String {
 
 /// `text` with bytes `from..to` replaced by `with`, every other line unchanged and the line's
 /// length kept: a shorter `with` is padded with spaces; a longer one takes its room from the
-/// first gap of spaces between later tokens on the same line. `None` when the line has no room.
+/// spaces between later tokens on the same line (a gap beside punctuation may close, one
+/// between two words keeps a space). `None` when the line has no room.
 fn fit(toks: &[Token], text: &str, from: usize, to: usize, with: &str) -> Option<String> {
     let old = to - from;
     if with.len() <= old {
         return Some(replace(text, from, to, &format!("{with:<old$}")));
     }
-    let need = with.len() - old;
+    let mut need = with.len() - old;
     let line_end = text[to..].find('\n').map_or(text.len(), |i| to + i);
-    let mut gaps = vec![to];
-    gaps.extend(toks.iter().filter(|t| t.start >= to && t.end <= line_end).flat_map(|t| [t.start, t.end]));
-    gaps.push(line_end);
-    for pair in gaps.chunks(2) {
+    let mut bounds = vec![to];
+    bounds.extend(toks.iter().filter(|t| t.start >= to && t.end <= line_end).flat_map(|t| [t.start, t.end]));
+    bounds.push(line_end);
+    // (gap start, bytes taken from it)
+    let mut taken = Vec::new();
+    for pair in bounds.chunks(2) {
         let (a, b) = (pair[0], *pair.get(1).unwrap_or(&line_end));
-        let gap = &text[a..b];
-        if b >= a + need && gap.bytes().all(|c| c == b' ' || c == b'\t') {
-            let mut s = String::with_capacity(text.len());
-            s.push_str(&text[..from]);
-            s.push_str(with);
-            s.push_str(&text[to..a]);
-            s.push_str(&text[a + need..]);
-            return Some(s);
+        if need == 0 {
+            break;
+        }
+        if b <= a || !text[a..b].bytes().all(|c| c == b' ' || c == b'\t') {
+            continue;
+        }
+        let punct = |c: Option<char>| c.is_none_or(|c| "()[]{},:".contains(c));
+        let keep = usize::from(!(punct(text[..a].chars().next_back()) || punct(text[b..].chars().next())));
+        let n = (b - a).saturating_sub(keep).min(need);
+        if n > 0 {
+            taken.push((a, n));
+            need -= n;
         }
     }
-    None
+    if need > 0 {
+        return None;
+    }
+    let mut s = String::with_capacity(text.len());
+    s.push_str(&text[..from]);
+    s.push_str(with);
+    let mut at = to;
+    for (a, n) in taken {
+        s.push_str(&text[at..a]);
+        at = a + n;
+    }
+    s.push_str(&text[at..]);
+    Some(s)
 }
 
 fn replace(text: &str, from: usize, to: usize, with: &str) -> String {

@@ -3,7 +3,9 @@
 mod authoring;
 mod batch;
 mod common;
+mod conventions;
 mod depth;
+mod diagnostics;
 mod exercise;
 mod fidelity;
 mod hardening;

@@ -109,7 +109,7 @@ const BROKEN: &[(&str, &str, &str, i32, &str)] = &[
         r#"hosting: VendorCloud)"#,
         r#"hosting: VendorCloud, vendor: "other")"#,
         0,
-        "duplicate",
+        "is given twice",
     ),
 ];
 
