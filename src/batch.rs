@@ -734,22 +734,14 @@ pub fn fmt_num(x: Option<f64>) -> String {
 pub fn summary_table(s: &BatchSummary) -> String {
     let mut out =
         format!("{} — {} providers, {} days, {} runs from seed {}\n", s.title, s.providers, s.days, s.runs, s.seed);
-    let _ = writeln!(out, "  {:<26} {:>14} {:>14} {:>14} {:>14}", "", "mean", "p5", "p50", "p95");
+    let mut rows = Vec::new();
     for (key, label) in HEADLINE {
         let Some(st) = s.kpis.get(key) else { continue };
-        let _ = write!(
-            out,
-            "  {label:<26} {:>14} {:>14} {:>14} {:>14}",
-            fmt_num(st.mean),
-            fmt_num(st.p5),
-            fmt_num(st.p50),
-            fmt_num(st.p95)
-        );
-        if let Some(n) = st.null_runs.filter(|n| *n > 0) {
-            let _ = write!(out, "  (none in {n} runs)");
-        }
-        out.push('\n');
+        let mut row = vec![label.to_string(), fmt_num(st.mean), fmt_num(st.p5), fmt_num(st.p50), fmt_num(st.p95)];
+        row.push(st.null_runs.filter(|n| *n > 0).map_or(String::new(), |n| format!("(none in {n} runs)")));
+        rows.push(row);
     }
+    out.push_str(&crate::text::table(&["", "mean", "p5", "p50", "p95", ""], &rows));
     out.push_str(&crate::fit::table(&s.observed));
     out
 }

@@ -1914,16 +1914,7 @@ fn gcd(a: usize, b: usize) -> usize {
 }
 
 fn parse_date(s: &str) -> Option<Date> {
-    let mut it = s.split('-');
-    let year: i32 = it.next()?.parse().ok()?;
-    let month: u32 = it.next()?.parse().ok()?;
-    let day: u32 = it.next()?.parse().ok()?;
-    if it.next().is_some() || !(1900..=2200).contains(&year) || !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    let date = Date { year, month, day };
-    // Round-trip to reject 31 February and the like.
-    (Date { year, month, day: 1 }.plus_days(i64::from(day) - 1) == date).then_some(date)
+    Date::parse(s).filter(|d| (1900..=2200).contains(&d.year))
 }
 
 /// The closest known name within a small edit distance, for "did you mean" hints.
@@ -1957,6 +1948,10 @@ mod tests {
     fn dates() {
         assert_eq!(parse_date("2026-04-07").unwrap().weekday(), 1); // a Tuesday
         assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("2026-13-01").is_none() && parse_date("1800-01-01").is_none());
+        assert!(parse_date("2026-4-7").is_some_and(|d| d.to_string() == "2026-04-07"));
+        assert_eq!(parse_date("2024-02-28").unwrap().plus_days(1).to_string(), "2024-02-29");
+        assert_eq!(parse_date("1970-01-02").unwrap().days_from_civil(), 1);
         assert_eq!(parse_date("2026-04-01").unwrap().plus_days(30).to_string(), "2026-05-01");
     }
 
