@@ -153,7 +153,6 @@ fn excerpt<'a>(lines: &Lines<'_>, marks: &[Mark<'a>]) -> Snippet<'a, annotate_sn
         };
         let prefix = if start > 0 { "..." } else { "" };
         let suffix = if end < line.len() { "..." } else { "" };
-        let line_start = source.len();
         source.push_str(prefix);
         let body_start = source.len();
         let body: String = line[start..end].iter().collect();
@@ -169,7 +168,6 @@ fn excerpt<'a>(lines: &Lines<'_>, marks: &[Mark<'a>]) -> Snippet<'a, annotate_sn
             let from = body_start + body.chars().take(rel).map(char::len_utf8).sum::<usize>();
             let len: usize = line[col..end].iter().take(token_chars(&line[col..end])).map(|c| c.len_utf8()).sum();
             let kind = if m.primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-            let _ = line_start;
             annotations.push(kind.span(from..from + len).label(if m.label.is_empty() { None } else { Some(m.label) }));
         }
     }
@@ -192,10 +190,9 @@ fn token_chars(rest: &[char]) -> usize {
             }
             rest.len()
         }
-        Some(c) if c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '.' | '%') => rest
-            .iter()
-            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '.' | '%' | '#'))
-            .count(),
+        Some(c) if c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '.' | '%') => {
+            rest.iter().take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '.' | '%' | '#')).count()
+        }
         Some(_) => 1,
     }
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-
 use cli::{Cli, Command};
 use downtime::{Error, batch, compare, exercise, reference, report, scenario, shard, sim, sweep, text};
 

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn tables_align_columns() {
-        let t = table(&["", "a", "b"], &[vec!["first".into(), "1".into(), "—".into()], vec!["x".into(), "1,000".into(), "22".into()]]);
+        let t = table(
+            &["", "a", "b"],
+            &[vec!["first".into(), "1".into(), "—".into()], vec!["x".into(), "1,000".into(), "22".into()]],
+        );
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 3, "{t}");
         // Right-aligned numbers end in the same column, whatever their width.

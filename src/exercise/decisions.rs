@@ -97,18 +97,11 @@ pub fn read(path: &Path) -> Result<(DecisionsFile, String), ScenarioError> {
 
 /// Parse decisions-file text; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<DecisionsFile, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    options.from_str(text).map_err(|e| {
-        ScenarioError::single(
-            file,
-            e.span.start.line,
-            e.span.start.col,
-            format!(
-                "{}; a decisions file looks like `Decisions(scenario: \"chipsoft-2026\", choices: {{\"surge\": Choice(option: \"call\")}})`",
-                e.code
-            ),
-        )
-    })
+    crate::scenario::syntax::parse_strict(
+        text,
+        file,
+        "; a decisions file looks like `Decisions(scenario: \"chipsoft-2026\", choices: {\"surge\": Choice(option: \"call\")})`",
+    )
 }
 
 /// Take every choice of `d` in `scenario`. Unknown decisions and options are reported at the

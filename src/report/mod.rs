@@ -32,7 +32,7 @@ pub fn summary_json(dir: Option<&std::path::Path>) -> Result<String, crate::Erro
     let read = |source| crate::Error::Write { path: summary.display().to_string(), source };
     let text = std::fs::read_to_string(&summary).map_err(read)?;
     // One line: a log or `jq` reads it as one record.
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
     Ok(value.to_string())
 }

@@ -10,7 +10,7 @@ pub mod evaluation;
 pub(crate) mod locate;
 pub mod observed;
 pub mod raw;
-mod syntax;
+pub(crate) mod syntax;
 pub mod templates;
 pub mod unique;
 pub(crate) mod validate;

@@ -21,6 +21,22 @@ pub const MAX_REPAIRS: usize = 20;
 /// long).
 const MAX_REPAIR_BYTES: usize = 1 << 20;
 
+/// Parse `text` as RON into `T`, failing on any syntax problem (all of them found, as in
+/// [`parse`]); `hint` is added to the first problem (such as where an example file is).
+pub(crate) fn parse_strict<T: DeserializeOwned>(text: &str, file: &str, hint: &str) -> Result<T, ScenarioError> {
+    let with_hint = |mut problems: Vec<Problem>| {
+        if let Some(p) = problems.first_mut() {
+            p.message.push_str(hint);
+        }
+        ScenarioError { file: file.to_string(), problems }
+    };
+    match parse(text, file) {
+        Ok((value, problems)) if problems.is_empty() => Ok(value),
+        Ok((_, problems)) => Err(with_hint(problems)),
+        Err(e) => Err(with_hint(e.problems)),
+    }
+}
+
 /// Parse `text` as RON into `T`. On success, also the syntax problems that were repaired on the
 /// way (then the value is that of the repaired text: check it for meaning, but never use it).
 pub(crate) fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<(T, Vec<Problem>), ScenarioError> {
@@ -66,18 +82,16 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
         return (problem, None);
     }
     match &e.code {
-        E::ExpectedComma if here == Some('%') && before.ends_with(|c: char| c.is_ascii_digit()) => {
+        E::ExpectedComma if here == Some('%') && text[..at].ends_with(|c: char| c.is_ascii_digit()) => {
             let start = number_start(text, at);
             let number = &text[start..at];
             let share = number.parse::<f64>().map(|v| v / 100.0).unwrap_or(0.0);
             let (l, c) = position_of(text, start);
-            let m = format!(
-                "`{number}%` is not a number here: write a share as a fraction, {}",
-                trim_float(share)
-            );
+            let m = format!("`{number}%` is not a number here: write a share as a fraction, {}", trim_float(share));
             // The fraction in its place when the line has room; else the number without the `%`
             // (its range check is then left out: one problem per place).
-            let repair = fit(&toks, text, start, at + 1, &trim_float(share)).unwrap_or_else(|| replace(text, at, at + 1, " "));
+            let repair =
+                fit(&toks, text, start, at + 1, &trim_float(share)).unwrap_or_else(|| replace(text, at, at + 1, " "));
             (Problem::new(l, c, m), Some(repair))
         }
         E::ExpectedComma
@@ -98,9 +112,8 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
         }
         E::ExpectedComma => {
             let next = toks.iter().position(|t| t.start >= at);
-            let is_field = next.is_some_and(|i| {
-                toks[i].kind == Kind::Ident && toks.get(i + 1).is_some_and(|t| t.kind == Kind::Colon)
-            });
+            let is_field = next
+                .is_some_and(|i| toks[i].kind == Kind::Ident && toks.get(i + 1).is_some_and(|t| t.kind == Kind::Colon));
             let found = token_text(&toks, text, at);
             if is_field || matches!(next.map(|i| toks[i].kind), Some(Kind::Ident | Kind::Str | Kind::Open(_))) {
                 let prev = toks.iter().rev().find(|t| t.end <= at);
@@ -115,6 +128,15 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
             } else {
                 (p(format!("expected a comma or a closing bracket here, found `{found}`")), None)
             }
+        }
+        E::ExpectedStructLikeEnd | E::ExpectedArrayEnd | E::ExpectedMapEnd => {
+            let close = match e.code {
+                E::ExpectedArrayEnd => ']',
+                E::ExpectedMapEnd => '}',
+                _ => ')',
+            };
+            let found = token_text(&toks, text, at);
+            (p(format!("a comma is missing before `{found}`, or a `{close}` to close what is open")), None)
         }
         E::SuggestRawIdentifier(digits) if before.ends_with(',') && digits.chars().all(|c| c.is_ascii_digit()) => {
             let comma = before.len() - 1;
@@ -164,7 +186,8 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
             let m = format!("{} takes {}, not `{found}`", cx.what(), one_of(expected));
             let fix = crate::scenario::validate::closest(found, expected.iter().copied());
             let end = at + found.len();
-            let repair = fix.filter(|_| text.get(at..end) == Some(found.as_str())).and_then(|f| fit(&toks, text, at, end, f));
+            let repair =
+                fix.filter(|_| text.get(at..end) == Some(found.as_str())).and_then(|f| fit(&toks, text, at, end, f));
             let m = match fix {
                 Some(f) => format!("{m}; did you mean `{f}`?"),
                 None => m,
@@ -186,7 +209,8 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
         E::ExpectedDifferentStructName { expected, found } => {
             let m = format!("expected `{expected}(...)` here, not `{found}(...)`");
             let end = at + found.len();
-            let repair = if text.get(at..end) == Some(found.as_str()) { fit(&toks, text, at, end, expected) } else { None };
+            let repair =
+                if text.get(at..end) == Some(found.as_str()) { fit(&toks, text, at, end, expected) } else { None };
             (p(m), repair)
         }
         E::ExpectedStringEnd => (p("this text has no closing `\"`".into()), None),
@@ -209,7 +233,13 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
         }
         E::SuggestRawIdentifier(_) | E::ExpectedIdentifier => {
             let found = token_text(&toks, text, at);
-            (p(format!("{} takes a name here, such as one of the values `downtime reference` lists; found `{found}`", cx.what())), None)
+            (
+                p(format!(
+                    "{} takes a name here, such as one of the values `downtime reference` lists; found `{found}`",
+                    cx.what()
+                )),
+                None,
+            )
         }
         E::InvalidValueForType { expected, found } => {
             (p(format!("{} takes {}; found {}", cx.what(), in_words(expected), scrub(found))), None)
@@ -246,7 +276,11 @@ fn brackets(toks: &[Token], text: &str) -> Vec<Problem> {
                         Problem::new(
                             l,
                             col,
-                            format!("this `{}` closes the `{}` opened on line {ol}; a `{want}` is missing before it", c as char, opener(open.kind)),
+                            format!(
+                                "this `{}` closes the `{}` opened on line {ol}; a `{want}` is missing before it",
+                                c as char,
+                                opener(open.kind)
+                            ),
                         )
                         .with_label(ol, oc, format!("opened here, closed by `{want}`")),
                     );
@@ -308,7 +342,8 @@ impl Context<'_> {
         match (self.field, self.name) {
             (Some(f), Some(n)) => format!("`{f}` of `{n}(...)`"),
             (Some(f), None) => format!("`{f}`"),
-            _ => "this value".to_string(),
+            (None, Some(n)) => format!("`{n}(...)`"),
+            (None, None) => "this value".to_string(),
         }
     }
 }
@@ -383,12 +418,12 @@ fn blank_field(toks: &[Token], text: &str, at: usize) -> Option<String> {
     if toks.get(j).is_some_and(|t| t.kind == Kind::Comma) {
         end = toks[j].end;
     }
-    let blank: String = text[at..end].chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }).collect();
-    // Keep byte offsets: a multi-byte character becomes as many spaces as it had bytes.
+    // Line breaks stay; anything else becomes as many spaces as it had bytes (offsets kept).
     let blank: String = text[at..end]
-        .char_indices()
-        .zip(blank.chars())
-        .flat_map(|((_, orig), b)| std::iter::repeat_n(b, orig.len_utf8()))
+        .chars()
+        .flat_map(|c| {
+            if c == '\n' || c == '\r' { std::iter::repeat_n(c, 1) } else { std::iter::repeat_n(' ', c.len_utf8()) }
+        })
         .collect();
     Some(replace(text, at, end, &blank))
 }
