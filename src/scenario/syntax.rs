@@ -460,8 +460,8 @@ fn has_field(toks: &[Token], text: &str, at: usize, field: &str) -> bool {
             && toks.get(j + 1).is_some_and(|t| t.kind == Kind::Colon)
     };
     let mut depth = 0i64;
-    for j in i + 1..toks.len() {
-        match toks[j].kind {
+    for (j, t) in toks.iter().enumerate().skip(i + 1) {
+        match t.kind {
             Kind::Open(_) => depth += 1,
             Kind::Close(_) if depth == 0 => break,
             Kind::Close(_) => depth -= 1,
