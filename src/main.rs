@@ -13,6 +13,7 @@ use downtime::{Error, batch, compare, exercise, reference, report, scenario, sha
 fn main() -> ExitCode {
     let cli = parse();
     downtime::ui::set_verbosity(cli.quiet, cli.verbose);
+    downtime::ui::set_json(cli.json);
     let out = Out { json: cli.json, color: cli.color.stderr() };
     let started = std::time::Instant::now();
     match execute(cli.command, &out) {

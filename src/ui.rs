@@ -12,6 +12,19 @@ use std::time::{Duration, Instant};
 /// -1 quiet, 0 normal, 1 and more verbose (`-v`, `-vv`).
 static LEVEL: AtomicI8 = AtomicI8::new(0);
 
+/// With `--json`: standard output holds the JSON only.
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Reserve standard output for `--json`'s JSON.
+pub fn set_json(json: bool) {
+    JSON.store(json, Ordering::Relaxed);
+}
+
+/// Whether text for people may go to standard output: not with `-q`, not with `--json`.
+pub fn stdout_for_text() -> bool {
+    !quiet() && !JSON.load(Ordering::Relaxed)
+}
+
 /// Set how much the program says: `quiet` wins over `verbose` (a count of `-v`).
 pub fn set_verbosity(quiet: bool, verbose: u8) {
     let level = if quiet { -1 } else { verbose.min(3) as i8 };

@@ -63,8 +63,10 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, file: &str) -> Result<(T, V
 /// The problem `e` in the scenario's words, and `text` repaired past it when that is certain.
 fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>) {
     use ron::Error as E;
-    let (line, col) = (e.span.start.line, e.span.start.col);
-    let at = offset_of(text, line, col);
+    // ron may point at the space before the value it could not read: point at the value.
+    let at = offset_of(text, e.span.start.line, e.span.start.col);
+    let at = at + text[at..].len() - text[at..].trim_start_matches([' ', '\t']).len();
+    let (line, col) = position_of(text, at);
     let toks = tokens(text);
     let cx = context(&toks, text, at);
     let here = text[at..].chars().next();

@@ -61,6 +61,17 @@ fn json_prints_the_summary_and_nothing_else() {
     assert_eq!(v["runs"], 3);
     assert!(v["kpis"]["care_delivered_pct"]["p50"].is_number(), "{v}");
 
+    // A replayed exercise prints its cards on stdout, except with --json (or -q).
+    let decisions = dir.path().join("d.ron");
+    std::fs::write(&decisions, "Decisions(scenario: \"tiny\", choices: {})\n").unwrap();
+    let out = out_dir(dir.path(), "e");
+    let args = ["exercise", base(), "--decisions", decisions.to_str().unwrap(), "--days", "3", "--out", &out];
+    let o = run(&args);
+    assert!(!o.stdout.is_empty());
+    let o = run(&[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON only");
+    assert_eq!(v["scenario"], "tiny");
+
     for args in [&["scenarios", "--json"][..], &["reference", "Vendor", "--json"], &["new", "--list", "--json"]] {
         let o = run(args);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
