@@ -208,6 +208,10 @@ fn explain(e: &ron::error::SpannedError, text: &str) -> (Problem, Option<String>
             };
             (problem, None)
         }
+        // At the top: another kind of file altogether; reading on would only list its fields.
+        E::ExpectedDifferentStructName { expected, found } if cx.open.is_none() => {
+            (p(format!("this file holds a `{found}(...)`; a `{expected}(...)` is expected here")), None)
+        }
         E::ExpectedDifferentStructName { expected, found } => {
             let m = format!("expected `{expected}(...)` here, not `{found}(...)`");
             let end = at + found.len();
