@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -266,7 +265,7 @@ pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, s
 }
 
 /// Map `f` over `items` on a local pool of `jobs` threads; results come back in item order.
-/// With `progress`, an indicatif bar with an ETA is drawn on stderr when it is a terminal.
+/// With `progress`, progress goes to stderr ([`crate::ui::Progress`]: a bar on a terminal, lines in a log).
 pub fn par_map<T: Sync, R: Send>(
     jobs: usize,
     items: &[T],
@@ -294,31 +293,21 @@ pub fn par_stream<T: Sync, R: Send>(
         .num_threads(jobs.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {jobs} worker threads: {e}")))?;
-    let bar = if progress && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(items.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} runs, ETA {eta_precise}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::ui::Progress::new(items.len() as u64, progress);
     for chunk in items.chunks((jobs.max(1) * CHUNK_PER_JOB).max(1)) {
         let results: Vec<R> = pool.install(|| {
             chunk
                 .par_iter()
                 .map(|item| {
                     let r = f(item);
-                    bar.inc(1);
+                    bar.inc();
                     r
                 })
                 .collect()
         });
         results.into_iter().for_each(&mut sink);
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(())
 }
 
@@ -745,22 +734,14 @@ pub fn fmt_num(x: Option<f64>) -> String {
 pub fn summary_table(s: &BatchSummary) -> String {
     let mut out =
         format!("{} — {} providers, {} days, {} runs from seed {}\n", s.title, s.providers, s.days, s.runs, s.seed);
-    let _ = writeln!(out, "  {:<26} {:>14} {:>14} {:>14} {:>14}", "", "mean", "p5", "p50", "p95");
+    let mut rows = Vec::new();
     for (key, label) in HEADLINE {
         let Some(st) = s.kpis.get(key) else { continue };
-        let _ = write!(
-            out,
-            "  {label:<26} {:>14} {:>14} {:>14} {:>14}",
-            fmt_num(st.mean),
-            fmt_num(st.p5),
-            fmt_num(st.p50),
-            fmt_num(st.p95)
-        );
-        if let Some(n) = st.null_runs.filter(|n| *n > 0) {
-            let _ = write!(out, "  (none in {n} runs)");
-        }
-        out.push('\n');
+        let mut row = vec![label.to_string(), fmt_num(st.mean), fmt_num(st.p5), fmt_num(st.p50), fmt_num(st.p95)];
+        row.push(st.null_runs.filter(|n| *n > 0).map_or(String::new(), |n| format!("(none in {n} runs)")));
+        rows.push(row);
     }
+    out.push_str(&crate::text::table(&["", "mean", "p5", "p50", "p95", ""], &rows));
     out.push_str(&crate::fit::table(&s.observed));
     out
 }

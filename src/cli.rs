@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use downtime::diagnostic::ColorChoice;
 
 /// Tabletop-exercise simulator for health-IT supply-chain incidents.
 #[derive(Debug, Parser)]
@@ -10,6 +11,18 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print nothing but errors (and, with --json, the JSON).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more on standard error: what was loaded and written, and the time taken (-vv: more).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Colour in messages: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print the command's summary as JSON on standard output, and nothing else there.
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,9 +44,6 @@ pub enum Command {
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
         force: bool,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
         /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
@@ -278,6 +288,30 @@ pub enum Command {
     },
 }
 
+/// The `--color` given among `args` (before clap parses them, so that clap's own messages
+/// follow it too); `auto` when none or unreadable.
+pub fn color_from_args(args: &[std::ffi::OsString]) -> ColorChoice {
+    let mut choice = ColorChoice::Auto;
+    let mut it = args.iter().map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--color") {
+            Some("") => it.next().map(|v| v.into_owned()),
+            Some(v) => v.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        choice = match value.as_deref() {
+            Some("always") => ColorChoice::Always,
+            Some("never") => ColorChoice::Never,
+            Some(_) => ColorChoice::Auto,
+            None => choice,
+        };
+    }
+    choice
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -294,6 +328,12 @@ mod tests {
                 if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
                     missing.push(format!("{} {id}", sub.get_name()));
                 }
+            }
+        }
+        for arg in cli.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" && arg.get_help().is_none() {
+                missing.push(format!("downtime {id}"));
             }
         }
         assert!(missing.is_empty(), "options without help: {missing:?}");

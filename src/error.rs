@@ -2,12 +2,59 @@
 
 use std::fmt;
 
+/// How serious a problem is: an error makes the file unusable; a warning is shown but does not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    /// The word that starts the problem's first line: `error` or `warning`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A further place a problem involves, such as the first definition of an id given twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
 /// One problem found in a scenario, at a position in its file (1-based; 0 when unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    pub severity: Severity,
+    /// Other places shown with the problem (secondary labels).
+    pub labels: Vec<Label>,
+}
+
+impl Problem {
+    /// An error at `line`:`column`.
+    pub fn new(line: usize, column: usize, message: impl Into<String>) -> Self {
+        Self { line, column, message: message.into(), severity: Severity::Error, labels: Vec::new() }
+    }
+
+    /// A warning at `line`:`column`.
+    pub fn warning(line: usize, column: usize, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, ..Self::new(line, column, message) }
+    }
+
+    /// The problem with one more place shown beside it.
+    pub fn with_label(mut self, line: usize, column: usize, message: impl Into<String>) -> Self {
+        self.labels.push(Label { line, column, message: message.into() });
+        self
+    }
 }
 
 /// Every problem found in one scenario file.
@@ -19,7 +66,12 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub fn single(file: &str, line: usize, column: usize, message: String) -> Self {
-        Self { file: file.to_string(), problems: vec![Problem { line, column, message }] }
+        Self { file: file.to_string(), problems: vec![Problem::new(line, column, message)] }
+    }
+
+    /// Whether any problem is an error (rather than a warning).
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
     }
 }
 
@@ -27,52 +79,19 @@ impl ScenarioError {
 pub const MAX_RENDERED_PROBLEMS: usize = 200;
 
 impl ScenarioError {
-    /// The problems as a compiler would show them: `error: FILE:LINE:COLUMN: message` first,
-    /// then the source line with a caret under the column. `source` is the file's text, when
-    /// known; without it (or for a position outside it) only the first line is shown.
+    /// The problems as a compiler would show them, without colour: see [`Self::render_styled`].
     pub fn render(&self, source: Option<&str>) -> String {
-        let mut out = String::new();
-        let lines: Vec<&str> = source.map(|s| s.lines().collect()).unwrap_or_default();
-        for p in self.problems.iter().take(MAX_RENDERED_PROBLEMS) {
-            out.push_str(&format!("error: {}:{}:{}: {}\n", self.file, p.line.max(1), p.column.max(1), p.message));
-            if p.line == 0 {
-                continue;
-            }
-            let Some(text) = lines.get(p.line - 1) else { continue };
-            let (shown, caret) = excerpt(text, p.column.max(1));
-            let number = p.line.to_string();
-            let pad = " ".repeat(number.len());
-            out.push_str(&format!("{pad} |\n{number} | {shown}\n{pad} | {caret}^\n"));
-        }
-        if self.problems.len() > MAX_RENDERED_PROBLEMS {
-            out.push_str(&format!(
-                "error: {}: {} more problems not shown\n",
-                self.file,
-                self.problems.len() - MAX_RENDERED_PROBLEMS
-            ));
-        }
-        out
+        self.render_styled(source, false)
     }
-}
 
-/// A window of at most 120 characters of `line` around 1-based character `column`, and the
-/// padding that puts a caret under that column (tabs kept, so the caret lines up).
-fn excerpt(line: &str, column: usize) -> (String, String) {
-    const WIDTH: usize = 120;
-    let chars: Vec<char> = line.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
-    let at = (column - 1).min(chars.len());
-    let start = if chars.len() <= WIDTH || at < WIDTH - 20 { 0 } else { (at - (WIDTH - 40)).min(chars.len() - WIDTH) };
-    let end = (start + WIDTH).min(chars.len());
-    let mut shown: String = chars[start..end].iter().collect();
-    let mut caret: String = chars[start..at].iter().map(|&c| if c == '\t' { '\t' } else { ' ' }).collect();
-    if start > 0 {
-        shown.insert_str(0, "...");
-        caret.insert_str(0, "   ");
+    /// The problems as a compiler would show them (by [`crate::diagnostic`]):
+    /// `error: FILE:LINE:COLUMN: message` first, then the source lines with the place marked and
+    /// labelled, and any other places the problem involves. `source` is the file's text, when
+    /// known; without it (or for a position outside it) only the first line is shown. With
+    /// `color`, ANSI colours as on a terminal.
+    pub fn render_styled(&self, source: Option<&str>, color: bool) -> String {
+        crate::diagnostic::render(&self.file, &self.problems, source, color)
     }
-    if end < chars.len() {
-        shown.push_str("...");
-    }
-    (shown.trim_end().to_string(), caret)
 }
 
 impl fmt::Display for ScenarioError {
@@ -80,6 +99,9 @@ impl fmt::Display for ScenarioError {
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
+            }
+            if p.severity != Severity::Error {
+                write!(f, "{}: ", p.severity.word())?;
             }
             write!(f, "{}:{}:{}: {}", self.file, p.line.max(1), p.column.max(1), p.message)?;
         }

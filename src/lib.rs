@@ -50,6 +50,7 @@
 
 pub mod batch;
 pub mod compare;
+pub mod diagnostic;
 pub mod error;
 pub mod exercise;
 pub mod fit;
@@ -68,6 +69,7 @@ pub mod spreadsheet;
 pub mod sweep;
 pub mod systems;
 pub mod text;
+pub mod ui;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

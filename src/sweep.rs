@@ -200,7 +200,7 @@ struct Ctx {
 impl Ctx {
     fn err(&mut self, path: &str, message: impl Into<String>) {
         let (line, column) = self.loc.at(path);
-        self.problems.push(Problem { line, column, message: message.into() });
+        self.problems.push(Problem::new(line, column, message));
     }
     fn fail(&mut self) -> ScenarioError {
         ScenarioError { file: self.file.clone(), problems: std::mem::take(&mut self.problems) }
@@ -264,15 +264,11 @@ pub fn load(path: &Path) -> Result<Sweep, ScenarioError> {
 
 /// Parse and build a sweep from text; `dir` resolves a relative base path.
 pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let raw: RawSweep = options.from_str(text).map_err(|e| {
-        ScenarioError::single(
-            file,
-            e.span.start.line,
-            e.span.start.col,
-            format!("syntax: {}; `downtime sweep diversification` is a built-in example (write your own from docs/distributed.md)", e.code),
-        )
-    })?;
+    let raw: RawSweep = crate::scenario::syntax::parse_strict(
+        text,
+        file,
+        "; `downtime sweep diversification` is a built-in example (write your own from docs/distributed.md)",
+    )?;
     let mut cx = Ctx { file: file.to_string(), loc: Locations::index(text), problems: Vec::new() };
     if raw.variants.is_empty() {
         cx.err("variants", "no variants; add at least one, such as Variant(name: \"today\")");

@@ -44,6 +44,28 @@ pub fn csv_field(s: &str) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// A table for the terminal (by `comfy-table`): a header row, the first column left-aligned and
+/// the others right-aligned, no borders, indented by two spaces. Cells are shown as given
+/// (neutralise scenario text with [`terminal`] first).
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    use comfy_table::{CellAlignment, Table, presets};
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING).set_header(header.iter().copied());
+    for row in rows {
+        t.add_row(row.iter().map(String::as_str));
+    }
+    for (i, column) in t.column_iter_mut().enumerate() {
+        column.set_cell_alignment(if i == 0 { CellAlignment::Left } else { CellAlignment::Right });
+    }
+    let mut out = String::new();
+    for line in t.lines() {
+        out.push(' ');
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +75,20 @@ mod tests {
         assert_eq!(terminal("a\x1b[2Jb\u{9b}31m\u{7}c\nd"), "a\u{FFFD}[2Jb\u{FFFD}31m\u{FFFD}c\nd");
         assert_eq!(terminal_line("a\nb\u{202E}c"), "a b\u{FFFD}c");
         assert_eq!(terminal("plain — ü"), "plain — ü");
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let t = table(
+            &["", "a", "b"],
+            &[vec!["first".into(), "1".into(), "—".into()], vec!["x".into(), "1,000".into(), "22".into()]],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        // Right-aligned numbers end in the same column, whatever their width.
+        let end = |l: &str, s: &str| l.find(s).map(|i| l[..i].chars().count() + s.chars().count());
+        assert_eq!(end(lines[1], "1"), end(lines[2], "1,000"), "{t}");
+        assert!(lines[1].starts_with("  first"), "{t}");
     }
 
     #[test]

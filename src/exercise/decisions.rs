@@ -97,18 +97,11 @@ pub fn read(path: &Path) -> Result<(DecisionsFile, String), ScenarioError> {
 
 /// Parse decisions-file text; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<DecisionsFile, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    options.from_str(text).map_err(|e| {
-        ScenarioError::single(
-            file,
-            e.span.start.line,
-            e.span.start.col,
-            format!(
-                "{}; a decisions file looks like `Decisions(scenario: \"chipsoft-2026\", choices: {{\"surge\": Choice(option: \"call\")}})`",
-                e.code
-            ),
-        )
-    })
+    crate::scenario::syntax::parse_strict(
+        text,
+        file,
+        "; a decisions file looks like `Decisions(scenario: \"chipsoft-2026\", choices: {\"surge\": Choice(option: \"call\")})`",
+    )
 }
 
 /// Take every choice of `d` in `scenario`. Unknown decisions and options are reported at the
@@ -119,22 +112,22 @@ pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str)
         && !(1..=crate::scenario::validate::MAX_DAYS).contains(&days)
     {
         let (line, column) = position(text, "days");
-        problems.push(Problem {
+        problems.push(Problem::new(
             line,
             column,
-            message: format!("the horizon is {days} days; use 1 to {}", crate::scenario::validate::MAX_DAYS),
-        });
+            format!("the horizon is {days} days; use 1 to {}", crate::scenario::validate::MAX_DAYS),
+        ));
     }
     if d.scenario != scenario.id {
         let (line, column) = position(text, &quoted(&d.scenario));
-        problems.push(Problem {
+        problems.push(Problem::new(
             line,
             column,
-            message: format!(
+            format!(
                 "these decisions were taken in scenario `{}`, not `{}`; name that scenario or fix the id",
                 d.scenario, scenario.id
             ),
-        });
+        ));
     }
     for (id, choice) in &d.choices {
         if let Err(message) = scenario.choose(id, &choice.option) {
@@ -151,7 +144,7 @@ pub fn apply(d: &DecisionsFile, scenario: &mut Scenario, text: &str, file: &str)
                     if ids.is_empty() { "none".into() } else { ids.join(", ") }
                 )
             };
-            problems.push(Problem { line, column, message: format!("{message}{hint}") });
+            problems.push(Problem::new(line, column, format!("{message}{hint}")));
         }
     }
     if problems.is_empty() {
@@ -181,13 +174,13 @@ pub fn check_horizon(
             && day >= horizon
         {
             let (line, column) = position(text, &quoted(id));
-            problems.push(Problem {
+            problems.push(Problem::new(
                 line,
                 column,
-                message: format!(
+                format!(
                     "the decision `{id}` comes on day {day}, after the horizon of {horizon} days, so this choice would never be taken; remove it or give more days"
                 ),
-            });
+            ));
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(ScenarioError { file: file.to_string(), problems }) }

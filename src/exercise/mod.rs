@@ -79,7 +79,12 @@ pub fn command(c: &ExerciseCommand) -> Result<String, Error> {
     }
     let stdin = std::io::stdin();
     let tty = stdin.is_terminal();
-    let finished = run(c, stdin.lock(), std::io::stdout(), tty)?;
+    // A replay shows its cards on stdout unless -q or --json keep stdout for other things.
+    let finished = if c.decisions.is_some() && !crate::ui::stdout_for_text() {
+        run(c, stdin.lock(), std::io::sink(), tty)?
+    } else {
+        run(c, stdin.lock(), std::io::stdout(), tty)?
+    };
     Ok(format!(
         "{}wrote {}\nopen {}\n",
         report::summary_table(&finished.summary),

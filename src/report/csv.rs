@@ -20,61 +20,27 @@ pub fn parse_delimiter(s: &str) -> Result<char, String> {
     }
 }
 
-/// Split RFC 4180 CSV text (delimiter `,`) into records of fields.
+/// Split RFC 4180 CSV text (delimiter `,`) into records of fields (by the `csv` crate; records
+/// may differ in length).
 pub fn parse(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        any = true;
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-                any = false;
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if any {
-        record.push(field);
-        records.push(record);
-    }
-    records
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    reader.records().filter_map(Result::ok).map(|r| r.iter().map(str::to_string).collect()).collect()
 }
 
-/// The same CSV with `delimiter` between fields; a field holding the delimiter, a quote or a
-/// line break is quoted.
+/// The same CSV with `delimiter` between fields (by the `csv` crate); a field holding the
+/// delimiter, a quote or a line break is quoted, and a record of one empty field is written `""`.
 pub fn with_delimiter(text: &str, delimiter: char) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .terminator(csv::Terminator::Any(b'\n'))
+        .flexible(true)
+        .from_writer(Vec::with_capacity(text.len()));
     for record in parse(text) {
-        for (i, f) in record.iter().enumerate() {
-            if i > 0 {
-                out.push(delimiter);
-            }
-            if f.contains([delimiter, '"', '\n', '\r']) {
-                out.push('"');
-                out.push_str(&f.replace('"', "\"\""));
-                out.push('"');
-            } else {
-                out.push_str(f);
-            }
-        }
-        out.push('\n');
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&record);
     }
-    out
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Rewrite every `*.csv` file directly in `dir` with `delimiter` when it is `;` (anything

@@ -17,5 +17,22 @@ pub mod stats;
 
 pub use aar::write_charts_and_report;
 pub use atomic::write_atomic;
-pub use output_dir::{OWN_FILES, OutputDir, prepare_output_dir, sha256_hex};
+pub use output_dir::{OWN_FILES, OutputDir, last_prepared, prepare_output_dir, sha256_hex};
 pub use run_folder::{RunSummary, summary_table, write_run};
+
+/// The summary a command wrote into output folder `dir`, as one line of JSON for `--json`: its
+/// `summary.json`, or for a shard `{"partial": PATH}` (the partial result can be large).
+pub fn summary_json(dir: Option<&std::path::Path>) -> Result<String, crate::Error> {
+    let Some(dir) = dir else { return Ok("{}".to_string()) };
+    let summary = dir.join("summary.json");
+    let partial = dir.join("partial.json");
+    if partial.is_file() && !summary.is_file() {
+        return Ok(serde_json::json!({ "partial": partial.display().to_string() }).to_string());
+    }
+    let read = |source| crate::Error::Write { path: summary.display().to_string(), source };
+    let text = std::fs::read_to_string(&summary).map_err(read)?;
+    // One line: a log or `jq` reads it as one record.
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    Ok(value.to_string())
+}

@@ -24,6 +24,15 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 
+/// The output folder this process prepared last, for the command line's `--json` (which prints
+/// the summary the command wrote there).
+static LAST_PREPARED: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+
+/// The output folder [`prepare_output_dir`] was last called for in this process, if any.
+pub fn last_prepared() -> Option<std::path::PathBuf> {
+    LAST_PREPARED.lock().ok().and_then(|l| l.clone())
+}
+
 /// The manifest of the files downtime wrote into a folder.
 pub const MANIFEST: &str = ".downtime-manifest.json";
 /// The lock file of an output folder.
@@ -178,6 +187,9 @@ fn read_manifest(dir: &Path) -> BTreeMap<String, String> {
 /// `force`), a folder that cannot be created (below a file, a name too long). A folder another
 /// run holds is refused with exit code 1.
 pub fn prepare_output_dir(dir: &Path, force: bool) -> Result<OutputDir, Error> {
+    if let Ok(mut last) = LAST_PREPARED.lock() {
+        *last = Some(dir.to_path_buf());
+    }
     let meta = std::fs::metadata(dir);
     if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Usage(format!("the output path `{}` is a file, not a folder", dir.display())));

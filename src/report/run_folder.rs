@@ -330,10 +330,8 @@ pub fn summary_table(s: &RunSummary) -> String {
         days(f64::from(s.days)),
         s.seed
     );
-    let _ = writeln!(out, "  {:<22} {:>22}  {:>12}", "", "incident", "baseline");
-    for (name, v, base) in rows {
-        let _ = writeln!(out, "  {name:<22} {v:>22}  {base:>12}");
-    }
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|(name, v, base)| vec![name.to_string(), v, base]).collect();
+    out.push_str(&crate::text::table(&["", "incident", "baseline"], &rows));
     out.push_str(&crate::fit::table(&s.observed));
     out
 }

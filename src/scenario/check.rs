@@ -188,12 +188,13 @@ fn baseline(scenario: &Scenario, loc: &Locations) -> Vec<Warning> {
     out
 }
 
-/// The warnings as printed by `downtime validate`: one `warning: FILE:LINE:COLUMN: message`
-/// line each. Kept apart so that it can use the error renderer's style.
-pub fn render(file: &str, warnings: &[Warning]) -> String {
-    let mut s = String::new();
-    for w in warnings {
-        s.push_str(&format!("warning: {file}:{}:{}: {}\n", w.line, w.column, w.message));
-    }
-    s
+/// The warnings as `downtime validate` prints them: `warning: FILE:LINE:COLUMN: message` first,
+/// then the source excerpt, by the same renderer as errors.
+pub fn render(file: &str, warnings: &[Warning], text: &str, color: bool) -> String {
+    crate::diagnostic::render(file, &problems(warnings), Some(text), color)
+}
+
+/// The warnings as problems of severity warning, for the diagnostics renderer and `--json`.
+pub fn problems(warnings: &[Warning]) -> Vec<crate::error::Problem> {
+    warnings.iter().map(|w| crate::error::Problem::warning(w.line, w.column, w.message.clone())).collect()
 }

@@ -10,6 +10,7 @@ pub mod evaluation;
 pub(crate) mod locate;
 pub mod observed;
 pub mod raw;
+pub(crate) mod syntax;
 pub mod templates;
 pub mod unique;
 pub(crate) mod validate;
@@ -111,36 +112,47 @@ pub struct Date {
 }
 
 impl Date {
+    /// The date as a `jiff` civil date. Dates come from [`validate`] (years 1900 to 2200, real
+    /// days) plus at most a few thousand days; anything jiff cannot hold becomes 1970-01-01
+    /// rather than a panic.
+    fn civil(self) -> jiff::civil::Date {
+        let (y, m, d) = (i16::try_from(self.year), i8::try_from(self.month), i8::try_from(self.day));
+        match (y, m, d) {
+            (Ok(y), Ok(m), Ok(d)) => jiff::civil::Date::new(y, m, d).unwrap_or(EPOCH),
+            _ => EPOCH,
+        }
+    }
+
+    fn from_civil(d: jiff::civil::Date) -> Date {
+        Date { year: i32::from(d.year()), month: d.month() as u32, day: d.day() as u32 }
+    }
+
     /// Day of the week, 0 = Monday.
     pub fn weekday(self) -> u32 {
-        (self.days_from_civil() + 3).rem_euclid(7) as u32
+        self.civil().weekday().to_monday_zero_offset() as u32
     }
 
     /// Days since 1970-01-01.
     pub fn days_from_civil(self) -> i64 {
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        self.civil().since((jiff::Unit::Day, EPOCH)).map_or(0, |span| i64::from(span.get_days()))
     }
 
-    /// The date `n` days later.
+    /// The date `n` days later (the same date if that is outside the years jiff holds).
     pub fn plus_days(self, n: i64) -> Date {
-        let z = self.days_from_civil() + n + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let civil = self.civil();
+        jiff::Span::new().try_days(n).and_then(|span| civil.checked_add(span)).map_or(self, Date::from_civil)
+    }
+
+    /// Parse `YYYY-MM-DD` (month and day may have one digit); `None` for a date that does not
+    /// exist, such as 31 February.
+    pub fn parse(s: &str) -> Option<Date> {
+        let tm = jiff::fmt::strtime::parse("%Y-%m-%d", s.trim()).ok()?;
+        tm.to_date().ok().map(Date::from_civil)
     }
 }
+
+/// 1970-01-01, the origin of [`Date::days_from_civil`].
+const EPOCH: jiff::civil::Date = jiff::civil::date(1970, 1, 1);
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -432,9 +444,14 @@ pub fn source(spec: &str) -> Result<(String, String), ScenarioError> {
     Ok((read_bounded(path)?, path.display().to_string()))
 }
 
-/// `error`'s problems with the source line and a caret under each position (see
+/// `error`'s problems as a compiler shows them, without colour (see
 /// [`ScenarioError::render`]); the text is read again from the built-in or the file it names.
 pub fn render_error(error: &ScenarioError) -> String {
+    render_error_styled(error, false)
+}
+
+/// [`render_error`], in colour when `color` (for a terminal).
+pub fn render_error_styled(error: &ScenarioError, color: bool) -> String {
     let source = match error.file.strip_prefix("<built-in ").and_then(|s| s.strip_suffix('>')) {
         Some(name) => builtin::get(name).map(str::to_string),
         // Regular files only: reading a pipe or a terminal again would wait for input.
@@ -443,7 +460,7 @@ pub fn render_error(error: &ScenarioError) -> String {
             path.metadata().is_ok_and(|m| m.is_file()).then(|| read_bounded(path).ok()).flatten()
         }
     };
-    error.render(source.as_deref())
+    error.render_styled(source.as_deref(), color)
 }
 
 /// Largest scenario file accepted, in bytes.

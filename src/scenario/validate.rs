@@ -51,17 +51,18 @@ pub const MAX_SERVICE_TICKS: f64 = 5.0e9;
 /// resolve to, all together: bounds the memory they take.
 pub const MAX_TARGETS: u64 = 20_000_000;
 
-/// Parse and validate scenario text; `file` names it in errors.
+/// Parse and validate scenario text; `file` names it in errors. Syntax problems the parser
+/// recovers from ([`super::syntax`]) are reported together with the meaning problems.
 pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let raw: RawScenario = options
-        .from_str(text)
-        .map_err(|e| ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code)))?;
+    let (raw, syntax): (RawScenario, _) = super::syntax::parse(text, file)?;
     let mut v = Validator { loc: Locations::index(text), problems: Vec::new(), profile_services: Vec::new() };
     let scenario = v.scenario(raw);
-    if v.problems.is_empty() {
+    if v.problems.is_empty() && syntax.is_empty() {
         Ok(scenario)
     } else {
+        // One problem per place: a repaired syntax problem may leave a meaning problem there too.
+        v.problems.retain(|p| !syntax.iter().any(|s| (s.line, s.column) == (p.line, p.column)));
+        v.problems.extend(syntax);
         v.problems.sort_by_key(|p| (p.line, p.column));
         Err(ScenarioError { file: file.to_string(), problems: v.problems })
     }
@@ -70,10 +71,10 @@ pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 /// Parse scenario text into its raw form only; `file` names it in errors. With [`from_raw`],
 /// callers (policy sweeps) can change a [`RawScenario`] before validating it.
 pub fn parse_raw(text: &str, file: &str) -> Result<RawScenario, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    options
-        .from_str(text)
-        .map_err(|e| ScenarioError::single(file, e.span.start.line, e.span.start.col, explain_syntax(&e.code)))
+    match super::syntax::parse(text, file)? {
+        (raw, syntax) if syntax.is_empty() => Ok(raw),
+        (_, syntax) => Err(ScenarioError { file: file.to_string(), problems: syntax }),
+    }
 }
 
 /// Validate a (possibly changed) [`RawScenario`]; `text` is the source it was read from, for
@@ -89,27 +90,6 @@ pub fn from_raw(raw: RawScenario, text: &str, file: &str) -> Result<Scenario, Sc
     }
 }
 
-/// ron's messages, with a hint where the usual cause is known.
-fn explain_syntax(code: &ron::Error) -> String {
-    let base = code.to_string();
-    let hint = match code {
-        ron::Error::NoSuchStructField { expected, found, .. }
-        | ron::Error::NoSuchEnumVariant { expected, found, .. } => {
-            return match closest(found, expected.iter().copied()) {
-                Some(name) => format!("syntax: {base}; did you mean `{name}`?"),
-                None => format!("syntax: {base}; check the spelling (see `downtime reference`)"),
-            };
-        }
-        ron::Error::MissingStructField { .. } => "; add the field (see `downtime reference`)",
-        ron::Error::Eof => "; the file ends early: is a closing bracket missing?",
-        ron::Error::ExpectedStructLikeEnd | ron::Error::ExpectedArrayEnd | ron::Error::ExpectedMapEnd => {
-            "; is a comma or closing bracket missing?"
-        }
-        _ => "",
-    };
-    format!("syntax: {base}{hint}")
-}
-
 struct Validator {
     loc: Locations,
     problems: Vec<Problem>,
@@ -120,7 +100,7 @@ struct Validator {
 impl Validator {
     fn err(&mut self, path: &str, message: impl Into<String>) {
         let (line, column) = self.loc.at(path);
-        self.problems.push(Problem { line, column, message: message.into() });
+        self.problems.push(Problem::new(line, column, message));
     }
 
     fn check_range(&mut self, path: &str, what: &str, v: f64, lo: f64, hi: f64) -> f64 {
@@ -137,8 +117,13 @@ impl Validator {
             let path = format!("{section}[{i}].id");
             if id.is_empty() {
                 self.err(&path, "the id is empty; give a short name such as \"chipsoft\"");
-            } else if map.insert(id.to_string(), i).is_some() {
+            } else if let Some(first) = map.insert(id.to_string(), i) {
                 self.err(&path, format!("the id `{id}` is used twice in `{section}`; ids must be unique"));
+                let (line, column) = self.loc.at(&format!("{section}[{first}].id"));
+                if let Some(p) = self.problems.last_mut() {
+                    p.labels.push(crate::error::Label { line, column, message: "first used here".into() });
+                }
+                map.insert(id.to_string(), first);
             }
         }
         map
@@ -2106,16 +2091,7 @@ fn gcd(a: usize, b: usize) -> usize {
 }
 
 fn parse_date(s: &str) -> Option<Date> {
-    let mut it = s.split('-');
-    let year: i32 = it.next()?.parse().ok()?;
-    let month: u32 = it.next()?.parse().ok()?;
-    let day: u32 = it.next()?.parse().ok()?;
-    if it.next().is_some() || !(1900..=2200).contains(&year) || !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    let date = Date { year, month, day };
-    // Round-trip to reject 31 February and the like.
-    (Date { year, month, day: 1 }.plus_days(i64::from(day) - 1) == date).then_some(date)
+    Date::parse(s).filter(|d| (1900..=2200).contains(&d.year))
 }
 
 /// The closest known name within a small edit distance, for "did you mean" hints.
@@ -2126,23 +2102,10 @@ pub(crate) fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> O
         // The distance is at least the difference in length: skip hopeless names unmeasured, so a
         // huge name costs nothing.
         .filter(|k| len.abs_diff(k.chars().count()) <= (k.len() / 3).max(2))
-        .map(|k| (levenshtein(&lower, &k.to_lowercase()), k))
+        .map(|k| (strsim::levenshtein(&lower, &k.to_lowercase()), k))
         .filter(|(d, k)| *d <= (k.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -2162,6 +2125,10 @@ mod tests {
     fn dates() {
         assert_eq!(parse_date("2026-04-07").unwrap().weekday(), 1); // a Tuesday
         assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("2026-13-01").is_none() && parse_date("1800-01-01").is_none());
+        assert!(parse_date("2026-4-7").is_some_and(|d| d.to_string() == "2026-04-07"));
+        assert_eq!(parse_date("2024-02-28").unwrap().plus_days(1).to_string(), "2024-02-29");
+        assert_eq!(parse_date("1970-01-02").unwrap().days_from_civil(), 1);
         assert_eq!(parse_date("2026-04-01").unwrap().plus_days(30).to_string(), "2026-05-01");
     }
 

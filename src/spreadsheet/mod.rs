@@ -412,7 +412,7 @@ pub fn import_command(c: &ImportCommand) -> Result<String, crate::Error> {
     let out = c.output.display().to_string();
     let scenario = crate::scenario::from_str(&text, &out)?;
     let warnings = crate::scenario::check::check(&scenario, &text);
-    let mut s = crate::scenario::check::render(&out, &warnings);
+    let mut s = crate::scenario::check::render(&out, &warnings, &text, false);
     s.push_str(&format!(
         "wrote {out} ({} providers, {} injects{})\n",
         scenario.providers.len(),

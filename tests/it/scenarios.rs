@@ -78,7 +78,7 @@ fn the_valid_base_and_the_builtins_validate() {
 /// (what is broken, the text to replace, its replacement, the line of the error relative to
 ///  the replacement's line, a word the message must contain)
 const BROKEN: &[(&str, &str, &str, i32, &str)] = &[
-    ("syntax", r#"    days: 20,"#, r#"    days: 20"#, 1, "syntax"),
+    ("syntax", r#"    days: 20,"#, r#"    days: 20"#, 1, "a comma is missing before `regions`"),
     ("misspelt field", r#"    days: 20,"#, r#"    dayz: 20,"#, 0, "dayz"),
     (
         "unknown vendor",
@@ -109,7 +109,7 @@ const BROKEN: &[(&str, &str, &str, i32, &str)] = &[
         r#"hosting: VendorCloud)"#,
         r#"hosting: VendorCloud, vendor: "other")"#,
         0,
-        "duplicate",
+        "is given twice",
     ),
 ];
 

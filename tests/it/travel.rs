@@ -165,7 +165,8 @@ fn templates_and_errors_point_to_the_reference_command_not_a_docs_file() {
     let o = run_in(dir.path(), &["validate", "x.ron"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("see `downtime reference`") && !e.contains("docs/"), "{e}");
+    // (`downtime reference Scenario`: the command, narrowed to the type the field belongs to.)
+    assert!(e.contains("see `downtime reference") && !e.contains("docs/"), "{e}");
 }
 
 #[test]
