@@ -260,6 +260,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     mode_cap: 1.0,
                     capacity: 1.0,
                     supply: 1.0,
+                    supply_before: 1.0,
                     credit: 0.0,
                     book,
                     ambulance_share: s.ambulance_share,

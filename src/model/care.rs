@@ -144,6 +144,9 @@ pub struct Service {
     pub capacity: f64,
     /// Share of cases the service's suppliers (labs, imaging) can support (1: all).
     pub supply: f64,
+    /// `supply` as of the previous tick: what new patients judge the wait by (the demand step
+    /// runs inside the care pass, after this tick's supply is set; see the dependencies system).
+    pub supply_before: f64,
     /// Cases the throughput ceiling still allows (carried between ticks while it binds).
     pub credit: f64,
     /// Appointments booked ahead, if the service books.
@@ -194,9 +197,10 @@ impl Service {
         self.mode_cap * self.capacity * self.supply
     }
 
-    /// Expected wait of a new case in ticks at the current throughput.
+    /// Expected wait of a new case in ticks at the throughput known when it arrives (the mode
+    /// and suppliers' share as of the previous tick, the capacity now).
     pub fn expected_wait_ticks(&self) -> f64 {
-        let rate = self.normal_rate * self.cap().min(1.0);
+        let rate = self.normal_rate * (self.mode_cap * self.capacity * self.supply_before).min(1.0);
         if rate <= 1e-9 { f64::INFINITY } else { f64::from(self.queued) / rate }
     }
 }
