@@ -291,6 +291,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     available: FunctionSet::ALL,
                     down_since: [0; Function::COUNT],
                     throughput: [1.0; Function::COUNT],
+                    degraded: FunctionSet::EMPTY,
                 },
                 Records { patients: spec.patients, high_sensitivity: spec.high_sensitivity, stolen: 0 },
                 staffing(profile, spec.patients),

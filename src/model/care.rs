@@ -170,6 +170,13 @@ impl Service {
     /// plan covers every missing one and has had time to activate; blocked otherwise. The mode's
     /// throughput share comes with it.
     pub fn set_mode(&mut self, functions: &Functions, plan: &Continuity, now: u32) {
+        // The usual case: every needed function up at full throughput.
+        if self.needs.is_subset_of(functions.available.minus(functions.degraded)) {
+            self.mode = Mode::Normal;
+            self.cost = (1.0, 0.0);
+            self.mode_cap = 1.0;
+            return;
+        }
         let missing = self.needs.minus(functions.available);
         let platform =
             self.needs.minus(missing).iter().map(|f| f64::from(functions.throughput[f.index()])).fold(1.0, f64::min);
