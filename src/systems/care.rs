@@ -47,7 +47,7 @@ pub fn deliver_care(
     // New cases go to `diversions` as they are drawn; urgent cases past their wait follow all of
     // them, as when demand was a pass of its own.
     let overdue = &mut *overdue;
-    for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
+    for (provider, open_hours, functions, mut plan, staff, services, work) in &mut providers {
         if !open_hours.any_open(weekday, hour, clock.tick_hours) {
             // Closed: nothing to do but note a disruption (a calendar day counts).
             if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
@@ -55,8 +55,12 @@ pub fn deliver_care(
             }
             continue;
         }
+        // Plain references from here: change detection is not used, and marking a component
+        // changed on every access costs a store each time in the hottest loop.
+        let (plan, staff, services, work) =
+            (plan.into_inner(), staff.into_inner(), &mut services.into_inner().0, work.into_inner());
         // This tick's new cases first, in the same pass, so each service is visited once.
-        demand::arrive(&clock, rng, tally, &mut diversions.0, provider, &plan, &mut services.0);
+        demand::arrive(&clock, rng, tally, &mut diversions.0, provider, plan, services);
         let kind = provider.kind.index();
         let walked_before = tally.today[kind].walked_out;
         let counters = &mut tally.today[kind];
@@ -67,8 +71,8 @@ pub fn deliver_care(
         let mut breach_pending = work.pending();
         let mut served_total = 0u64;
         let mut disrupted = false;
-        for (s, service) in services.0.iter_mut().enumerate() {
-            service.set_mode(functions, &plan, now);
+        for (s, service) in services.iter_mut().enumerate() {
+            service.set_mode(functions, plan, now);
             disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
             let open = service.is_open(weekday, hour);
             if !open && !service.is_extended(weekday, hour, now) {
