@@ -72,8 +72,9 @@ fn main() {
             sim.step_to(horizon);
             let secs = t.elapsed().as_secs_f64();
             drop(sim);
+            // Only the first World's growth is meaningful (later ones reuse freed pages).
             let memory = match (rss0, rss1) {
-                (Some(a), Some(b)) => format!("; World {:.0} MB resident", b - a),
+                (Some(a), Some(b)) if r == 0 => format!("; World {:.0} MB resident", b - a),
                 _ => String::new(),
             };
             println!(

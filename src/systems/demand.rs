@@ -47,8 +47,7 @@ pub(crate) fn arrive(
             {
                 // Booked appointments of today, spread over the open ticks.
                 let slot = book.slot(clock.day());
-                let k =
-                    (hour.saturating_sub(u32::from(service.open)) / clock.tick_hours).min(service.open_ticks - 1);
+                let k = (hour.saturating_sub(u32::from(service.open)) / clock.tick_hours).min(service.open_ticks - 1);
                 let share = |total: u32| {
                     let total = u64::from(total);
                     let o = u64::from(service.open_ticks);
@@ -77,8 +76,7 @@ pub(crate) fn arrive(
                 continue;
             }
             if class == 0 && ambulances_away > 0.0 {
-                let k =
-                    take(&mut service.carry[0], f64::from(here) * service.ambulance_share * ambulances_away, here);
+                let k = take(&mut service.carry[0], f64::from(here) * service.ambulance_share * ambulances_away, here);
                 if k > 0 {
                     diversions.push(divert_to(provider, s, k, DiversionReason::Ambulance, class));
                     here -= k;
