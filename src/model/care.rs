@@ -59,6 +59,7 @@ impl Arrivals {
         Self { mean, exp_neg_mean: (-mean).exp(), large }
     }
 
+    #[inline]
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         if self.mean <= 0.0 {
             return 0;
