@@ -59,6 +59,7 @@ impl Arrivals {
         Self { mean, exp_neg_mean: (-mean).exp(), large }
     }
 
+    #[inline]
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         if self.mean <= 0.0 {
             return 0;
@@ -144,6 +145,9 @@ pub struct Service {
     pub capacity: f64,
     /// Share of cases the service's suppliers (labs, imaging) can support (1: all).
     pub supply: f64,
+    /// `supply` as of the previous tick: what new patients judge the wait by (the demand step
+    /// runs inside the care pass, after this tick's supply is set; see the dependencies system).
+    pub supply_before: f64,
     /// Cases the throughput ceiling still allows (carried between ticks while it binds).
     pub credit: f64,
     /// Appointments booked ahead, if the service books.
@@ -167,6 +171,13 @@ impl Service {
     /// plan covers every missing one and has had time to activate; blocked otherwise. The mode's
     /// throughput share comes with it.
     pub fn set_mode(&mut self, functions: &Functions, plan: &Continuity, now: u32) {
+        // The usual case: every needed function up at full throughput.
+        if self.needs.is_subset_of(functions.available.minus(functions.degraded)) {
+            self.mode = Mode::Normal;
+            self.cost = (1.0, 0.0);
+            self.mode_cap = 1.0;
+            return;
+        }
         let missing = self.needs.minus(functions.available);
         let platform =
             self.needs.minus(missing).iter().map(|f| f64::from(functions.throughput[f.index()])).fold(1.0, f64::min);
@@ -194,9 +205,10 @@ impl Service {
         self.mode_cap * self.capacity * self.supply
     }
 
-    /// Expected wait of a new case in ticks at the current throughput.
+    /// Expected wait of a new case in ticks at the throughput known when it arrives (the mode
+    /// and suppliers' share as of the previous tick, the capacity now).
     pub fn expected_wait_ticks(&self) -> f64 {
-        let rate = self.normal_rate * self.cap().min(1.0);
+        let rate = self.normal_rate * (self.mode_cap * self.capacity * self.supply_before).min(1.0);
         if rate <= 1e-9 { f64::INFINITY } else { f64::from(self.queued) / rate }
     }
 }

@@ -117,6 +117,9 @@ pub struct Functions {
     pub down_since: [u32; Function::COUNT],
     /// Throughput share of each function while up (a degraded or partly restored platform).
     pub throughput: [f32; Function::COUNT],
+    /// Functions whose throughput share is below 1 (kept with `throughput`, so that a service
+    /// whose needs are all up at full throughput is seen at a glance).
+    pub degraded: FunctionSet,
 }
 
 /// Admin work a breach brings to a provider: patients' inquiries and notification duties.

@@ -416,6 +416,8 @@ pub struct Dependencies {
     pub links: Vec<Link>,
     /// Whether any supplier was short last tick (dependents then carry a factor below 1).
     pub any_short: bool,
+    /// Whether dependents' supply was recomputed last tick (their `supply_before` then lags).
+    pub changed_last_tick: bool,
 }
 
 /// A supplying service.

@@ -108,6 +108,7 @@ pub fn update_availability(
     }
     for (provider, mut functions, _) in &mut providers {
         let mut available = FunctionSet::EMPTY;
+        let mut degraded = FunctionSet::EMPTY;
         for f in Function::ALL {
             let (up, tp) = match functions.sources[f.index()] {
                 Source::Local => (true, 1.0),
@@ -122,6 +123,9 @@ pub fn update_availability(
                 }
             };
             functions.throughput[f.index()] = tp as f32;
+            if (tp as f32) < 1.0 {
+                degraded = degraded | f.bit();
+            }
             if up {
                 available = available | f.bit();
             } else if functions.available.contains(f) {
@@ -129,6 +133,7 @@ pub fn update_availability(
             }
         }
         functions.available = available;
+        functions.degraded = degraded;
         exchange.0[provider.index as usize] = available.contains(Function::Exchange);
     }
 }

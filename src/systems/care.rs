@@ -1,4 +1,6 @@
-//! Delivering care: each service's mode, its staff capacity with sick leave and overtime, cases
+//! Delivering care, with the demand step: each open provider's new cases are drawn (see
+//! [`crate::systems::demand`]) at the start of its visit in this pass, so each service's data is
+//! brought into cache once per tick. Then each service's mode, its staff capacity with sick leave and overtime, cases
 //! served in urgency order at normal or fallback cost, and what happens to cases whose maximum
 //! wait has passed (urgent: diverted or delayed; soon and elective: postponed and rescheduled).
 //! Admin staff first work the breach's notification duties and patients' inquiries; served
@@ -15,14 +17,16 @@ use bevy_ecs::prelude::*;
 
 use crate::model::{
     ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, DiversionReason, Diversions,
-    Function, Functions, Mode, OpenHours, Outgoing, Provider, Referrals, Service, Staffing, Tally,
+    Function, Functions, Mode, OpenHours, Outgoing, Provider, Referrals, Service, Staffing, Streams, Tally,
 };
-use crate::systems::demand::{deadline, take};
+use crate::systems::demand::{self, deadline, take};
 
 pub fn deliver_care(
     clock: Res<Clock>,
+    mut streams: ResMut<Streams>,
     mut tally: ResMut<Tally>,
     mut diversions: ResMut<Diversions>,
+    mut overdue: Local<Vec<Diversion>>,
     mut referrals: ResMut<Referrals>,
     mut providers: Query<(
         &Provider,
@@ -39,7 +43,11 @@ pub fn deliver_care(
     let referrals = &mut *referrals;
     let tally = &mut *tally;
     let tick_hours = f64::from(clock.tick_hours);
-    for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in &mut providers {
+    let rng = &mut streams.arrivals;
+    // New cases go to `diversions` as they are drawn; urgent cases past their wait follow all of
+    // them, as when demand was a pass of its own.
+    let overdue = &mut *overdue;
+    for (provider, open_hours, functions, mut plan, staff, services, work) in &mut providers {
         if !open_hours.any_open(weekday, hour, clock.tick_hours) {
             // Closed: nothing to do but note a disruption (a calendar day counts).
             if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
@@ -47,6 +55,12 @@ pub fn deliver_care(
             }
             continue;
         }
+        // Plain references from here: change detection is not used, and marking a component
+        // changed on every access costs a store each time in the hottest loop.
+        let (plan, staff, services, work) =
+            (plan.into_inner(), staff.into_inner(), &mut services.into_inner().0, work.into_inner());
+        // This tick's new cases first, in the same pass, so each service is visited once.
+        demand::arrive(&clock, rng, tally, &mut diversions.0, provider, plan, services);
         let kind = provider.kind.index();
         let walked_before = tally.today[kind].walked_out;
         let counters = &mut tally.today[kind];
@@ -57,8 +71,8 @@ pub fn deliver_care(
         let mut breach_pending = work.pending();
         let mut served_total = 0u64;
         let mut disrupted = false;
-        for (s, service) in services.0.iter_mut().enumerate() {
-            service.set_mode(functions, &plan, now);
+        for (s, service) in services.iter_mut().enumerate() {
+            service.set_mode(functions, plan, now);
             disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
             let open = service.is_open(weekday, hour);
             if !open && !service.is_extended(weekday, hour, now) {
@@ -181,7 +195,7 @@ pub fn deliver_care(
             }
             if open {
                 let before = (counters.postponed, counters.walked_out);
-                expire(service, s as u16, provider.index, now, day_ticks, counters, slots, &mut diversions.0);
+                expire(service, s as u16, provider.index, now, day_ticks, counters, slots, overdue);
                 if let Some(r) = provider.report {
                     let day = &mut tally.reported[r as usize];
                     day.postponed += counters.postponed - before.0;
@@ -198,6 +212,7 @@ pub fn deliver_care(
             }
         }
     }
+    diversions.0.append(overdue);
 }
 
 /// Send referrals for `served` cases: each rule's expected count, with the fraction carried over.

@@ -8,102 +8,97 @@
 //! provider when the expected wait is longer than they accept. Shares of whole patients are
 //! carried over, not drawn, so the incident run and the baseline make the same random draws.
 
-use bevy_ecs::prelude::*;
+use rand::rngs::ChaCha8Rng;
 
-use crate::model::{
-    CareServices, Clock, Cohort, Continuity, Diversion, DiversionReason, Diversions, Mode, OpenHours, Provider,
-    Service, Streams, Tally,
-};
+use crate::model::{Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service, Tally};
 
-pub fn draw_arrivals(
-    clock: Res<Clock>,
-    mut streams: ResMut<Streams>,
-    mut tally: ResMut<Tally>,
-    mut diversions: ResMut<Diversions>,
-    mut providers: Query<(&Provider, &OpenHours, &Continuity, &mut CareServices)>,
+/// New cases of one open provider this tick (called by the care system, which visits each open
+/// provider once per tick, so a service's data is touched once: see [`crate::systems::care`]).
+/// Providers are visited in the same order every tick and this draws from the arrivals stream
+/// only, so the draws do not depend on where in the tick it is called.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn arrive(
+    clock: &Clock,
+    rng: &mut ChaCha8Rng,
+    tally: &mut Tally,
+    diversions: &mut Vec<Diversion>,
+    provider: &Provider,
+    plan: &Continuity,
+    services: &mut [Service],
 ) {
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
-    let rng = &mut streams.arrivals;
-    let tally = &mut *tally;
-    for (provider, open, plan, mut services) in &mut providers {
-        if !open.any_open(weekday, hour, clock.tick_hours) {
+    let kind = provider.kind.index();
+    let mut arrived = 0u64;
+    let divert = now < plan.divert_until;
+    for (s, service) in services.iter_mut().enumerate() {
+        if !service.is_open(weekday, hour) {
             continue;
         }
-        let kind = provider.kind.index();
-        let mut arrived = 0u64;
-        let divert = now < plan.divert_until;
-        for (s, service) in services.0.iter_mut().enumerate() {
-            if !service.is_open(weekday, hour) {
+        let slot = service.slot as usize;
+        let ambulances_away = ambulance_diversion(service, plan, now, day_ticks);
+        let wait_too_long =
+            service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
+        for class in 0..3 {
+            let mut n = service.arrivals[class].draw(rng);
+            let mut fresh_booked = 0;
+            if let Some(book) = service.book.as_deref_mut()
+                && book.days[class] > 0
+            {
+                // Booked appointments of today, spread over the open ticks.
+                let slot = book.slot(clock.day());
+                let k = (hour.saturating_sub(u32::from(service.open)) / clock.tick_hours).min(service.open_ticks - 1);
+                let share = |total: u32| {
+                    let total = u64::from(total);
+                    let o = u64::from(service.open_ticks);
+                    ((total * u64::from(k + 1)) / o - (total * u64::from(k)) / o) as u32
+                };
+                fresh_booked = share(book.fresh[slot][class]);
+                let again = share(book.again[slot][class]);
+                if again > 0 {
+                    let due = deadline(now, service.wait_ticks[class], day_ticks);
+                    service.enqueue(class, due, again, Cohort::POSTPONED);
+                }
+                n += fresh_booked;
+            }
+            if n == 0 {
                 continue;
             }
-            let slot = service.slot as usize;
-            let ambulances_away = ambulance_diversion(service, plan, now, day_ticks);
-            let wait_too_long =
-                service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
-            for class in 0..3 {
-                let mut n = service.arrivals[class].draw(rng);
-                let mut fresh_booked = 0;
-                if let Some(book) = service.book.as_deref_mut()
-                    && book.days[class] > 0
-                {
-                    // Booked appointments of today, spread over the open ticks.
-                    let slot = book.slot(clock.day());
-                    let k =
-                        (hour.saturating_sub(u32::from(service.open)) / clock.tick_hours).min(service.open_ticks - 1);
-                    let share = |total: u32| {
-                        let total = u64::from(total);
-                        let o = u64::from(service.open_ticks);
-                        ((total * u64::from(k + 1)) / o - (total * u64::from(k)) / o) as u32
-                    };
-                    fresh_booked = share(book.fresh[slot][class]);
-                    let again = share(book.again[slot][class]);
-                    if again > 0 {
-                        let due = deadline(now, service.wait_ticks[class], day_ticks);
-                        service.enqueue(class, due, again, Cohort::POSTPONED);
-                    }
-                    n += fresh_booked;
-                }
-                if n == 0 {
-                    continue;
-                }
-                arrived += u64::from(n);
-                tally.services[slot].demand[class] += u64::from(n);
-                if let Some(r) = provider.report {
-                    tally.reported[r as usize].demand += u64::from(n);
-                }
-                let mut here = n;
-                if class == 0 && divert {
-                    // A decision sends new urgent cases straight to named providers.
-                    diversions.0.push(divert_to(provider, s, here, DiversionReason::Directed, class));
-                    continue;
-                }
-                if class == 0 && ambulances_away > 0.0 {
-                    let k =
-                        take(&mut service.carry[0], f64::from(here) * service.ambulance_share * ambulances_away, here);
-                    if k > 0 {
-                        diversions.0.push(divert_to(provider, s, k, DiversionReason::Ambulance, class));
-                        here -= k;
-                    }
-                }
-                let walk_ins = here - fresh_booked.min(here);
-                if wait_too_long && class < 2 && walk_ins > 0 {
-                    let walk_in_share = if class == 0 { 1.0 - service.ambulance_share } else { 1.0 };
-                    let (_, share) = service.choice.unwrap_or((0.0, 0.0));
-                    let k = take(&mut service.carry[1], f64::from(walk_ins) * walk_in_share * share, walk_ins);
-                    if k > 0 {
-                        diversions.0.push(divert_to(provider, s, k, DiversionReason::Choice, class));
-                        here -= k;
-                    }
-                }
-                let due = deadline(now, service.wait_ticks[class], day_ticks);
-                service.enqueue(class, due, here, 0);
+            arrived += u64::from(n);
+            tally.services[slot].demand[class] += u64::from(n);
+            if let Some(r) = provider.report {
+                tally.reported[r as usize].demand += u64::from(n);
             }
+            let mut here = n;
+            if class == 0 && divert {
+                // A decision sends new urgent cases straight to named providers.
+                diversions.push(divert_to(provider, s, here, DiversionReason::Directed, class));
+                continue;
+            }
+            if class == 0 && ambulances_away > 0.0 {
+                let k = take(&mut service.carry[0], f64::from(here) * service.ambulance_share * ambulances_away, here);
+                if k > 0 {
+                    diversions.push(divert_to(provider, s, k, DiversionReason::Ambulance, class));
+                    here -= k;
+                }
+            }
+            let walk_ins = here - fresh_booked.min(here);
+            if wait_too_long && class < 2 && walk_ins > 0 {
+                let walk_in_share = if class == 0 { 1.0 - service.ambulance_share } else { 1.0 };
+                let (_, share) = service.choice.unwrap_or((0.0, 0.0));
+                let k = take(&mut service.carry[1], f64::from(walk_ins) * walk_in_share * share, walk_ins);
+                if k > 0 {
+                    diversions.push(divert_to(provider, s, k, DiversionReason::Choice, class));
+                    here -= k;
+                }
+            }
+            let due = deadline(now, service.wait_ticks[class], day_ticks);
+            service.enqueue(class, due, here, 0);
         }
-        if arrived > 0 {
-            tally.today[kind].demand += arrived;
-            tally.backlog[kind] += arrived as i64;
-        }
+    }
+    if arrived > 0 {
+        tally.today[kind].demand += arrived;
+        tally.backlog[kind] += arrived as i64;
     }
 }
 

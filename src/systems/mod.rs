@@ -6,9 +6,11 @@
 //! 4. [`breach`] marks stolen records, starts the notification clocks and brings inquiries;
 //! 5. [`bookings`] (at the start of each day) books appointments ahead, cancels booked ones as
 //!    a precaution under the continuity plan, and re-books cancelled patients;
-//! 6. [`demand`] draws new cases for every open service (walk-ins, ambulances, booked
-//!    appointments of the day) and sends some on (ambulance diversion, patients' choice);
-//! 7. [`dependencies`] limits services by their suppliers' (labs', imaging's) throughput;
+//! 6. [`dependencies`] limits services by their suppliers' (labs', imaging's) throughput;
+//! 7. [`demand`] draws new cases for every open service (walk-ins, ambulances, booked
+//!    appointments of the day) and sends some on (ambulance diversion, patients' choice); it
+//!    runs inside the care pass, at the start of each open provider's visit, and sees the
+//!    suppliers' throughput of the previous tick;
 //! 8. [`care`] sets each service's mode, staffs it, works the breach's admin duties and
 //!    back-entry, serves cases in urgency order within its throughput ceiling, sends referrals
 //!    and handles cases whose wait has passed (walk-outs, postponement, diversion);
@@ -50,7 +52,6 @@ pub fn schedule() -> Schedule {
             availability::update_availability,
             breach::steal_records,
             bookings::book_and_review,
-            demand::draw_arrivals,
             dependencies::propagate_supply,
             care::deliver_care,
             referrals::route_referrals,
