@@ -6,7 +6,8 @@
 //! World each; every replication yields a [`Record`], records are collected in replication order
 //! and every statistic is reduced from them sequentially, so the output does not depend on the
 //! thread count, nor on whether the replications ran in one process or in shards
-//! ([`crate::shard`]).
+//! ([`crate::shard`]). The engine is [`crate::experiment`]: a batch is a plan of `runs` units
+//! and a report.
 //!
 //! Quantiles use linear interpolation between order statistics (Hyndman and Fan type 7, the
 //! default of R and numpy): for `n` sorted values, `p` sits at rank `h = (n - 1) p`, between
@@ -16,21 +17,21 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::error::Error;
+use crate::experiment::{Plan, Shard};
 use crate::kpi::{self, Kpis};
 use crate::model::ProviderKind;
 use crate::quantiles::Quantiles;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
-use crate::shard::Shard;
 use crate::sim::{self, RunOptions};
+
+pub use crate::experiment::{BatchMeta, ChartContext, Exact, Layout, Record, default_jobs, par_map, par_stream};
 
 /// Upper bound on replications in one batch (keeps memory bounded whatever the input).
 pub const MAX_RUNS: u64 = 1_000_000;
@@ -80,85 +81,15 @@ impl BatchOptions {
         self.shard.check()
     }
 
+    /// The plan: `runs` replications of one parameter draw, sliced by the shard.
+    pub fn plan(&self) -> Plan {
+        Plan { runs: self.runs, draws: 1, shard: self.shard }
+    }
+
     /// The replications this process runs, in order.
     pub fn replications(&self) -> Vec<u64> {
-        (0..self.runs).filter(|r| self.shard.owns(*r)).collect()
+        self.plan().units().map(|u| u.replication).collect()
     }
-}
-
-/// The default number of worker threads: the machine's parallelism.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// An `f64` that survives a trip through JSON bit for bit: written as Rust's shortest
-/// round-trip decimal string, read back with the correctly rounded `str::parse`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Exact(pub f64);
-
-impl Serialize for Exact {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Exact {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse::<f64>().map(Exact).map_err(serde::de::Error::custom)
-    }
-}
-
-/// Names shared by every record of a batch: KPI names and provider kinds, in record order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Layout {
-    pub kpis: Vec<String>,
-    /// Provider kinds present; `daily` has one more entry first, `all`.
-    pub kinds: Vec<String>,
-    /// The scenario's observed figures (model values empty), aligned with [`Record::observed`].
-    #[serde(default)]
-    pub observed: Vec<crate::fit::Fit>,
-}
-
-/// What one replication leaves for the statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub replication: u64,
-    /// KPI values aligned with [`Layout::kpis`]; `None` where the KPI is null.
-    pub kpis: Vec<Option<Exact>>,
-    /// The same per provider kind, aligned with [`Layout::kinds`].
-    pub by_kind: Vec<Vec<Option<Exact>>>,
-    /// Per kind (`all` first, then [`Layout::kinds`]), per day: `[demand, served, backlog]`.
-    pub daily: Vec<Vec<[i64; 3]>>,
-    /// The model's value for each observed figure, aligned with [`Layout::observed`].
-    #[serde(default)]
-    pub observed: Vec<Option<Exact>>,
-}
-
-/// The identity of a batch, repeated in partial results so that merge can check them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BatchMeta {
-    pub scenario: String,
-    pub title: String,
-    pub seed: u64,
-    pub days: u32,
-    pub providers: usize,
-    pub runs: u64,
-    /// Dates, injects and baseline for the fan charts ([`chart_context`]); without it the
-    /// charts count days and show no baseline.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<ChartContext>,
-}
-
-/// What the fan charts of a batch draw besides the bands: the scenario's start date, the
-/// injects as they happened in replication 0, and the baseline of replication 0 (the same
-/// draws without the incident), per day for all providers: `[demand, served, backlog]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChartContext {
-    /// Year, month, day.
-    pub start: (i32, u32, u32),
-    pub markers: Vec<(Exact, String)>,
-    pub baseline: Vec<[i64; 3]>,
 }
 
 /// The [`ChartContext`] of a scenario: runs replication 0 of `seed` and its baseline once more.
@@ -171,20 +102,6 @@ pub fn chart_context(scenario: &Scenario, seed: u64) -> ChartContext {
             .iter()
             .map(|d| [d.counters.demand as i64, d.counters.served as i64, d.backlog])
             .collect(),
-    }
-}
-
-impl BatchMeta {
-    pub fn new(scenario: &Scenario, seed: u64, runs: u64) -> Self {
-        BatchMeta {
-            scenario: scenario.id.clone(),
-            title: scenario.title.clone(),
-            seed,
-            days: scenario.days,
-            providers: scenario.providers.len(),
-            runs,
-            context: None,
-        }
     }
 }
 
@@ -222,19 +139,6 @@ fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Optio
     layout.kpis.iter().map(|name| values.get(name).copied().flatten().map(Exact)).collect()
 }
 
-impl Record {
-    /// The record without its daily series and per-kind figures: what reports keep of a run.
-    pub fn slim(&self) -> Record {
-        Record {
-            replication: self.replication,
-            kpis: self.kpis.clone(),
-            by_kind: Vec::new(),
-            daily: Vec::new(),
-            observed: self.observed.clone(),
-        }
-    }
-}
-
 /// Run replication `replication` of `scenario` (and of its baseline `base`) and measure it.
 /// Both runs happen on the calling thread.
 pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, seed: u64, replication: u64) -> Record {
@@ -265,63 +169,6 @@ pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, s
     }
 }
 
-/// Map `f` over `items` on a local pool of `jobs` threads; results come back in item order.
-/// With `progress`, an indicatif bar with an ETA is drawn on stderr when it is a terminal.
-pub fn par_map<T: Sync, R: Send>(
-    jobs: usize,
-    items: &[T],
-    progress: bool,
-    f: impl Fn(&T) -> R + Sync,
-) -> Result<Vec<R>, Error> {
-    let mut out = Vec::with_capacity(items.len());
-    par_stream(jobs, items, progress, f, |r| out.push(r))?;
-    Ok(out)
-}
-
-/// Items mapped at once by [`par_stream`] per worker thread.
-const CHUNK_PER_JOB: usize = 16;
-
-/// Map `f` over `items` on a local pool of `jobs` threads and hand the results to `sink` in
-/// item order, a chunk of `16 × jobs` items at a time: only one chunk's results are held.
-pub fn par_stream<T: Sync, R: Send>(
-    jobs: usize,
-    items: &[T],
-    progress: bool,
-    f: impl Fn(&T) -> R + Sync,
-    mut sink: impl FnMut(R),
-) -> Result<(), Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {jobs} worker threads: {e}")))?;
-    let bar = if progress && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(items.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} runs, ETA {eta_precise}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    for chunk in items.chunks((jobs.max(1) * CHUNK_PER_JOB).max(1)) {
-        let results: Vec<R> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|item| {
-                    let r = f(item);
-                    bar.inc(1);
-                    r
-                })
-                .collect()
-        });
-        results.into_iter().for_each(&mut sink);
-    }
-    bar.finish_and_clear();
-    Ok(())
-}
-
 /// Run the replications of `options` (its shard only) and reduce their records in order,
 /// keeping none: the memory of a batch does not grow with its runs.
 pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reducer, Error> {
@@ -330,12 +177,11 @@ pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reduce
     let mut reducer = Reducer::new(&layout, scenario.days);
     let scenario = Arc::new(scenario.clone());
     let base = Arc::new(sim::baseline_of(&scenario));
-    let reps = options.replications();
-    par_stream(
+    crate::experiment::run_plan(
         options.jobs,
-        &reps,
+        &options.plan(),
         options.progress,
-        |&r| record(&scenario, &base, &layout, options.seed, r),
+        |u| record(&scenario, &base, &layout, options.seed, u.replication),
         |rec| reducer.push(&rec),
     )?;
     Ok(reducer)
@@ -804,9 +650,14 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         Some(shard) => {
             // A shard's partial result holds its records (merge reduces them in order).
             let (layout, records) = run_records(&scenario, &options)?;
-            let partial =
-                crate::shard::Partial::Batch { format: crate::shard::FORMAT.to_string(), shard, meta, layout, records };
-            let path = crate::shard::write_partial(&out, &partial)?;
+            let partial = crate::experiment::Partial::Batch {
+                format: crate::experiment::FORMAT.to_string(),
+                shard,
+                meta,
+                layout,
+                records,
+            };
+            let path = crate::experiment::write_partial(&out, &partial)?;
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }
         None => {

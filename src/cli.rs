@@ -71,7 +71,7 @@ pub enum Command {
         force: bool,
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
-        shard: Option<downtime::shard::Shard>,
+        shard: Option<downtime::experiment::Shard>,
         /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
@@ -122,7 +122,7 @@ pub enum Command {
         force: bool,
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
-        shard: Option<downtime::shard::Shard>,
+        shard: Option<downtime::experiment::Shard>,
         /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,

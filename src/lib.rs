@@ -52,6 +52,7 @@ pub mod batch;
 pub mod compare;
 pub mod error;
 pub mod exercise;
+pub mod experiment;
 pub mod fit;
 pub mod input;
 pub mod kpi;

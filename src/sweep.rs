@@ -32,13 +32,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::{self, BatchOptions, HEADLINE, Layout, Record, Stat, csv_field, fmt_num, round4};
 use crate::error::{Error, Problem, ScenarioError};
+use crate::experiment::{self, Partial, Shard, VariantRecords};
 use crate::model::{DEFAULT_FALLBACK, Function, Hosting, ProviderKind, Source};
 use crate::report::write_atomic;
 use crate::scenario::locate::Locations;
 use crate::scenario::raw::{PlatformKind, RawEvent, RawFallback, RawPlatform, RawScenario, RawScope, RawVendor};
 use crate::scenario::{self, Scenario};
-use crate::shard::{self, Partial, Shard, VariantRecords};
 use crate::sim;
+
+pub use crate::experiment::{SweepMeta, VariantMeta};
 
 /// Most variants a sweep may expand to.
 pub const MAX_VARIANTS: usize = 1_000;
@@ -128,31 +130,6 @@ pub enum Target {
 pub enum ExchangeMode {
     Central,
     Federated,
-}
-
-/// What a variant is, as written to the outputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VariantMeta {
-    pub name: String,
-    /// The vendor the incident compromises.
-    pub compromised: String,
-    pub hhi: f64,
-    pub providers: usize,
-}
-
-/// The identity of a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepMeta {
-    pub sweep: String,
-    pub title: String,
-    /// What the sweep asks, from the sweep file (for the report).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub description: String,
-    pub base: String,
-    pub seed: u64,
-    pub days: u32,
-    pub runs: u64,
-    pub market: String,
 }
 
 /// A sweep ready to run.
@@ -751,7 +728,7 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let s = Arc::new(sweep.scenario(i)?);
         let b = Arc::new(sim::baseline_of(&s));
-        let records = batch::par_map(options.jobs, &reps, options.progress, |&r| {
+        let records = experiment::par_map(options.jobs, &reps, options.progress, |&r| {
             batch::record(&s, &b, &layout, options.seed, r)
         })?;
         out.push((meta.clone(), records));
@@ -762,7 +739,7 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
 /// The partial result of a sharded sweep.
 pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(VariantMeta, Vec<Record>)>) -> Partial {
     Partial::Sweep {
-        format: shard::FORMAT.to_string(),
+        format: experiment::FORMAT.to_string(),
         shard,
         meta: meta.clone(),
         layout,
@@ -788,7 +765,7 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(Variant
         // a few hundred bytes a run); its daily series and per-kind figures are dropped as it
         // arrives.
         let mut rows = Vec::with_capacity(reps.len());
-        batch::par_stream(
+        experiment::par_stream(
             options.jobs,
             &reps,
             options.progress,
@@ -985,7 +962,7 @@ pub fn command(
     let options = BatchOptions {
         runs,
         seed: sweep.meta.seed,
-        jobs: jobs.unwrap_or_else(batch::default_jobs),
+        jobs: jobs.unwrap_or_else(experiment::default_jobs),
         shard: shard.unwrap_or(Shard::ALL),
         progress: true,
     };
@@ -995,7 +972,7 @@ pub fn command(
     match shard {
         Some(s) => {
             let (layout, results) = run(&sweep, &options)?;
-            let path = shard::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
+            let path = experiment::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
             Ok(format!("shard {s}: wrote {}\n", path.display()))
         }
         None => {
