@@ -127,6 +127,51 @@ pub enum Command {
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
     },
+    /// Which uncertain parameters drive the headline KPIs: Morris screening, then Sobol indices.
+    Sensitivity {
+        /// A scenario file (.ron) or built-in name with uncertain parameters (`Uncertain(...)`).
+        #[arg(default_value = "chipsoft-2026")]
+        scenario: String,
+        /// Output folder (default: reports/<scenario-id>-sensitivity/).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// morris (screening), sobol (variance-based indices) or both (Sobol for the top of the screening).
+        #[arg(long, default_value = "both", value_parser = clap::value_parser!(downtime::sensitivity::Method))]
+        method: downtime::sensitivity::Method,
+        /// Morris trajectories (each costs parameters + 1 evaluations).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        trajectories: u64,
+        /// Rows of the Sobol sample (each costs parameters + 2 evaluations).
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=100_000))]
+        samples: u64,
+        /// Replications per model evaluation (the same ones for every evaluation).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        runs: u64,
+        /// Parameters carried from the screening to the Sobol stage.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=200))]
+        top: u64,
+        /// The parameters of the Sobol stage (names, comma-separated) instead of the screening's top.
+        #[arg(long, value_delimiter = ',')]
+        parameters: Vec<String>,
+        /// Master seed (default: the scenario's own): the design and the replications' seeds.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Horizon in days, overriding the scenario's; injects after it are left out (a shorter run).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
+        /// Run only evaluations e with e % N == I of one stage and write partial.json (see `downtime merge`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<downtime::experiment::Shard>,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
+    },
     /// Write a commented starting scenario from a template (`--list` names them), or a built-in
     /// scenario as an editable file (`--from`).
     New {

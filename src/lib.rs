@@ -62,11 +62,13 @@ pub mod quantiles;
 pub mod reference;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shard;
 pub mod sim;
 pub mod sweep;
 pub mod systems;
 pub mod text;
+pub mod uncertain;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

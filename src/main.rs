@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use downtime::{Error, batch, compare, exercise, reference, report, scenario, shard, sim, sweep, text};
+use downtime::{Error, batch, compare, exercise, reference, report, scenario, sensitivity, shard, sim, sweep, text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -121,6 +121,41 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Merge { dirs, out, force, csv_delimiter } => {
             let _out_dir = report::prepare_output_dir(&out, force)?;
             print!("{}", text::terminal(&shard::command(&dirs, &out, csv_delimiter)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sensitivity {
+            scenario,
+            out,
+            method,
+            trajectories,
+            samples,
+            runs,
+            top,
+            parameters,
+            seed,
+            jobs,
+            days,
+            force,
+            shard,
+            csv_delimiter,
+        } => {
+            let c = sensitivity::SensitivityCommand {
+                scenario,
+                method,
+                trajectories,
+                samples,
+                runs,
+                top: top as usize,
+                parameters,
+                seed,
+                jobs: jobs.map(|j| j as usize),
+                days,
+                out,
+                force,
+                shard,
+                csv_delimiter,
+            };
+            print!("{}", text::terminal(&sensitivity::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::New { template, list, from, output, force } => {

@@ -244,6 +244,19 @@ fn complete(mut records: Vec<Record>, runs: u64) -> Result<Vec<Record>, Error> {
 
 /// `downtime merge`: merge and write; returns the text to print.
 pub fn command(inputs: &[PathBuf], out: &Path, csv_delimiter: char) -> Result<String, Error> {
+    if let Some(first) = inputs.first()
+        && crate::sensitivity::is_partial(first)
+    {
+        let summary = crate::sensitivity::merge(inputs, out)?;
+        crate::report::csv::apply(out, csv_delimiter)?;
+        return Ok(format!(
+            "{}merged {} shards into {}\nopen {}\n",
+            crate::sensitivity::summary_table(&summary),
+            inputs.len(),
+            out.display(),
+            out.join("report.html").display()
+        ));
+    }
     let merged = merge(inputs, out)?;
     crate::report::csv::apply(out, csv_delimiter)?;
     let text = match merged {
