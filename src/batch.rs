@@ -187,6 +187,48 @@ pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reduce
     Ok(reducer)
 }
 
+/// The units of a nested batch (`draws` parameter draws of `options.runs` replications each,
+/// `options`' shard only) mapped to records in plan order and handed to `sink`. Unit `(d, r)`
+/// runs the scenario at parameter draw `d` ([`crate::uncertain::Uncertain::draw`] of the seed)
+/// with the chance streams of replication `r`; its record's `replication` is the unit's index
+/// `d × runs + r`.
+pub fn run_nested(
+    u: &crate::uncertain::Uncertain,
+    days: Option<u32>,
+    options: &BatchOptions,
+    draws: u64,
+    sink: impl FnMut(Record),
+) -> Result<(), Error> {
+    options.check()?;
+    let layout = layout(u.nominal());
+    let plan = Plan { runs: options.runs, draws, shard: options.shard };
+    let mut first_error = None;
+    let mut sink = sink;
+    crate::experiment::run_plan(
+        options.jobs,
+        &plan,
+        options.progress,
+        |unit| -> Result<Record, Error> {
+            let mut s = u.scenario_at(&u.draw(options.seed, unit.draw))?;
+            if let Some(d) = days {
+                s.set_days(d);
+            }
+            let s = Arc::new(s);
+            let base = Arc::new(sim::baseline_of(&s));
+            let mut rec = record(&s, &base, &layout, options.seed, unit.replication);
+            rec.replication = unit.index;
+            Ok(rec)
+        },
+        |r| match r {
+            Ok(rec) => sink(rec),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        },
+    )?;
+    first_error.map_or(Ok(()), Err)
+}
+
 /// Run the replications of `options` (its shard only) and return their records in order.
 pub fn run_records(scenario: &Scenario, options: &BatchOptions) -> Result<(Layout, Vec<Record>), Error> {
     options.check()?;
@@ -278,6 +320,177 @@ pub struct BatchSummary {
     /// The scenario's observed figures beside the model's mean over the runs (with its 5th and
     /// 95th percentiles).
     pub observed: Vec<crate::fit::Fit>,
+    /// A nested batch's spread split into chance and parameters ([`Split`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Uncertainty>,
+}
+
+/// The spread of one KPI over a nested batch, split by its source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    pub mean: Option<f64>,
+    /// From chance alone: the mean plus the 5th and 95th percentiles of each run's deviation
+    /// from its draw's mean (the spread if the parameters were known).
+    pub chance_p5: Option<f64>,
+    pub chance_p95: Option<f64>,
+    /// From the parameters: the 5th and 95th percentiles of the draws' means.
+    pub parameter_p5: Option<f64>,
+    pub parameter_p95: Option<f64>,
+    /// Both: the 5th and 95th percentiles of all runs.
+    pub total_p5: Option<f64>,
+    pub total_p95: Option<f64>,
+    /// The share of the variance that comes from the parameters: `Var(E[X | θ]) / Var(X)`,
+    /// with `Var(E[X | θ])` the variance of the draw means less the chance left in them
+    /// (within-draw variance / runs per draw), at least 0.
+    pub parameter_share: Option<f64>,
+}
+
+/// `uncertainty` in the `summary.json` of a nested batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uncertainty {
+    pub draws: u64,
+    pub runs_per_draw: u64,
+    /// The headline KPIs.
+    pub kpis: BTreeMap<String, Spread>,
+}
+
+/// Per day: the service level and backlog of all providers (the fan charts' metrics).
+const SPLIT_METRICS: [usize; 2] = [0, 2];
+
+/// The reduction of a nested batch's spread into chance and parameters. Runs arrive draw by
+/// draw (the plan is draw-major); the current draw's values are held (runs per draw of them)
+/// until it is complete, then each run's deviation from the draw's mean goes into a quantile
+/// sketch and the mean into the list of draw means: memory grows with the draws, not the runs.
+#[derive(Debug, Clone)]
+struct Split {
+    runs_per_draw: usize,
+    /// Layout indices of the headline KPIs.
+    kpis: Vec<usize>,
+    draw_means: Vec<Vec<f64>>,
+    residuals: Vec<Quantiles>,
+    /// Per KPI: sum of squared deviations and their degrees of freedom.
+    within: Vec<(f64, u64)>,
+    current: Vec<Vec<f64>>,
+    days: usize,
+    day_residuals: Vec<Quantiles>,
+    day_current: Vec<Vec<f64>>,
+    seen: usize,
+}
+
+impl Split {
+    fn new(layout: &Layout, days: u32, runs_per_draw: u64) -> Split {
+        let kpis: Vec<usize> = HEADLINE.iter().filter_map(|(k, _)| layout.kpis.iter().position(|x| x == k)).collect();
+        let days = days as usize;
+        Split {
+            runs_per_draw: runs_per_draw.max(1) as usize,
+            draw_means: vec![Vec::new(); kpis.len()],
+            residuals: vec![Quantiles::new(); kpis.len()],
+            within: vec![(0.0, 0); kpis.len()],
+            current: vec![Vec::new(); kpis.len()],
+            kpis,
+            days,
+            day_residuals: vec![Quantiles::new(); days * SPLIT_METRICS.len()],
+            day_current: vec![Vec::new(); days * SPLIT_METRICS.len()],
+            seen: 0,
+        }
+    }
+
+    fn push(&mut self, r: &Record) {
+        for (slot, &i) in self.kpis.iter().enumerate() {
+            if let Some(v) = r.kpis.get(i).copied().flatten() {
+                self.current[slot].push(v.0);
+            }
+        }
+        if let Some(all) = r.daily.first() {
+            for day in 0..self.days.min(all.len()) {
+                let window = &all[day.saturating_sub(6)..=day];
+                let demand: i64 = window.iter().map(|x| x[0]).sum();
+                let served: i64 = window.iter().map(|x| x[1]).sum();
+                let level = if demand > 0 { served as f64 / demand as f64 } else { 1.0 };
+                self.day_current[day * 2].push(level);
+                self.day_current[day * 2 + 1].push(all[day][2] as f64);
+            }
+        }
+        self.seen += 1;
+        if self.seen == self.runs_per_draw {
+            self.seen = 0;
+            for slot in 0..self.kpis.len() {
+                let xs = std::mem::take(&mut self.current[slot]);
+                if xs.is_empty() {
+                    continue;
+                }
+                let m = xs.iter().sum::<f64>() / xs.len() as f64;
+                for x in &xs {
+                    self.residuals[slot].push(x - m);
+                    self.within[slot].0 += (x - m) * (x - m);
+                }
+                self.within[slot].1 += xs.len() as u64 - 1;
+                self.draw_means[slot].push(m);
+            }
+            for (cur, q) in self.day_current.iter_mut().zip(&mut self.day_residuals) {
+                let xs = std::mem::take(cur);
+                let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+                xs.iter().for_each(|x| q.push(x - m));
+            }
+        }
+    }
+
+    fn summary(&self, layout: &Layout, cells: &[KpiCell]) -> Uncertainty {
+        let mut kpis = BTreeMap::new();
+        for (slot, &i) in self.kpis.iter().enumerate() {
+            let name = &layout.kpis[i];
+            let cell = &cells[i];
+            let mean = cell.values.mean_sorted();
+            let total = cell.values.quantiles([0.05, 0.95]);
+            let res = self.residuals[slot].quantiles([0.05, 0.95]);
+            let mut means = self.draw_means[slot].clone();
+            means.sort_by(f64::total_cmp);
+            let d = means.len();
+            let between = (d > 1).then(|| {
+                let m = means.iter().sum::<f64>() / d as f64;
+                means.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (d - 1) as f64
+            });
+            let (ss, df) = self.within[slot];
+            let within = (df > 0).then(|| ss / df as f64);
+            let share = match (between, within) {
+                (Some(b), Some(w)) => {
+                    let param = (b - w / self.runs_per_draw as f64).max(0.0);
+                    (param + w > 0.0).then(|| round4(param / (param + w)))
+                }
+                (Some(b), None) => Some(if b > 0.0 { 1.0 } else { 0.0 }),
+                _ => None,
+            };
+            kpis.insert(
+                name.clone(),
+                Spread {
+                    mean: mean.map(round4),
+                    chance_p5: mean.zip(res).map(|(m, q)| round4(m + q[0])),
+                    chance_p95: mean.zip(res).map(|(m, q)| round4(m + q[1])),
+                    parameter_p5: (d > 0).then(|| round4(quantile(&means, 0.05))),
+                    parameter_p95: (d > 0).then(|| round4(quantile(&means, 0.95))),
+                    total_p5: total.map(|q| round4(q[0])),
+                    total_p95: total.map(|q| round4(q[1])),
+                    parameter_share: share,
+                },
+            );
+        }
+        Uncertainty {
+            draws: self.draw_means.first().map_or(0, |m| m.len() as u64),
+            runs_per_draw: self.runs_per_draw as u64,
+            kpis,
+        }
+    }
+
+    /// Per day, the chance band around the median of all runs: `[(low, high)]` for the metric
+    /// at `m` (0 = service level, 1 = backlog), scaled.
+    fn chance_band(&self, medians: &[f64], m: usize, scale: f64) -> Vec<(f64, f64)> {
+        (0..self.days.min(medians.len()))
+            .map(|day| match self.day_residuals[day * 2 + m].quantiles([0.05, 0.95]) {
+                Some([lo, hi]) => (medians[day] + lo * scale, medians[day] + hi * scale),
+                None => (f64::NAN, f64::NAN),
+            })
+            .collect()
+    }
 }
 
 /// A description of the quantile method, repeated in every summary.
@@ -364,6 +577,8 @@ pub struct Reducer {
     /// Each replication's headline KPIs (see [`Record::slim`]), for the report's intervals:
     /// a few hundred bytes a run.
     pub rows: Vec<Record>,
+    /// The split of the spread into chance and parameters, for a nested batch.
+    split: Option<Split>,
 }
 
 impl Reducer {
@@ -379,12 +594,25 @@ impl Reducer {
             bands: vec![Quantiles::new(); days * kinds * BAND_METRICS.len()],
             observed: vec![KpiCell::default(); layout.observed.len()],
             rows: Vec::new(),
+            split: None,
         }
+    }
+
+    /// The reducer of a batch: with the chance/parameter split when `meta` has draws.
+    pub fn for_meta(layout: &Layout, meta: &BatchMeta) -> Self {
+        let mut r = Reducer::new(layout, meta.days);
+        if let Some(draws) = meta.draws.filter(|d| *d > 1) {
+            r.split = Some(Split::new(layout, meta.days, meta.runs / draws));
+        }
+        r
     }
 
     /// Add the next record (in replication order).
     pub fn push(&mut self, r: &Record) {
         self.runs += 1;
+        if let Some(split) = &mut self.split {
+            split.push(r);
+        }
         self.rows.push(r.slim());
         for (i, cell) in self.observed.iter_mut().enumerate() {
             cell.push(r.observed.get(i).copied().flatten().map(|e| e.0));
@@ -446,6 +674,7 @@ impl Reducer {
                     f.with_stat(c.values.mean_sorted(), q.map(|q| q[0]), q.map(|q| q[2]))
                 })
                 .collect(),
+            uncertainty: self.split.as_ref().map(|sp| sp.summary(&self.layout, &self.kpis)),
         }
     }
 
@@ -493,7 +722,7 @@ pub fn bands_csv(bands: &[Band]) -> String {
 /// Write the outputs of a whole batch into `dir`: `summary.json`, `bands.csv` and the fan charts.
 /// The records must be complete and sorted by replication.
 pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Result<BatchSummary, Error> {
-    let mut r = Reducer::new(layout, meta.days);
+    let mut r = Reducer::for_meta(layout, meta);
     records.iter().for_each(|x| r.push(x));
     write_reduced(dir, meta, &r)
 }
@@ -505,15 +734,18 @@ pub fn write_reduced(dir: &Path, meta: &BatchMeta, reducer: &Reducer) -> Result<
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
     let bands = reducer.bands();
     write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
-    fan_charts(&dir.join("plots"), &bands, meta.context.as_ref())?;
-    let view = crate::report::policy::batch_view(dir, meta, &reducer.layout, &reducer.rows)?;
+    fan_charts(&dir.join("plots"), &bands, meta.context.as_ref(), reducer.split.as_ref())?;
+    let mut view = crate::report::policy::batch_view(dir, meta, &reducer.layout, &reducer.rows)?;
+    if let Some(u) = &summary.uncertainty {
+        view.sections.insert(0, uncertainty_section(u));
+    }
     crate::report::policy::write_batch(dir, &view)?;
     Ok(summary)
 }
 
 /// The fan charts of a batch: service level and backlog of all providers, p5–p95 and median,
 /// with dates, injects and the baseline when `context` gives them.
-fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Result<(), Error> {
+fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>, split: Option<&Split>) -> Result<(), Error> {
     let base = context.map_or(&[][..], |c| c.baseline.as_slice());
     let base_level: Vec<f64> = (0..base.len())
         .map(|d| {
@@ -545,6 +777,7 @@ fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Res
         // Values at the middle of each day, as in the run charts.
         let x: Vec<f64> = rows.iter().map(|b| f64::from(b.day) + if start.is_some() { 0.5 } else { 0.0 }).collect();
         let (p5, p50, p95) = (col(|b| b.p5), col(|b| b.p50), col(|b| b.p95));
+        let chance = split.map_or(Vec::new(), |sp| sp.chance_band(&p50, usize::from(metric == "backlog"), scale));
         let chart = crate::plot::FanChart {
             title,
             x_label: "day",
@@ -557,10 +790,52 @@ fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Res
             markers: &markers,
             baseline: if baseline.len() == x.len() { baseline } else { &[] },
             percent,
+            chance: &chance,
         };
         crate::plot::render(dir, stem, &chart)?;
     }
     Ok(())
+}
+
+/// The report's section on a nested batch: each headline KPI's spread from chance, from the
+/// parameters, and from both.
+fn uncertainty_section(u: &Uncertainty) -> crate::report::render::Section {
+    use crate::report::render::{Cell, Column, Section, Table};
+    let rows = HEADLINE
+        .iter()
+        .filter_map(|(key, label)| {
+            let sp = u.kpis.get(*key)?;
+            let range = |a: Option<f64>, b: Option<f64>| format!("{} to {}", fmt_num(a), fmt_num(b));
+            Some(vec![
+                Cell::new(label.trim()),
+                Cell::new(fmt_num(sp.mean)),
+                Cell::new(range(sp.chance_p5, sp.chance_p95)),
+                Cell::new(range(sp.parameter_p5, sp.parameter_p95)),
+                Cell::new(range(sp.total_p5, sp.total_p95)),
+                Cell::new(sp.parameter_share.map_or("—".into(), |x| format!("{:.0}%", 100.0 * x))),
+            ])
+        })
+        .collect();
+    Section {
+        id: "uncertainty".into(),
+        title: "Chance and not knowing the parameters".into(),
+        paragraphs: vec![format!(
+            "The scenario's uncertain parameters were drawn {} times, and each draw ran {} replications (the same chance streams for every draw). Chance: where 90% of the runs fall around the mean if the parameters were known (the spread of runs within a draw). Parameters: where 90% of the draws' means fall (what not knowing the parameters adds). Both: 90% of all runs. The last column is the share of the variance that comes from the parameters (docs/model.md).",
+            u.draws, u.runs_per_draw
+        )],
+        table: Some(Table {
+            columns: vec![
+                Column::text("KPI"),
+                Column::num("mean"),
+                Column::num("chance, 5th to 95th"),
+                Column::num("parameters, 5th to 95th"),
+                Column::num("both, 5th to 95th"),
+                Column::num("share from parameters"),
+            ],
+            rows,
+        }),
+        notes: vec!["The fan charts show both bands: light, all runs (chance and parameters); dark, chance alone, around the median.".into()],
+    }
 }
 
 /// KPIs shown in the terminal table of batch, compare and sweep, with their labels.
@@ -607,6 +882,26 @@ pub fn summary_table(s: &BatchSummary) -> String {
         }
         out.push('\n');
     }
+    if let Some(u) = &s.uncertainty {
+        let _ = writeln!(
+            out,
+            "  spread by source ({} parameter draws x {} runs): 5th to 95th percentile",
+            u.draws, u.runs_per_draw
+        );
+        let _ = writeln!(out, "  {:<26} {:>22} {:>22} {:>22} {:>8}", "", "chance", "parameters", "both", "share");
+        for (key, label) in HEADLINE {
+            let Some(sp) = u.kpis.get(key) else { continue };
+            let r = |a, b| format!("{} to {}", fmt_num(a), fmt_num(b));
+            let _ = writeln!(
+                out,
+                "  {label:<26} {:>22} {:>22} {:>22} {:>8}",
+                r(sp.chance_p5, sp.chance_p95),
+                r(sp.parameter_p5, sp.parameter_p95),
+                r(sp.total_p5, sp.total_p95),
+                sp.parameter_share.map_or("—".into(), |x| format!("{:.0}%", 100.0 * x))
+            );
+        }
+    }
     out.push_str(&crate::fit::table(&s.observed));
     out
 }
@@ -625,11 +920,17 @@ pub struct BatchCommand {
     pub shard: Option<Shard>,
     /// Field delimiter of the CSV files (`,` or `;`).
     pub csv_delimiter: char,
+    /// Parameter draws (a nested batch of `draws × runs` when above 1; the scenario needs
+    /// uncertain parameters).
+    pub draws: u64,
 }
 
 /// `downtime batch`: run, then write the batch folder (or, with a shard, its `partial.json`).
 /// Returns the text to print.
 pub fn command(c: &BatchCommand) -> Result<String, Error> {
+    if c.draws > 1 {
+        return nested_command(c);
+    }
     let mut scenario = crate::scenario::load(&c.scenario)?;
     if let Some(d) = c.days {
         scenario.set_days(d);
@@ -662,6 +963,68 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         }
         None => {
             let reducer = run_reduced(&scenario, &options)?;
+            let summary = write_reduced(&out, &meta, &reducer)?;
+            crate::report::csv::apply(&out, c.csv_delimiter)?;
+            Ok(format!(
+                "{}wrote {}\nopen {}\n",
+                summary_table(&summary),
+                out.display(),
+                out.join("report.html").display()
+            ))
+        }
+    }
+}
+
+/// `downtime batch --draws D` (D > 1): the nested batch of D parameter draws × `runs`
+/// replications each.
+fn nested_command(c: &BatchCommand) -> Result<String, Error> {
+    let u = crate::uncertain::load(&c.scenario)?;
+    if u.parameters().is_empty() {
+        return Err(Error::Usage(format!(
+            "--draws {} needs uncertain parameters, and {} has none; write the numbers you are unsure of as `Uncertain(...)` (docs/model.md), or leave out --draws",
+            c.draws, c.scenario
+        )));
+    }
+    let total =
+        c.draws.checked_mul(c.runs).filter(|t| *t <= MAX_RUNS).ok_or_else(|| {
+            Error::Usage(format!("--draws {} × --runs {} is more than {MAX_RUNS} runs", c.draws, c.runs))
+        })?;
+    let mut scenario = u.nominal().clone();
+    if let Some(d) = c.days {
+        scenario.set_days(d);
+    }
+    let options = BatchOptions {
+        runs: c.runs,
+        seed: c.seed.unwrap_or(scenario.seed),
+        jobs: c.jobs.unwrap_or_else(default_jobs),
+        shard: c.shard.unwrap_or(Shard::ALL),
+        progress: true,
+    };
+    options.check()?;
+    let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
+    let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
+    let _out_dir = crate::report::prepare_output_dir(&out, c.force)?;
+    let mut meta = BatchMeta::new(&scenario, options.seed, total);
+    meta.draws = Some(c.draws);
+    meta.context = Some(chart_context(&scenario, options.seed));
+    let layout = layout(&scenario);
+    match c.shard {
+        Some(shard) => {
+            let mut records = Vec::new();
+            run_nested(&u, c.days, &options, c.draws, |r| records.push(r))?;
+            let partial = crate::experiment::Partial::Batch {
+                format: crate::experiment::FORMAT.to_string(),
+                shard,
+                meta,
+                layout,
+                records,
+            };
+            let path = crate::experiment::write_partial(&out, &partial)?;
+            Ok(format!("shard {shard}: wrote {}\n", path.display()))
+        }
+        None => {
+            let mut reducer = Reducer::for_meta(&layout, &meta);
+            run_nested(&u, c.days, &options, c.draws, |r| reducer.push(&r))?;
             let summary = write_reduced(&out, &meta, &reducer)?;
             crate::report::csv::apply(&out, c.csv_delimiter)?;
             Ok(format!(

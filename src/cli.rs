@@ -51,9 +51,14 @@ pub enum Command {
         /// A scenario file (.ron) or the name of a built-in.
         #[arg(default_value = "chipsoft-2026")]
         scenario: String,
-        /// Replications (all shards together).
+        /// Replications (all shards together); with --draws, replications per parameter draw.
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: u64,
+        /// Parameter draws of a scenario with uncertain parameters: a nested batch of DRAWS × RUNS
+        /// runs whose spread is split into chance and parameters (default 1: parameters at their
+        /// nominal values).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        draws: u64,
         /// Master seed (default: the scenario's own); replication r uses (seed, r).
         #[arg(long)]
         seed: Option<u64>,

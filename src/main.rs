@@ -70,9 +70,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
-        Command::Batch { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter } => {
+        Command::Batch { scenario, runs, draws, seed, jobs, days, out, force, shard, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
-            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter };
+            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter, draws };
             print!("{}", text::terminal(&batch::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }

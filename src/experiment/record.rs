@@ -62,6 +62,10 @@ pub struct BatchMeta {
     /// charts count days and show no baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<ChartContext>,
+    /// Parameter draws of a nested batch (`runs` counts all units: draws × replications per
+    /// draw); absent when the parameters are not drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draws: Option<u64>,
 }
 
 /// What the fan charts of a batch draw besides the bands: the scenario's start date, the
@@ -85,6 +89,7 @@ impl BatchMeta {
             providers: scenario.providers.len(),
             runs,
             context: None,
+            draws: None,
         }
     }
 }

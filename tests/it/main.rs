@@ -12,4 +12,5 @@ mod model;
 mod report;
 mod room;
 mod scenarios;
+mod sensitivity;
 mod travel;
