@@ -66,6 +66,7 @@ pub mod sim;
 pub mod sweep;
 pub mod systems;
 pub mod text;
+pub mod uncertain;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

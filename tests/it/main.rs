@@ -13,3 +13,4 @@ mod report;
 mod room;
 mod scenarios;
 mod travel;
+mod uncertain;
