@@ -436,7 +436,7 @@ pub fn render_error(error: &ScenarioError) -> String {
 /// Largest scenario file accepted, in bytes.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
 
-fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
+pub(crate) fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
     use std::io::Read;
     let name = path.display().to_string();
     let file = crate::input::open_regular(path).map_err(|e| {

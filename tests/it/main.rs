@@ -14,3 +14,4 @@ mod room;
 mod scenarios;
 mod sensitivity;
 mod travel;
+mod uncertain;
