@@ -116,6 +116,10 @@ pub enum Command {
         /// Replications per variant (default: the sweep file's).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: Option<u64>,
+        /// Parameter draws of a base with uncertain parameters: every variant runs the same
+        /// DRAWS × RUNS units (default 1: parameters at their nominal values).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        draws: u64,
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,

@@ -84,9 +84,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sweep { sweep, runs, jobs, out, force, shard, csv_delimiter } => {
+        Command::Sweep { sweep, runs, draws, jobs, out, force, shard, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
-            print!("{}", text::terminal(&sweep::command(&sweep, runs, jobs, out, force, shard, csv_delimiter)?));
+            print!("{}", text::terminal(&sweep::command(&sweep, runs, jobs, out, force, shard, csv_delimiter, draws)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Exercise {

@@ -130,4 +130,8 @@ pub struct SweepMeta {
     pub days: u32,
     pub runs: u64,
     pub market: String,
+    /// Parameter draws of a nested sweep (`runs` counts all units: draws × replications per
+    /// draw); absent when the parameters are not drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draws: Option<u64>,
 }

@@ -9,6 +9,7 @@ mod fidelity;
 mod hardening;
 mod hardening2;
 mod model;
+mod nested;
 mod report;
 mod room;
 mod scenarios;
