@@ -51,6 +51,9 @@ pub const FORMAT: &str = "downtime-sensitivity-partial/1";
 /// Most evaluations one stage may have (bounds time and the partial results' size).
 pub const MAX_EVALUATIONS: u64 = 1_000_000;
 
+/// Most numbers the designs of one stage may hold (evaluations × parameters; 160 MB).
+pub const MAX_DESIGN_NUMBERS: u64 = 20_000_000;
+
 /// Default parameters carried from the screening to the Sobol stage ("the few that matter":
 /// an assumption; the report ranks every parameter by the screening).
 pub const DEFAULT_TOP: usize = 5;
@@ -93,7 +96,8 @@ impl Stage {
     fn new(method: &str, size: u64, varied: Vec<usize>) -> Result<Stage, Error> {
         let k = varied.len() as u64;
         let evaluations = if method == "morris" { size.saturating_mul(k + 1) } else { size.saturating_mul(k + 2) };
-        if size == 0 || evaluations > MAX_EVALUATIONS {
+        // The designs hold one number per evaluation and parameter: at most MAX_DESIGN_NUMBERS.
+        if size == 0 || evaluations > MAX_EVALUATIONS || evaluations.saturating_mul(k.max(1)) > MAX_DESIGN_NUMBERS {
             return Err(Error::Usage(format!(
                 "the {method} stage would need {evaluations} model evaluations; use 1 to {MAX_EVALUATIONS} (fewer {} or parameters)",
                 if method == "morris" { "--trajectories" } else { "--samples" }
@@ -659,8 +663,11 @@ fn check_partial(p: &Partial) -> Result<(), String> {
     if m.kpis != KPIS.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>() {
         return Err("the KPI names are not those of this version of downtime".into());
     }
-    if m.parameters.len() > 10_000 || m.stage.varied.iter().any(|p| *p >= m.parameters.len()) {
-        return Err("the varied parameters are not among the parameters listed".into());
+    if m.parameters.len() > crate::uncertain::MAX_PARAMETERS
+        || m.stage.varied.iter().any(|p| *p >= m.parameters.len())
+        || m.stage.varied.windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err("the varied parameters are not among the parameters listed, in order, once each".into());
     }
     let expected = Stage::new(&m.stage.method, m.stage.size, m.stage.varied.clone()).map_err(|e| e.to_string())?;
     if expected != m.stage || !["morris", "sobol"].contains(&m.stage.method.as_str()) {
@@ -784,6 +791,9 @@ pub fn command(c: &SensitivityCommand) -> Result<String, Error> {
             })
         })
         .collect::<Result<_, _>>()?;
+    let mut chosen = chosen;
+    chosen.sort_unstable();
+    chosen.dedup();
     let all: Vec<usize> = (0..names.len()).collect();
     let meta_for = |stage: Stage| SensitivityMeta {
         source: c.scenario.clone(),
