@@ -33,7 +33,8 @@ fn main() -> ExitCode {
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run { scenario, seed, days, out, force, quiet, csv_delimiter } => {
-            let mut sc = scenario::load(&scenario).map_err(Error::from)?;
+            let uncertain = downtime::uncertain::load(&scenario).map_err(Error::from)?;
+            let mut sc = uncertain.nominal().clone();
             if let Some(d) = days {
                 sc.set_days(d);
             }
@@ -48,6 +49,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 print!("{}", text::terminal(&report::summary_table(&summary)));
                 println!("wrote {}", text::terminal_line(&out.display().to_string()));
                 println!("open {}", text::terminal_line(&out.join("report.html").display().to_string()));
+                if let Some(note) = downtime::uncertain::run_note(&uncertain) {
+                    println!("{}", text::terminal_line(&note));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -270,6 +270,11 @@ pub struct Uncertain {
     nominal: Scenario,
 }
 
+/// Whether `text` may hold an `Uncertain(...)` expression (a quick test before the pre-pass).
+pub fn mentions(text: &str) -> bool {
+    text.contains("Uncertain")
+}
+
 /// Load a scenario file path or built-in name (like [`scenario::load`]) with its uncertain
 /// parameters.
 pub fn load(spec: &str) -> Result<Uncertain, ScenarioError> {
@@ -288,7 +293,7 @@ impl Uncertain {
         let err = |problems: Vec<Problem>| ScenarioError { file: file.to_string(), problems };
         let found = find_expressions(text);
         if found.is_empty() {
-            let nominal = scenario::from_str(text, file)?;
+            let nominal = scenario::validate::from_str(text, file)?;
             return Ok(Uncertain {
                 text: text.to_string(),
                 file: file.to_string(),
@@ -354,15 +359,16 @@ impl Uncertain {
         let nominal_of = |ps: &[Parameter]| -> Vec<f64> { ps.iter().map(|p| p.distribution.nominal()).collect() };
         // The scenario must parse with every parameter at its nominal value.
         let nominal_values = nominal_of(&parameters);
-        scenario::parse_raw(&substitute(text, &spans, &parameters, &nominal_values), file)?;
+        scenario::validate::parse_raw(&substitute(text, &spans, &parameters, &nominal_values), file)?;
         // Whole-number fields: a value with a fraction does not parse there.
         for i in 0..parameters.len() {
             let mut v = nominal_values.clone();
             v[i] = v[i].floor() + 0.5;
-            parameters[i].integer = scenario::parse_raw(&substitute(text, &spans, &parameters, &v), file).is_err();
+            parameters[i].integer =
+                scenario::validate::parse_raw(&substitute(text, &spans, &parameters, &v), file).is_err();
         }
         let nominal_values = nominal_of(&parameters);
-        let nominal = scenario::from_str(&substitute(text, &spans, &parameters, &nominal_values), file)?;
+        let nominal = scenario::validate::from_str(&substitute(text, &spans, &parameters, &nominal_values), file)?;
         let mut this = Uncertain { text: text.to_string(), file: file.to_string(), parameters, spans, nominal };
         // Each parameter's support, the others nominal: unbounded ends are cut at the field's
         // valid range; stated ends must be valid.
@@ -374,7 +380,7 @@ impl Uncertain {
                 let valid = |x: f64| {
                     let mut v = nominal_values.clone();
                     v[i] = x;
-                    scenario::from_str(&this.text_at(&v), file)
+                    scenario::validate::from_str(&this.text_at(&v), file)
                 };
                 let Err(e) = valid(bounds[k]) else { continue };
                 let p = &this.parameters[i];
@@ -450,7 +456,7 @@ impl Uncertain {
     /// before validating (policy sweeps).
     pub fn raw_at(&self, values: &[f64]) -> Result<RawScenario, ScenarioError> {
         self.check_len(values)?;
-        scenario::parse_raw(&self.text_at(values), &self.file)
+        scenario::validate::parse_raw(&self.text_at(values), &self.file)
     }
 
     /// The validated scenario at `values` (one per parameter, in order).
@@ -459,7 +465,7 @@ impl Uncertain {
         if self.parameters.is_empty() {
             return Ok(self.nominal.clone());
         }
-        scenario::from_str(&self.text_at(values), &self.file)
+        scenario::validate::from_str(&self.text_at(values), &self.file)
     }
 
     fn check_len(&self, values: &[f64]) -> Result<(), ScenarioError> {
@@ -495,6 +501,19 @@ impl Uncertain {
         out.push_str(&self.text[at..]);
         out
     }
+}
+
+/// What `downtime run` says about a scenario's uncertain parameters, if it has any.
+pub fn run_note(u: &Uncertain) -> Option<String> {
+    let n = u.parameters().len();
+    (n > 0).then(|| {
+        format!(
+            "{n} uncertain parameter{} in the scenario, at {} nominal value{} in this run",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "its" } else { "their" },
+            if n == 1 { "" } else { "s" },
+        )
+    })
 }
 
 /// The parameter stream of one draw: ChaCha8 keyed with the seed and [`PARAMETER_PURPOSE`],

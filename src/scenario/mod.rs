@@ -18,7 +18,7 @@ use std::path::Path;
 
 pub use crate::error::{Problem, ScenarioError};
 pub use raw::{OpenDays, Sensitivity};
-pub use validate::{from_raw, from_str, parse_raw};
+pub use validate::from_raw;
 
 use crate::model::{FallbackCost, FunctionSet, Hosting, ProviderKind, Source};
 
@@ -407,6 +407,26 @@ impl Event {
             Event::Note => "note",
         }
     }
+}
+
+/// Parse and validate scenario text; `file` names it in errors. Uncertain parameters
+/// (`Uncertain(...)`, see [`crate::uncertain`]) take their nominal values.
+pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    if crate::uncertain::mentions(text) {
+        return crate::uncertain::Uncertain::from_text(text, file).map(|u| u.nominal().clone());
+    }
+    validate::from_str(text, file)
+}
+
+/// Parse scenario text into its raw form only (uncertain parameters at their nominal values);
+/// with [`from_raw`], callers (policy sweeps) can change a [`raw::RawScenario`] before
+/// validating it.
+pub fn parse_raw(text: &str, file: &str) -> Result<raw::RawScenario, ScenarioError> {
+    if crate::uncertain::mentions(text) {
+        let u = crate::uncertain::Uncertain::from_text(text, file)?;
+        return u.raw_at(&u.nominal_values());
+    }
+    validate::parse_raw(text, file)
 }
 
 /// Where a scenario comes from: a file path or a built-in name.
