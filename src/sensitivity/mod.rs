@@ -475,7 +475,7 @@ fn view(dir: &Path, meta: &SensitivityMeta, s: &Summary) -> Result<View, Error> 
             .iter()
             .take(5)
             .map(|r| match (r.sobol, r.morris) {
-                (Some(i), _) => format!("{} (total {:.2}, first order {:.2})", r.parameter, i.total, i.first),
+                (Some(i), _) => format!("{} (total {}, first order {})", r.parameter, f2(i.total), f2(i.first)),
                 (None, Some(m)) => format!("{} (mu* {})", r.parameter, batch::fmt_num(Some(r4(m.mu_star)))),
                 _ => r.parameter.clone(),
             })
@@ -517,14 +517,15 @@ fn view(dir: &Path, meta: &SensitivityMeta, s: &Summary) -> Result<View, Error> 
             if has_sobol {
                 match r.sobol {
                     Some(i) => {
-                        row.push(
-                            Cell::new(format!("{:.2}", i.total))
-                                .with_sub(format!("{:.2} to {:.2}", i.total_low, i.total_high)),
-                        );
-                        row.push(
-                            Cell::new(format!("{:.2}", i.first))
-                                .with_sub(format!("{:.2} to {:.2}", i.first_low, i.first_high)),
-                        );
+                        let ci = |lo: f64, hi: f64| {
+                            if hi - lo > 1.0 {
+                                format!("{} to {}: too few --samples to tell", f2(lo), f2(hi))
+                            } else {
+                                format!("{} to {}", f2(lo), f2(hi))
+                            }
+                        };
+                        row.push(Cell::new(f2(i.total)).with_sub(ci(i.total_low, i.total_high)));
+                        row.push(Cell::new(f2(i.first)).with_sub(ci(i.first_low, i.first_high)));
                     }
                     None => {
                         row.push(Cell::new("—").with_sub("not in the Sobol stage"));
@@ -568,7 +569,7 @@ fn view(dir: &Path, meta: &SensitivityMeta, s: &Summary) -> Result<View, Error> 
             )
         };
         let value_labels: Vec<String> =
-            value.iter().map(|v| if has_sobol { format!("{v:.2}") } else { batch::fmt_num(Some(r4(*v))) }).collect();
+            value.iter().map(|v| if has_sobol { f2(*v) } else { batch::fmt_num(Some(r4(*v))) }).collect();
         let colors = vec![crate::plot::BLUE; bars.len()];
         let stem = format!("tornado_{kpi}");
         let title = format!("What drives {}", label(kpi));
@@ -626,6 +627,11 @@ fn view(dir: &Path, meta: &SensitivityMeta, s: &Summary) -> Result<View, Error> 
         method,
         sections,
     })
+}
+
+/// A share with two decimals, never `-0.00`.
+fn f2(x: f64) -> String {
+    format!("{:.2}", if x.abs() < 5e-3 { 0.0 } else { x })
 }
 
 fn capital(s: &str) -> String {
