@@ -350,7 +350,8 @@ impl Uncertain {
                 line,
                 column,
                 path: String::new(),
-                integer: false,
+                // Whole numbers until the fields are known: they parse in every numeric field.
+                integer: true,
             });
         }
         let nominal_of = |ps: &[Parameter]| -> Vec<f64> { ps.iter().map(|p| p.distribution.nominal()).collect() };
@@ -388,6 +389,7 @@ impl Uncertain {
         for i in 0..parameters.len() {
             let mut v = nominal_values.clone();
             v[i] = v[i].floor() + 0.5;
+            parameters[i].integer = false;
             parameters[i].integer =
                 scenario::validate::parse_raw(&substitute(text, &spans, &parameters, &v), file).is_err();
         }

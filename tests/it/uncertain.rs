@@ -135,3 +135,13 @@ fn fitted_distributions_replace_the_expressions() {
     assert_eq!(v.parameters()[0].distribution, Distribution::Triangular { min: 0.15, mode: 0.25, max: 0.3 });
     assert_eq!(v.nominal().profiles[0].plan.overtime_cap, 0.25);
 }
+
+#[test]
+fn a_whole_number_field_with_a_fractional_mode_loads() {
+    // The nominal value 21.3 of a day is rounded, not written as a fraction into the field.
+    let text = hospital().replacen("hours: (8, 17)", "hours: (Uncertain(Pert(min: 6, mode: 7.6, max: 10)), 17)", 1);
+    let u = Uncertain::from_text(&text, "x.ron").unwrap();
+    assert!(u.parameters()[0].integer);
+    let open = u.nominal().profiles[0].services.iter().find(|sv| sv.name == "outpatient").unwrap().open;
+    assert_eq!(open, 8);
+}
