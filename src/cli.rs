@@ -81,6 +81,35 @@ pub enum Command {
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
     },
+    /// Fit a scenario's uncertain parameters to its observed figures (ABC-SMC); writes the fitted ranges, the fit before and after, and the calibrated scenario.
+    Calibrate {
+        /// A scenario file (.ron) or the name of a built-in with `observed` figures and `Uncertain(...)` parameters.
+        scenario: String,
+        /// Parameters to fit, by name, comma-separated (default: all); the others stay at their nominal values.
+        #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+        params: Option<Vec<String>>,
+        /// Particles of the sequential Monte Carlo.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(4..=100_000))]
+        particles: u64,
+        /// Most generations after the draw from the priors (each costs one evaluation per particle).
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(1..=100))]
+        generations: u64,
+        /// Replications averaged per evaluation.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        runs: u64,
+        /// Master seed (default: the scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Output folder (default: reports/<scenario-id>-calibrate/).
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
+    },
     /// Compare scenarios on the same replications (common random numbers).
     Compare {
         /// Two or more scenario files or built-in names; differences are against the first.

@@ -49,6 +49,7 @@
 //! and seed give byte-identical output files.
 
 pub mod batch;
+pub mod calibrate;
 pub mod compare;
 pub mod error;
 pub mod exercise;

@@ -80,6 +80,21 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             print!("{}", text::terminal(&batch::command(&c)?));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calibrate { scenario, params, particles, generations, runs, seed, jobs, out, force } => {
+            let c = downtime::calibrate::CalibrateCommand {
+                scenario,
+                params,
+                particles: particles as usize,
+                generations: generations as usize,
+                runs,
+                seed,
+                jobs: jobs.map(|j| j as usize),
+                out,
+                force,
+            };
+            print!("{}", text::terminal(&downtime::calibrate::command(&c)?));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare { scenarios, runs, seed, jobs, days, out, force, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
             print!(

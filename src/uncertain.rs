@@ -290,6 +290,17 @@ impl Uncertain {
     /// Parse `text` (named `file` in errors): find and check every `Uncertain(...)`, and
     /// validate the scenario at the nominal values and at each parameter's ends.
     pub fn from_text(text: &str, file: &str) -> Result<Uncertain, ScenarioError> {
+        Self::read(text, file, true)
+    }
+
+    /// Like [`Uncertain::from_text`], but without checking the ends of each range (one
+    /// validation instead of two per parameter): for callers that only need the nominal
+    /// scenario ([`crate::scenario::from_str`]).
+    pub fn nominal_only(text: &str, file: &str) -> Result<Uncertain, ScenarioError> {
+        Self::read(text, file, false)
+    }
+
+    fn read(text: &str, file: &str, check_ends: bool) -> Result<Uncertain, ScenarioError> {
         let err = |problems: Vec<Problem>| ScenarioError { file: file.to_string(), problems };
         let found = find_expressions(text);
         if found.is_empty() {
@@ -324,20 +335,40 @@ impl Uncertain {
         if !problems.is_empty() {
             return Err(err(problems));
         }
+        let spans = found;
+        let mut open = Vec::new();
+        let mut given = Vec::new();
+        let mut parameters: Vec<Parameter> = Vec::new();
+        for (&(start, _), parsed) in spans.iter().zip(parsed) {
+            let (line, column) = lines.at(start);
+            open.push(parsed.open);
+            given.push(parsed.name);
+            let distribution = parsed.distribution;
+            parameters.push(Parameter {
+                name: String::new(),
+                distribution,
+                line,
+                column,
+                path: String::new(),
+                // Whole numbers until the fields are known: they parse in every numeric field.
+                integer: true,
+            });
+        }
+        let nominal_of = |ps: &[Parameter]| -> Vec<f64> { ps.iter().map(|p| p.distribution.nominal()).collect() };
+        // The scenario must parse with every parameter at its nominal value (before the text
+        // is indexed for names: indexing assumes well-formed text).
+        let nominal_values = nominal_of(&parameters);
+        scenario::validate::parse_raw(&substitute(text, &spans, &parameters, &nominal_values), file)?;
         // Names: as given, or the field's path.
         let locations = scenario::locate::Locations::index(text);
-        let mut parameters: Vec<Parameter> = Vec::new();
-        let mut open = Vec::new();
-        for (&(start, _), parsed) in found.iter().zip(parsed) {
-            let (line, column) = lines.at(start);
+        for i in 0..parameters.len() {
+            let (line, column) = (parameters[i].line, parameters[i].column);
             let path =
                 locations.path_before(line, column).map(|p| readable_path(p, &locations, &lines)).unwrap_or_default();
-            let mut name = parsed
-                .name
-                .clone()
-                .unwrap_or_else(|| if path.is_empty() { format!("line {line}") } else { path.clone() });
-            if parameters.iter().any(|p| p.name == name) {
-                if parsed.name.is_some() {
+            let mut name =
+                given[i].clone().unwrap_or_else(|| if path.is_empty() { format!("line {line}") } else { path.clone() });
+            if parameters[..i].iter().any(|p| p.name == name) {
+                if given[i].is_some() {
                     problems.push(Problem {
                         line,
                         column,
@@ -345,31 +376,29 @@ impl Uncertain {
                             "another uncertain parameter is already named \"{name}\"; give each its own name"
                         ),
                     });
-                    continue;
                 }
                 name = format!("{name} (line {line})");
             }
-            parameters.push(Parameter { name, distribution: parsed.distribution, line, column, path, integer: false });
-            open.push(parsed.open);
+            parameters[i].name = name;
+            parameters[i].path = path;
         }
         if !problems.is_empty() {
             return Err(err(problems));
         }
-        let spans = found;
-        let nominal_of = |ps: &[Parameter]| -> Vec<f64> { ps.iter().map(|p| p.distribution.nominal()).collect() };
-        // The scenario must parse with every parameter at its nominal value.
-        let nominal_values = nominal_of(&parameters);
-        scenario::validate::parse_raw(&substitute(text, &spans, &parameters, &nominal_values), file)?;
         // Whole-number fields: a value with a fraction does not parse there.
         for i in 0..parameters.len() {
             let mut v = nominal_values.clone();
             v[i] = v[i].floor() + 0.5;
+            parameters[i].integer = false;
             parameters[i].integer =
                 scenario::validate::parse_raw(&substitute(text, &spans, &parameters, &v), file).is_err();
         }
         let nominal_values = nominal_of(&parameters);
         let nominal = scenario::validate::from_str(&substitute(text, &spans, &parameters, &nominal_values), file)?;
         let mut this = Uncertain { text: text.to_string(), file: file.to_string(), parameters, spans, nominal };
+        if !check_ends {
+            return Ok(this);
+        }
         // Each parameter's support, the others nominal: unbounded ends are cut at the field's
         // valid range; stated ends must be valid.
         for i in 0..this.parameters.len() {
@@ -429,6 +458,11 @@ impl Uncertain {
     /// The scenario with every parameter at its nominal value.
     pub fn nominal(&self) -> &Scenario {
         &self.nominal
+    }
+
+    /// The scenario with every parameter at its nominal value, owned.
+    pub fn into_nominal(self) -> Scenario {
+        self.nominal
     }
 
     /// Every parameter's nominal value, in order.

@@ -413,7 +413,7 @@ impl Event {
 /// (`Uncertain(...)`, see [`crate::uncertain`]) take their nominal values.
 pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     if crate::uncertain::mentions(text) {
-        return crate::uncertain::Uncertain::from_text(text, file).map(|u| u.nominal().clone());
+        return crate::uncertain::Uncertain::nominal_only(text, file).map(|u| u.nominal().clone());
     }
     validate::from_str(text, file)
 }
@@ -423,7 +423,7 @@ pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 /// validating it.
 pub fn parse_raw(text: &str, file: &str) -> Result<raw::RawScenario, ScenarioError> {
     if crate::uncertain::mentions(text) {
-        let u = crate::uncertain::Uncertain::from_text(text, file)?;
+        let u = crate::uncertain::Uncertain::nominal_only(text, file)?;
         return u.raw_at(&u.nominal_values());
     }
     validate::parse_raw(text, file)
@@ -431,12 +431,8 @@ pub fn parse_raw(text: &str, file: &str) -> Result<raw::RawScenario, ScenarioErr
 
 /// Where a scenario comes from: a file path or a built-in name.
 pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
-    if let Some(text) = builtin::get(spec) {
-        return from_str(text, &format!("<built-in {spec}>"));
-    }
-    let path = Path::new(spec);
-    let text = read_bounded(path)?;
-    from_str(&text, &path.display().to_string())
+    // Uncertain parameters take their nominal values, with every range checked.
+    crate::uncertain::load(spec).map(crate::uncertain::Uncertain::into_nominal)
 }
 
 /// `error`'s problems with the source line and a caret under each position (see

@@ -2,6 +2,7 @@
 
 mod authoring;
 mod batch;
+mod calibrate;
 mod common;
 mod depth;
 mod exercise;
