@@ -6,7 +6,8 @@
 //! World each; every replication yields a [`Record`], records are collected in replication order
 //! and every statistic is reduced from them sequentially, so the output does not depend on the
 //! thread count, nor on whether the replications ran in one process or in shards
-//! ([`crate::shard`]).
+//! ([`crate::shard`]). The engine is [`crate::experiment`]: a batch is a plan of `runs` units
+//! and a report.
 //!
 //! Quantiles use linear interpolation between order statistics (Hyndman and Fan type 7, the
 //! default of R and numpy): for `n` sorted values, `p` sits at rank `h = (n - 1) p`, between
@@ -19,17 +20,18 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::error::Error;
+use crate::experiment::{Plan, Shard};
 use crate::kpi::{self, Kpis};
 use crate::model::ProviderKind;
 use crate::quantiles::Quantiles;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
-use crate::shard::Shard;
 use crate::sim::{self, RunOptions};
+
+pub use crate::experiment::{BatchMeta, ChartContext, Exact, Layout, Record, default_jobs, par_map, par_stream};
 
 /// Upper bound on replications in one batch (keeps memory bounded whatever the input).
 pub const MAX_RUNS: u64 = 1_000_000;
@@ -79,85 +81,15 @@ impl BatchOptions {
         self.shard.check()
     }
 
+    /// The plan: `runs` replications of one parameter draw, sliced by the shard.
+    pub fn plan(&self) -> Plan {
+        Plan { runs: self.runs, draws: 1, shard: self.shard }
+    }
+
     /// The replications this process runs, in order.
     pub fn replications(&self) -> Vec<u64> {
-        (0..self.runs).filter(|r| self.shard.owns(*r)).collect()
+        self.plan().units().map(|u| u.replication).collect()
     }
-}
-
-/// The default number of worker threads: the machine's parallelism.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// An `f64` that survives a trip through JSON bit for bit: written as Rust's shortest
-/// round-trip decimal string, read back with the correctly rounded `str::parse`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Exact(pub f64);
-
-impl Serialize for Exact {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Exact {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse::<f64>().map(Exact).map_err(serde::de::Error::custom)
-    }
-}
-
-/// Names shared by every record of a batch: KPI names and provider kinds, in record order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Layout {
-    pub kpis: Vec<String>,
-    /// Provider kinds present; `daily` has one more entry first, `all`.
-    pub kinds: Vec<String>,
-    /// The scenario's observed figures (model values empty), aligned with [`Record::observed`].
-    #[serde(default)]
-    pub observed: Vec<crate::fit::Fit>,
-}
-
-/// What one replication leaves for the statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub replication: u64,
-    /// KPI values aligned with [`Layout::kpis`]; `None` where the KPI is null.
-    pub kpis: Vec<Option<Exact>>,
-    /// The same per provider kind, aligned with [`Layout::kinds`].
-    pub by_kind: Vec<Vec<Option<Exact>>>,
-    /// Per kind (`all` first, then [`Layout::kinds`]), per day: `[demand, served, backlog]`.
-    pub daily: Vec<Vec<[i64; 3]>>,
-    /// The model's value for each observed figure, aligned with [`Layout::observed`].
-    #[serde(default)]
-    pub observed: Vec<Option<Exact>>,
-}
-
-/// The identity of a batch, repeated in partial results so that merge can check them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BatchMeta {
-    pub scenario: String,
-    pub title: String,
-    pub seed: u64,
-    pub days: u32,
-    pub providers: usize,
-    pub runs: u64,
-    /// Dates, injects and baseline for the fan charts ([`chart_context`]); without it the
-    /// charts count days and show no baseline.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<ChartContext>,
-}
-
-/// What the fan charts of a batch draw besides the bands: the scenario's start date, the
-/// injects as they happened in replication 0, and the baseline of replication 0 (the same
-/// draws without the incident), per day for all providers: `[demand, served, backlog]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChartContext {
-    /// Year, month, day.
-    pub start: (i32, u32, u32),
-    pub markers: Vec<(Exact, String)>,
-    pub baseline: Vec<[i64; 3]>,
 }
 
 /// The [`ChartContext`] of a scenario: runs replication 0 of `seed` and its baseline once more.
@@ -170,20 +102,6 @@ pub fn chart_context(scenario: &Scenario, seed: u64) -> ChartContext {
             .iter()
             .map(|d| [d.counters.demand as i64, d.counters.served as i64, d.backlog])
             .collect(),
-    }
-}
-
-impl BatchMeta {
-    pub fn new(scenario: &Scenario, seed: u64, runs: u64) -> Self {
-        BatchMeta {
-            scenario: scenario.id.clone(),
-            title: scenario.title.clone(),
-            seed,
-            days: scenario.days,
-            providers: scenario.providers.len(),
-            runs,
-            context: None,
-        }
     }
 }
 
@@ -221,19 +139,6 @@ fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Optio
     layout.kpis.iter().map(|name| values.get(name).copied().flatten().map(Exact)).collect()
 }
 
-impl Record {
-    /// The record without its daily series and per-kind figures: what reports keep of a run.
-    pub fn slim(&self) -> Record {
-        Record {
-            replication: self.replication,
-            kpis: self.kpis.clone(),
-            by_kind: Vec::new(),
-            daily: Vec::new(),
-            observed: self.observed.clone(),
-        }
-    }
-}
-
 /// Run replication `replication` of `scenario` (and of its baseline `base`) and measure it.
 /// Both runs happen on the calling thread.
 pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, seed: u64, replication: u64) -> Record {
@@ -264,53 +169,6 @@ pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, s
     }
 }
 
-/// Map `f` over `items` on a local pool of `jobs` threads; results come back in item order.
-/// With `progress`, progress goes to stderr ([`crate::ui::Progress`]: a bar on a terminal, lines in a log).
-pub fn par_map<T: Sync, R: Send>(
-    jobs: usize,
-    items: &[T],
-    progress: bool,
-    f: impl Fn(&T) -> R + Sync,
-) -> Result<Vec<R>, Error> {
-    let mut out = Vec::with_capacity(items.len());
-    par_stream(jobs, items, progress, f, |r| out.push(r))?;
-    Ok(out)
-}
-
-/// Items mapped at once by [`par_stream`] per worker thread.
-const CHUNK_PER_JOB: usize = 16;
-
-/// Map `f` over `items` on a local pool of `jobs` threads and hand the results to `sink` in
-/// item order, a chunk of `16 × jobs` items at a time: only one chunk's results are held.
-pub fn par_stream<T: Sync, R: Send>(
-    jobs: usize,
-    items: &[T],
-    progress: bool,
-    f: impl Fn(&T) -> R + Sync,
-    mut sink: impl FnMut(R),
-) -> Result<(), Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {jobs} worker threads: {e}")))?;
-    let bar = crate::ui::Progress::new(items.len() as u64, progress);
-    for chunk in items.chunks((jobs.max(1) * CHUNK_PER_JOB).max(1)) {
-        let results: Vec<R> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|item| {
-                    let r = f(item);
-                    bar.inc();
-                    r
-                })
-                .collect()
-        });
-        results.into_iter().for_each(&mut sink);
-    }
-    bar.finish();
-    Ok(())
-}
-
 /// Run the replications of `options` (its shard only) and reduce their records in order,
 /// keeping none: the memory of a batch does not grow with its runs.
 pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reducer, Error> {
@@ -319,15 +177,56 @@ pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reduce
     let mut reducer = Reducer::new(&layout, scenario.days);
     let scenario = Arc::new(scenario.clone());
     let base = Arc::new(sim::baseline_of(&scenario));
-    let reps = options.replications();
-    par_stream(
+    crate::experiment::run_plan(
         options.jobs,
-        &reps,
+        &options.plan(),
         options.progress,
-        |&r| record(&scenario, &base, &layout, options.seed, r),
+        |u| record(&scenario, &base, &layout, options.seed, u.replication),
         |rec| reducer.push(&rec),
     )?;
     Ok(reducer)
+}
+
+/// The units of a nested batch (`draws` parameter draws of `options.runs` replications each,
+/// `options`' shard only) mapped to records in plan order and handed to `sink`. Unit `(d, r)`
+/// runs the scenario at parameter draw `d` ([`crate::uncertain::Uncertain::draw`] of the seed)
+/// with the chance streams of replication `r`; its record's `replication` is the unit's index
+/// `d × runs + r`.
+pub fn run_nested(
+    u: &crate::uncertain::Uncertain,
+    days: Option<u32>,
+    options: &BatchOptions,
+    draws: u64,
+    sink: impl FnMut(Record),
+) -> Result<(), Error> {
+    options.check()?;
+    let layout = layout(u.nominal());
+    let plan = Plan { runs: options.runs, draws, shard: options.shard };
+    let mut first_error = None;
+    let mut sink = sink;
+    crate::experiment::run_plan(
+        options.jobs,
+        &plan,
+        options.progress,
+        |unit| -> Result<Record, Error> {
+            let mut s = u.scenario_at(&u.draw(options.seed, unit.draw))?;
+            if let Some(d) = days {
+                s.set_days(d);
+            }
+            let s = Arc::new(s);
+            let base = Arc::new(sim::baseline_of(&s));
+            let mut rec = record(&s, &base, &layout, options.seed, unit.replication);
+            rec.replication = unit.index;
+            Ok(rec)
+        },
+        |r| match r {
+            Ok(rec) => sink(rec),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        },
+    )?;
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Run the replications of `options` (its shard only) and return their records in order.
@@ -421,6 +320,177 @@ pub struct BatchSummary {
     /// The scenario's observed figures beside the model's mean over the runs (with its 5th and
     /// 95th percentiles).
     pub observed: Vec<crate::fit::Fit>,
+    /// A nested batch's spread split into chance and parameters ([`Split`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Uncertainty>,
+}
+
+/// The spread of one KPI over a nested batch, split by its source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    pub mean: Option<f64>,
+    /// From chance alone: the mean plus the 5th and 95th percentiles of each run's deviation
+    /// from its draw's mean (the spread if the parameters were known).
+    pub chance_p5: Option<f64>,
+    pub chance_p95: Option<f64>,
+    /// From the parameters: the 5th and 95th percentiles of the draws' means.
+    pub parameter_p5: Option<f64>,
+    pub parameter_p95: Option<f64>,
+    /// Both: the 5th and 95th percentiles of all runs.
+    pub total_p5: Option<f64>,
+    pub total_p95: Option<f64>,
+    /// The share of the variance that comes from the parameters: `Var(E[X | θ]) / Var(X)`,
+    /// with `Var(E[X | θ])` the variance of the draw means less the chance left in them
+    /// (within-draw variance / runs per draw), at least 0.
+    pub parameter_share: Option<f64>,
+}
+
+/// `uncertainty` in the `summary.json` of a nested batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uncertainty {
+    pub draws: u64,
+    pub runs_per_draw: u64,
+    /// The headline KPIs.
+    pub kpis: BTreeMap<String, Spread>,
+}
+
+/// Per day: the service level and backlog of all providers (the fan charts' metrics).
+const SPLIT_METRICS: [usize; 2] = [0, 2];
+
+/// The reduction of a nested batch's spread into chance and parameters. Runs arrive draw by
+/// draw (the plan is draw-major); the current draw's values are held (runs per draw of them)
+/// until it is complete, then each run's deviation from the draw's mean goes into a quantile
+/// sketch and the mean into the list of draw means: memory grows with the draws, not the runs.
+#[derive(Debug, Clone)]
+struct Split {
+    runs_per_draw: usize,
+    /// Layout indices of the headline KPIs.
+    kpis: Vec<usize>,
+    draw_means: Vec<Vec<f64>>,
+    residuals: Vec<Quantiles>,
+    /// Per KPI: sum of squared deviations and their degrees of freedom.
+    within: Vec<(f64, u64)>,
+    current: Vec<Vec<f64>>,
+    days: usize,
+    day_residuals: Vec<Quantiles>,
+    day_current: Vec<Vec<f64>>,
+    seen: usize,
+}
+
+impl Split {
+    fn new(layout: &Layout, days: u32, runs_per_draw: u64) -> Split {
+        let kpis: Vec<usize> = HEADLINE.iter().filter_map(|(k, _)| layout.kpis.iter().position(|x| x == k)).collect();
+        let days = days as usize;
+        Split {
+            runs_per_draw: runs_per_draw.max(1) as usize,
+            draw_means: vec![Vec::new(); kpis.len()],
+            residuals: vec![Quantiles::new(); kpis.len()],
+            within: vec![(0.0, 0); kpis.len()],
+            current: vec![Vec::new(); kpis.len()],
+            kpis,
+            days,
+            day_residuals: vec![Quantiles::new(); days * SPLIT_METRICS.len()],
+            day_current: vec![Vec::new(); days * SPLIT_METRICS.len()],
+            seen: 0,
+        }
+    }
+
+    fn push(&mut self, r: &Record) {
+        for (slot, &i) in self.kpis.iter().enumerate() {
+            if let Some(v) = r.kpis.get(i).copied().flatten() {
+                self.current[slot].push(v.0);
+            }
+        }
+        if let Some(all) = r.daily.first() {
+            for day in 0..self.days.min(all.len()) {
+                let window = &all[day.saturating_sub(6)..=day];
+                let demand: i64 = window.iter().map(|x| x[0]).sum();
+                let served: i64 = window.iter().map(|x| x[1]).sum();
+                let level = if demand > 0 { served as f64 / demand as f64 } else { 1.0 };
+                self.day_current[day * 2].push(level);
+                self.day_current[day * 2 + 1].push(all[day][2] as f64);
+            }
+        }
+        self.seen += 1;
+        if self.seen == self.runs_per_draw {
+            self.seen = 0;
+            for slot in 0..self.kpis.len() {
+                let xs = std::mem::take(&mut self.current[slot]);
+                if xs.is_empty() {
+                    continue;
+                }
+                let m = xs.iter().sum::<f64>() / xs.len() as f64;
+                for x in &xs {
+                    self.residuals[slot].push(x - m);
+                    self.within[slot].0 += (x - m) * (x - m);
+                }
+                self.within[slot].1 += xs.len() as u64 - 1;
+                self.draw_means[slot].push(m);
+            }
+            for (cur, q) in self.day_current.iter_mut().zip(&mut self.day_residuals) {
+                let xs = std::mem::take(cur);
+                let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+                xs.iter().for_each(|x| q.push(x - m));
+            }
+        }
+    }
+
+    fn summary(&self, layout: &Layout, cells: &[KpiCell]) -> Uncertainty {
+        let mut kpis = BTreeMap::new();
+        for (slot, &i) in self.kpis.iter().enumerate() {
+            let name = &layout.kpis[i];
+            let cell = &cells[i];
+            let mean = cell.values.mean_sorted();
+            let total = cell.values.quantiles([0.05, 0.95]);
+            let res = self.residuals[slot].quantiles([0.05, 0.95]);
+            let mut means = self.draw_means[slot].clone();
+            means.sort_by(f64::total_cmp);
+            let d = means.len();
+            let between = (d > 1).then(|| {
+                let m = means.iter().sum::<f64>() / d as f64;
+                means.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (d - 1) as f64
+            });
+            let (ss, df) = self.within[slot];
+            let within = (df > 0).then(|| ss / df as f64);
+            let share = match (between, within) {
+                (Some(b), Some(w)) => {
+                    let param = (b - w / self.runs_per_draw as f64).max(0.0);
+                    (param + w > 0.0).then(|| round4(param / (param + w)))
+                }
+                (Some(b), None) => Some(if b > 0.0 { 1.0 } else { 0.0 }),
+                _ => None,
+            };
+            kpis.insert(
+                name.clone(),
+                Spread {
+                    mean: mean.map(round4),
+                    chance_p5: mean.zip(res).map(|(m, q)| round4(m + q[0])),
+                    chance_p95: mean.zip(res).map(|(m, q)| round4(m + q[1])),
+                    parameter_p5: (d > 0).then(|| round4(quantile(&means, 0.05))),
+                    parameter_p95: (d > 0).then(|| round4(quantile(&means, 0.95))),
+                    total_p5: total.map(|q| round4(q[0])),
+                    total_p95: total.map(|q| round4(q[1])),
+                    parameter_share: share,
+                },
+            );
+        }
+        Uncertainty {
+            draws: self.draw_means.first().map_or(0, |m| m.len() as u64),
+            runs_per_draw: self.runs_per_draw as u64,
+            kpis,
+        }
+    }
+
+    /// Per day, the chance band around the median of all runs: `[(low, high)]` for the metric
+    /// at `m` (0 = service level, 1 = backlog), scaled.
+    fn chance_band(&self, medians: &[f64], m: usize, scale: f64) -> Vec<(f64, f64)> {
+        (0..self.days.min(medians.len()))
+            .map(|day| match self.day_residuals[day * 2 + m].quantiles([0.05, 0.95]) {
+                Some([lo, hi]) => (medians[day] + lo * scale, medians[day] + hi * scale),
+                None => (f64::NAN, f64::NAN),
+            })
+            .collect()
+    }
 }
 
 /// A description of the quantile method, repeated in every summary.
@@ -507,6 +577,8 @@ pub struct Reducer {
     /// Each replication's headline KPIs (see [`Record::slim`]), for the report's intervals:
     /// a few hundred bytes a run.
     pub rows: Vec<Record>,
+    /// The split of the spread into chance and parameters, for a nested batch.
+    split: Option<Split>,
 }
 
 impl Reducer {
@@ -522,12 +594,25 @@ impl Reducer {
             bands: vec![Quantiles::new(); days * kinds * BAND_METRICS.len()],
             observed: vec![KpiCell::default(); layout.observed.len()],
             rows: Vec::new(),
+            split: None,
         }
+    }
+
+    /// The reducer of a batch: with the chance/parameter split when `meta` has draws.
+    pub fn for_meta(layout: &Layout, meta: &BatchMeta) -> Self {
+        let mut r = Reducer::new(layout, meta.days);
+        if let Some(draws) = meta.draws.filter(|d| *d > 1) {
+            r.split = Some(Split::new(layout, meta.days, meta.runs / draws));
+        }
+        r
     }
 
     /// Add the next record (in replication order).
     pub fn push(&mut self, r: &Record) {
         self.runs += 1;
+        if let Some(split) = &mut self.split {
+            split.push(r);
+        }
         self.rows.push(r.slim());
         for (i, cell) in self.observed.iter_mut().enumerate() {
             cell.push(r.observed.get(i).copied().flatten().map(|e| e.0));
@@ -589,6 +674,7 @@ impl Reducer {
                     f.with_stat(c.values.mean_sorted(), q.map(|q| q[0]), q.map(|q| q[2]))
                 })
                 .collect(),
+            uncertainty: self.split.as_ref().map(|sp| sp.summary(&self.layout, &self.kpis)),
         }
     }
 
@@ -636,7 +722,7 @@ pub fn bands_csv(bands: &[Band]) -> String {
 /// Write the outputs of a whole batch into `dir`: `summary.json`, `bands.csv` and the fan charts.
 /// The records must be complete and sorted by replication.
 pub fn write_batch(dir: &Path, meta: &BatchMeta, layout: &Layout, records: &[Record]) -> Result<BatchSummary, Error> {
-    let mut r = Reducer::new(layout, meta.days);
+    let mut r = Reducer::for_meta(layout, meta);
     records.iter().for_each(|x| r.push(x));
     write_reduced(dir, meta, &r)
 }
@@ -648,15 +734,18 @@ pub fn write_reduced(dir: &Path, meta: &BatchMeta, reducer: &Reducer) -> Result<
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
     let bands = reducer.bands();
     write_atomic(&dir.join("bands.csv"), bands_csv(&bands).as_bytes())?;
-    fan_charts(&dir.join("plots"), &bands, meta.context.as_ref())?;
-    let view = crate::report::policy::batch_view(dir, meta, &reducer.layout, &reducer.rows)?;
+    fan_charts(&dir.join("plots"), &bands, meta.context.as_ref(), reducer.split.as_ref())?;
+    let mut view = crate::report::policy::batch_view(dir, meta, &reducer.layout, &reducer.rows)?;
+    if let Some(u) = &summary.uncertainty {
+        view.sections.insert(0, uncertainty_section(u));
+    }
     crate::report::policy::write_batch(dir, &view)?;
     Ok(summary)
 }
 
 /// The fan charts of a batch: service level and backlog of all providers, p5–p95 and median,
 /// with dates, injects and the baseline when `context` gives them.
-fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Result<(), Error> {
+fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>, split: Option<&Split>) -> Result<(), Error> {
     let base = context.map_or(&[][..], |c| c.baseline.as_slice());
     let base_level: Vec<f64> = (0..base.len())
         .map(|d| {
@@ -688,6 +777,7 @@ fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Res
         // Values at the middle of each day, as in the run charts.
         let x: Vec<f64> = rows.iter().map(|b| f64::from(b.day) + if start.is_some() { 0.5 } else { 0.0 }).collect();
         let (p5, p50, p95) = (col(|b| b.p5), col(|b| b.p50), col(|b| b.p95));
+        let chance = split.map_or(Vec::new(), |sp| sp.chance_band(&p50, usize::from(metric == "backlog"), scale));
         let chart = crate::plot::FanChart {
             title,
             x_label: "day",
@@ -700,10 +790,52 @@ fn fan_charts(dir: &Path, bands: &[Band], context: Option<&ChartContext>) -> Res
             markers: &markers,
             baseline: if baseline.len() == x.len() { baseline } else { &[] },
             percent,
+            chance: &chance,
         };
         crate::plot::render(dir, stem, &chart)?;
     }
     Ok(())
+}
+
+/// The report's section on a nested batch: each headline KPI's spread from chance, from the
+/// parameters, and from both.
+fn uncertainty_section(u: &Uncertainty) -> crate::report::render::Section {
+    use crate::report::render::{Cell, Column, Section, Table};
+    let rows = HEADLINE
+        .iter()
+        .filter_map(|(key, label)| {
+            let sp = u.kpis.get(*key)?;
+            let range = |a: Option<f64>, b: Option<f64>| format!("{} to {}", fmt_num(a), fmt_num(b));
+            Some(vec![
+                Cell::new(label.trim()),
+                Cell::new(fmt_num(sp.mean)),
+                Cell::new(range(sp.chance_p5, sp.chance_p95)),
+                Cell::new(range(sp.parameter_p5, sp.parameter_p95)),
+                Cell::new(range(sp.total_p5, sp.total_p95)),
+                Cell::new(sp.parameter_share.map_or("—".into(), |x| format!("{:.0}%", 100.0 * x))),
+            ])
+        })
+        .collect();
+    Section {
+        id: "uncertainty".into(),
+        title: "Chance and not knowing the parameters".into(),
+        paragraphs: vec![format!(
+            "The scenario's uncertain parameters were drawn {} times, and each draw ran {} replications (the same chance streams for every draw). Chance: where 90% of the runs fall around the mean if the parameters were known (the spread of runs within a draw). Parameters: where 90% of the draws' means fall (what not knowing the parameters adds). Both: 90% of all runs. The last column is the share of the variance that comes from the parameters (docs/model.md).",
+            u.draws, u.runs_per_draw
+        )],
+        table: Some(Table {
+            columns: vec![
+                Column::text("KPI"),
+                Column::num("mean"),
+                Column::num("chance, 5th to 95th"),
+                Column::num("parameters, 5th to 95th"),
+                Column::num("both, 5th to 95th"),
+                Column::num("share from parameters"),
+            ],
+            rows,
+        }),
+        notes: vec!["The fan charts show both bands: light, all runs (chance and parameters); dark, chance alone, around the median.".into()],
+    }
 }
 
 /// KPIs shown in the terminal table of batch, compare and sweep, with their labels.
@@ -742,6 +874,26 @@ pub fn summary_table(s: &BatchSummary) -> String {
         rows.push(row);
     }
     out.push_str(&crate::text::table(&["", "mean", "p5", "p50", "p95", ""], &rows));
+    if let Some(u) = &s.uncertainty {
+        let _ = writeln!(
+            out,
+            "spread by source ({} parameter draws x {} runs): 5th to 95th percentile",
+            u.draws, u.runs_per_draw
+        );
+        let mut rows = Vec::new();
+        for (key, label) in HEADLINE {
+            let Some(sp) = u.kpis.get(key) else { continue };
+            let r = |a, b| format!("{} to {}", fmt_num(a), fmt_num(b));
+            rows.push(vec![
+                label.to_string(),
+                r(sp.chance_p5, sp.chance_p95),
+                r(sp.parameter_p5, sp.parameter_p95),
+                r(sp.total_p5, sp.total_p95),
+                sp.parameter_share.map_or("—".into(), |x| format!("{:.0}%", 100.0 * x)),
+            ]);
+        }
+        out.push_str(&crate::text::table(&["", "chance", "parameters", "both", "share"], &rows));
+    }
     out.push_str(&crate::fit::table(&s.observed));
     out
 }
@@ -760,11 +912,17 @@ pub struct BatchCommand {
     pub shard: Option<Shard>,
     /// Field delimiter of the CSV files (`,` or `;`).
     pub csv_delimiter: char,
+    /// Parameter draws (a nested batch of `draws × runs` when above 1; the scenario needs
+    /// uncertain parameters).
+    pub draws: u64,
 }
 
 /// `downtime batch`: run, then write the batch folder (or, with a shard, its `partial.json`).
 /// Returns the text to print.
 pub fn command(c: &BatchCommand) -> Result<String, Error> {
+    if c.draws > 1 {
+        return nested_command(c);
+    }
     let mut scenario = crate::scenario::load(&c.scenario)?;
     if let Some(d) = c.days {
         scenario.set_days(d);
@@ -785,13 +943,80 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
         Some(shard) => {
             // A shard's partial result holds its records (merge reduces them in order).
             let (layout, records) = run_records(&scenario, &options)?;
-            let partial =
-                crate::shard::Partial::Batch { format: crate::shard::FORMAT.to_string(), shard, meta, layout, records };
-            let path = crate::shard::write_partial(&out, &partial)?;
+            let partial = crate::experiment::Partial::Batch {
+                format: crate::experiment::FORMAT.to_string(),
+                shard,
+                meta,
+                layout,
+                records,
+            };
+            let path = crate::experiment::write_partial(&out, &partial)?;
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }
         None => {
             let reducer = run_reduced(&scenario, &options)?;
+            let summary = write_reduced(&out, &meta, &reducer)?;
+            crate::report::csv::apply(&out, c.csv_delimiter)?;
+            Ok(format!(
+                "{}wrote {}\nopen {}\n",
+                summary_table(&summary),
+                out.display(),
+                out.join("report.html").display()
+            ))
+        }
+    }
+}
+
+/// `downtime batch --draws D` (D > 1): the nested batch of D parameter draws × `runs`
+/// replications each.
+fn nested_command(c: &BatchCommand) -> Result<String, Error> {
+    let u = crate::uncertain::load(&c.scenario)?;
+    if u.parameters().is_empty() {
+        return Err(Error::Usage(format!(
+            "--draws {} needs uncertain parameters, and {} has none; write the numbers you are unsure of as `Uncertain(...)` (docs/model.md), or leave out --draws",
+            c.draws, c.scenario
+        )));
+    }
+    let total =
+        c.draws.checked_mul(c.runs).filter(|t| *t <= MAX_RUNS).ok_or_else(|| {
+            Error::Usage(format!("--draws {} × --runs {} is more than {MAX_RUNS} runs", c.draws, c.runs))
+        })?;
+    let mut scenario = u.nominal().clone();
+    if let Some(d) = c.days {
+        scenario.set_days(d);
+    }
+    let options = BatchOptions {
+        runs: c.runs,
+        seed: c.seed.unwrap_or(scenario.seed),
+        jobs: c.jobs.unwrap_or_else(default_jobs),
+        shard: c.shard.unwrap_or(Shard::ALL),
+        progress: true,
+    };
+    options.check()?;
+    let default = std::path::PathBuf::from("reports").join(format!("{}-batch", scenario.id));
+    let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
+    let _out_dir = crate::report::prepare_output_dir(&out, c.force)?;
+    let mut meta = BatchMeta::new(&scenario, options.seed, total);
+    meta.draws = Some(c.draws);
+    meta.context = Some(chart_context(&scenario, options.seed));
+    let layout = layout(&scenario);
+    match c.shard {
+        Some(shard) => {
+            let mut records = Vec::new();
+            run_nested(&u, c.days, &options, c.draws, |r| records.push(r))?;
+            let partial = crate::experiment::Partial::Batch {
+                format: crate::experiment::FORMAT.to_string(),
+                shard,
+                meta,
+                layout,
+                records,
+            };
+            let path = crate::experiment::write_partial(&out, &partial)?;
+            Ok(format!("shard {shard}: wrote {}\n", path.display()))
+        }
+        None => {
+            let mut reducer = Reducer::for_meta(&layout, &meta);
+            run_nested(&u, c.days, &options, c.draws, |r| reducer.push(&r))?;
             let summary = write_reduced(&out, &meta, &reducer)?;
             crate::report::csv::apply(&out, c.csv_delimiter)?;
             Ok(format!(

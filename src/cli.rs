@@ -68,9 +68,14 @@ pub enum Command {
         /// A scenario file (.ron) or the name of a built-in.
         #[arg(default_value = "chipsoft-2026")]
         scenario: String,
-        /// Replications (all shards together).
+        /// Replications (all shards together); with --draws, replications per parameter draw.
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: u64,
+        /// Parameter draws of a scenario with uncertain parameters: a nested batch of DRAWS × RUNS
+        /// runs whose spread is split into chance and parameters (default 1: parameters at their
+        /// nominal values).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        draws: u64,
         /// Master seed (default: the scenario's own); replication r uses (seed, r).
         #[arg(long)]
         seed: Option<u64>,
@@ -88,10 +93,39 @@ pub enum Command {
         force: bool,
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
-        shard: Option<downtime::shard::Shard>,
+        shard: Option<downtime::experiment::Shard>,
         /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,
+    },
+    /// Fit a scenario's uncertain parameters to its observed figures (ABC-SMC); writes the fitted ranges, the fit before and after, and the calibrated scenario.
+    Calibrate {
+        /// A scenario file (.ron) or the name of a built-in with `observed` figures and `Uncertain(...)` parameters.
+        scenario: String,
+        /// Parameters to fit, by name, comma-separated (default: all); the others stay at their nominal values.
+        #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+        params: Option<Vec<String>>,
+        /// Particles of the sequential Monte Carlo.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(4..=100_000))]
+        particles: u64,
+        /// Most generations after the draw from the priors (each costs one evaluation per particle).
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(1..=100))]
+        generations: u64,
+        /// Replications averaged per evaluation.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        runs: u64,
+        /// Master seed (default: the scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Output folder (default: reports/<scenario-id>-calibrate/).
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Compare scenarios on the same replications (common random numbers).
     Compare {
@@ -128,6 +162,10 @@ pub enum Command {
         /// Replications per variant (default: the sweep file's).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: Option<u64>,
+        /// Parameter draws of a base with uncertain parameters: every variant runs the same
+        /// DRAWS × RUNS units (default 1: parameters at their nominal values).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        draws: u64,
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
@@ -139,7 +177,52 @@ pub enum Command {
         force: bool,
         /// Run only replications r with r % N == I and write partial.json (see `downtime merge`).
         #[arg(long, value_name = "I/N")]
-        shard: Option<downtime::shard::Shard>,
+        shard: Option<downtime::experiment::Shard>,
+        /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
+        #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
+        csv_delimiter: char,
+    },
+    /// Which uncertain parameters drive the headline KPIs: Morris screening, then Sobol indices.
+    Sensitivity {
+        /// A scenario file (.ron) or built-in name with uncertain parameters (`Uncertain(...)`).
+        #[arg(default_value = "chipsoft-2026")]
+        scenario: String,
+        /// Output folder (default: reports/<scenario-id>-sensitivity/).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// morris (screening), sobol (variance-based indices) or both (Sobol for the top of the screening).
+        #[arg(long, default_value = "both", value_parser = clap::value_parser!(downtime::sensitivity::Method))]
+        method: downtime::sensitivity::Method,
+        /// Morris trajectories (each costs parameters + 1 evaluations).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        trajectories: u64,
+        /// Rows of the Sobol sample (each costs parameters + 2 evaluations).
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=100_000))]
+        samples: u64,
+        /// Replications per model evaluation (the same ones for every evaluation).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        runs: u64,
+        /// Parameters carried from the screening to the Sobol stage.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=200))]
+        top: u64,
+        /// The parameters of the Sobol stage (names, comma-separated) instead of the screening's top.
+        #[arg(long, value_delimiter = ',')]
+        parameters: Vec<String>,
+        /// Master seed (default: the scenario's own): the design and the replications' seeds.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Horizon in days, overriding the scenario's; injects after it are left out (a shorter run).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        /// Write into the output folder even when it holds files downtime did not write.
+        #[arg(long)]
+        force: bool,
+        /// Run only evaluations e with e % N == I of one stage and write partial.json (see `downtime merge`).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<downtime::experiment::Shard>,
         /// Field delimiter of the CSV files: `,` (default) or `;` for spreadsheets in locales with a decimal comma.
         #[arg(long, default_value = ",", value_parser = downtime::report::csv::parse_delimiter)]
         csv_delimiter: char,

@@ -87,7 +87,7 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
         .collect();
     let reps = options.replications();
     let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
-    let records = batch::par_map(options.jobs, &items, options.progress, |&(i, r)| {
+    let records = crate::experiment::par_map(options.jobs, &items, options.progress, |&(i, r)| {
         batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
     })?;
     let per: Vec<&[Record]> = records.chunks(reps.len().max(1)).collect();
@@ -273,8 +273,8 @@ pub fn command(
     let options = BatchOptions {
         runs,
         seed: seed.unwrap_or(scenarios[0].seed),
-        jobs: jobs.unwrap_or_else(batch::default_jobs),
-        shard: crate::shard::Shard::ALL,
+        jobs: jobs.unwrap_or_else(crate::experiment::default_jobs),
+        shard: crate::experiment::Shard::ALL,
         progress: true,
     };
     let out = out.unwrap_or_else(|| std::path::PathBuf::from("reports").join(format!("{}-compare", scenarios[0].id)));

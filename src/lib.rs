@@ -49,10 +49,12 @@
 //! and seed give byte-identical output files.
 
 pub mod batch;
+pub mod calibrate;
 pub mod compare;
 pub mod diagnostic;
 pub mod error;
 pub mod exercise;
+pub mod experiment;
 pub mod fit;
 pub mod input;
 pub mod kpi;
@@ -62,6 +64,7 @@ pub mod quantiles;
 pub mod reference;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shard;
 pub mod sim;
 // Issue 14: spreadsheets in and out.
@@ -70,6 +73,7 @@ pub mod sweep;
 pub mod systems;
 pub mod text;
 pub mod ui;
+pub mod uncertain;
 
 pub use error::{Error, ScenarioError};
 pub use scenario::Scenario;

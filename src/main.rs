@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use cli::{Cli, Command};
-use downtime::{Error, batch, compare, exercise, reference, report, scenario, shard, sim, sweep, text};
+use downtime::{Error, batch, compare, exercise, reference, report, scenario, sensitivity, shard, sim, sweep, text};
 
 fn main() -> ExitCode {
     let cli = parse();
@@ -92,7 +92,8 @@ impl Out {
 fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run { scenario, seed, days, out, force, csv_delimiter } => {
-            let mut sc = scenario::load(&scenario).map_err(Error::from)?;
+            let uncertain = downtime::uncertain::load(&scenario).map_err(Error::from)?;
+            let mut sc = uncertain.nominal().clone();
             if let Some(d) = days {
                 sc.set_days(d);
             }
@@ -107,8 +108,9 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
             let summary = report::write_run(&out, &incident, &baseline)?;
             report::write_charts_and_report(&out, &incident, &baseline, &summary)?;
             report::csv::apply(&out, csv_delimiter)?;
+            let note = downtime::uncertain::run_note(&uncertain).map_or(String::new(), |n| format!("{n}\n"));
             out_.say(&format!(
-                "{}wrote {}\nopen {}\n",
+                "{}wrote {}\nopen {}\n{note}",
                 report::summary_table(&summary),
                 text::terminal_line(&out.display().to_string()),
                 text::terminal_line(&out.join("report.html").display().to_string())
@@ -167,10 +169,26 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
             }
             Ok(if bad == 0 && !(strict && warned > 0) { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
-        Command::Batch { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter } => {
+        Command::Batch { scenario, runs, draws, seed, jobs, days, out, force, shard, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
-            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter };
+            let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter, draws };
             out_.say(&batch::command(&c)?);
+            out_.summary()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate { scenario, params, particles, generations, runs, seed, jobs, out, force } => {
+            let c = downtime::calibrate::CalibrateCommand {
+                scenario,
+                params,
+                particles: particles as usize,
+                generations: generations as usize,
+                runs,
+                seed,
+                jobs: jobs.map(|j| j as usize),
+                out,
+                force,
+            };
+            out_.say(&downtime::calibrate::command(&c)?);
             out_.summary()?;
             Ok(ExitCode::SUCCESS)
         }
@@ -180,9 +198,9 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
             out_.summary()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sweep { sweep, runs, jobs, out, force, shard, csv_delimiter } => {
+        Command::Sweep { sweep, runs, draws, jobs, out, force, shard, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
-            out_.say(&sweep::command(&sweep, runs, jobs, out, force, shard, csv_delimiter)?);
+            out_.say(&sweep::command(&sweep, runs, jobs, out, force, shard, csv_delimiter, draws)?);
             out_.summary()?;
             Ok(ExitCode::SUCCESS)
         }
@@ -225,6 +243,42 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
         Command::Merge { dirs, out, force, csv_delimiter } => {
             let _out_dir = report::prepare_output_dir(&out, force)?;
             out_.say(&shard::command(&dirs, &out, csv_delimiter)?);
+            out_.summary()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sensitivity {
+            scenario,
+            out,
+            method,
+            trajectories,
+            samples,
+            runs,
+            top,
+            parameters,
+            seed,
+            jobs,
+            days,
+            force,
+            shard,
+            csv_delimiter,
+        } => {
+            let c = sensitivity::SensitivityCommand {
+                scenario,
+                method,
+                trajectories,
+                samples,
+                runs,
+                top: top as usize,
+                parameters,
+                seed,
+                jobs: jobs.map(|j| j as usize),
+                days,
+                out,
+                force,
+                shard,
+                csv_delimiter,
+            };
+            out_.say(&sensitivity::command(&c)?);
             out_.summary()?;
             Ok(ExitCode::SUCCESS)
         }

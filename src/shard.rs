@@ -1,4 +1,5 @@
-//! Runs beyond one machine: `--shard I/N` slices, partial result files, and `downtime merge`.
+//! `downtime merge` for batches and sweeps: the commands' layer above [`crate::experiment`]
+//! (which defines shards and partial results) that knows how to write each command's outputs.
 //!
 //! Shard `I/N` runs the replications `r` with `r % N == I` of a batch or sweep and writes
 //! `partial.json`: the identity of the run, the shard, and one [`Record`] per replication (floats
@@ -9,124 +10,21 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
-use crate::batch::{self, BatchMeta, Layout, Record};
+use crate::batch;
 use crate::error::Error;
-use crate::report::write_atomic;
-use crate::sweep::{self, SweepMeta};
+use crate::experiment::{self, Record};
+use crate::sweep;
 
-/// Name of a partial result file inside a shard's output folder.
-pub const PARTIAL_FILE: &str = "partial.json";
-/// Format tag of partial files.
-pub const FORMAT: &str = "downtime-partial/1";
-/// Largest partial file merge reads.
-pub const MAX_PARTIAL_BYTES: u64 = 4 << 30;
+pub use crate::experiment::partial::{FORMAT, MAX_PARTIAL_BYTES, PARTIAL_FILE, Partial, VariantRecords, write_partial};
+pub use crate::experiment::plan::Shard;
 
-/// A deterministic slice of the replications: those with `r % count == index`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    /// The whole run.
-    pub const ALL: Shard = Shard { index: 0, count: 1 };
-
-    pub fn owns(&self, replication: u64) -> bool {
-        replication % self.count.max(1) == self.index
-    }
-
-    pub fn check(&self) -> Result<(), Error> {
-        if self.count == 0 || self.index >= self.count {
-            return Err(Error::Usage(format!(
-                "shard {}/{} does not exist; write I/N with 0 <= I < N, such as 0/4",
-                self.index, self.count
-            )));
-        }
-        Ok(())
-    }
-
-    /// The folder name of this shard below a run's default output folder.
-    pub fn folder(&self) -> String {
-        format!("shard-{}-of-{}", self.index, self.count)
-    }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a shard; write I/N with 0 <= I < N, such as 0/4");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let shard = Shard { index: i.trim().parse().map_err(|_| bad())?, count: n.trim().parse().map_err(|_| bad())? };
-        shard.check().map_err(|_| bad())?;
-        Ok(shard)
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-/// The records of one sweep variant in a partial file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VariantRecords {
-    pub variant: sweep::VariantMeta,
-    pub records: Vec<Record>,
-}
-
-/// What a shard leaves behind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "lowercase")]
-pub enum Partial {
-    Batch { format: String, shard: Shard, meta: BatchMeta, layout: Layout, records: Vec<Record> },
-    Sweep { format: String, shard: Shard, meta: SweepMeta, layout: Layout, variants: Vec<VariantRecords> },
-}
-
-impl Partial {
-    fn shard(&self) -> Shard {
-        match self {
-            Partial::Batch { shard, .. } | Partial::Sweep { shard, .. } => *shard,
-        }
-    }
-}
-
-/// Write `partial.json` into `dir`.
-pub fn write_partial(dir: &Path, partial: &Partial) -> Result<PathBuf, Error> {
-    let path = dir.join(PARTIAL_FILE);
-    let json = serde_json::to_string(partial).expect("partial serialises");
-    write_atomic(&path, format!("{json}\n").as_bytes())?;
-    Ok(path)
-}
-
-/// Read a partial result: `path` is a shard's folder or its `partial.json`.
+/// Read a partial result of a batch or sweep: `path` is a shard's folder or its `partial.json`.
 pub fn read_partial(path: &Path) -> Result<Partial, Error> {
-    use std::io::Read;
-    let file = if path.is_dir() { path.join(PARTIAL_FILE) } else { path.to_path_buf() };
-    let name = file.display().to_string();
+    let (name, partial): (String, Partial) = experiment::partial::read_json(path, "batch/sweep")?;
     let bad = |line: usize, column: usize, msg: String| {
         Error::Scenario(crate::ScenarioError::single(&name, line, column, msg))
     };
-    let f = crate::input::open_regular(&file)
-        .map_err(|e| bad(0, 0, format!("cannot read the partial result: {e}; give the folder a --shard run wrote")))?;
-    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > MAX_PARTIAL_BYTES {
-        return Err(bad(
-            1,
-            1,
-            format!("the file is larger than {} GiB; no partial result is that large", MAX_PARTIAL_BYTES >> 30),
-        ));
-    }
-    // Parsed as it is read (never held whole as text), and never past the size bound.
-    let reader = std::io::BufReader::new(f.take(MAX_PARTIAL_BYTES));
-    let partial: Partial = serde_json::from_reader(reader).map_err(|e| {
-        bad(e.line(), e.column(), format!("not a partial result of `downtime batch/sweep --shard`: {e}"))
-    })?;
     check_partial(&partial).map_err(|msg| bad(1, 1, format!("inconsistent partial result: {msg}; rerun the shard")))?;
     let format = match &partial {
         Partial::Batch { format, .. } | Partial::Sweep { format, .. } => format,
@@ -346,6 +244,19 @@ fn complete(mut records: Vec<Record>, runs: u64) -> Result<Vec<Record>, Error> {
 
 /// `downtime merge`: merge and write; returns the text to print.
 pub fn command(inputs: &[PathBuf], out: &Path, csv_delimiter: char) -> Result<String, Error> {
+    if let Some(first) = inputs.first()
+        && crate::sensitivity::is_partial(first)
+    {
+        let summary = crate::sensitivity::merge(inputs, out)?;
+        crate::report::csv::apply(out, csv_delimiter)?;
+        return Ok(format!(
+            "{}merged {} shards into {}\nopen {}\n",
+            crate::sensitivity::summary_table(&summary),
+            inputs.len(),
+            out.display(),
+            out.join("report.html").display()
+        ));
+    }
     let merged = merge(inputs, out)?;
     crate::report::csv::apply(out, csv_delimiter)?;
     let text = match merged {

@@ -32,13 +32,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::{self, BatchOptions, HEADLINE, Layout, Record, Stat, csv_field, fmt_num, round4};
 use crate::error::{Error, Problem, ScenarioError};
+use crate::experiment::{self, Partial, Shard, VariantRecords};
 use crate::model::{DEFAULT_FALLBACK, Function, Hosting, ProviderKind, Source};
 use crate::report::write_atomic;
 use crate::scenario::locate::Locations;
 use crate::scenario::raw::{PlatformKind, RawEvent, RawFallback, RawPlatform, RawScenario, RawScope, RawVendor};
 use crate::scenario::{self, Scenario};
-use crate::shard::{self, Partial, Shard, VariantRecords};
 use crate::sim;
+
+pub use crate::experiment::{SweepMeta, VariantMeta};
 
 /// Most variants a sweep may expand to.
 pub const MAX_VARIANTS: usize = 1_000;
@@ -130,31 +132,6 @@ pub enum ExchangeMode {
     Federated,
 }
 
-/// What a variant is, as written to the outputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VariantMeta {
-    pub name: String,
-    /// The vendor the incident compromises.
-    pub compromised: String,
-    pub hhi: f64,
-    pub providers: usize,
-}
-
-/// The identity of a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepMeta {
-    pub sweep: String,
-    pub title: String,
-    /// What the sweep asks, from the sweep file (for the report).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub description: String,
-    pub base: String,
-    pub seed: u64,
-    pub days: u32,
-    pub runs: u64,
-    pub market: String,
-}
-
 /// A sweep ready to run.
 pub struct Sweep {
     pub meta: SweepMeta,
@@ -165,6 +142,9 @@ pub struct Sweep {
     base_text: String,
     base_name: String,
     days: Option<u32>,
+    /// The base's uncertain parameters (`None` when it has none); variants are built at their
+    /// nominal values.
+    uncertain: Option<std::sync::Arc<crate::uncertain::Uncertain>>,
 }
 
 /// How to build one variant's scenario: the base with its levers applied (raw) and the
@@ -174,6 +154,10 @@ pub struct Sweep {
 pub struct Variant {
     raw: RawScenario,
     exchange: Option<ExchangeMode>,
+    /// The levers applied to the base's raw form (without `Compromise` and `Exchange`), and the
+    /// vendor the incident is moved to: the recipe again at other parameter values.
+    levers: Vec<Lever>,
+    target: Option<String>,
 }
 
 impl Sweep {
@@ -181,6 +165,42 @@ impl Sweep {
     pub fn scenario(&self, i: usize) -> Result<Scenario, Error> {
         let (_, v) = self.variants.get(i).ok_or_else(|| Error::Usage(format!("the sweep has no variant {i}")))?;
         let mut s = scenario::from_raw(v.raw.clone(), &self.base_text, &self.base_name)?;
+        if let Some(d) = self.days {
+            s.set_days(d);
+        }
+        if let Some(mode) = v.exchange {
+            set_exchange(&mut s, mode).map_err(Error::Usage)?;
+        }
+        Ok(s)
+    }
+
+    /// The base's uncertain parameters, when it has any.
+    pub fn uncertain(&self) -> Option<&crate::uncertain::Uncertain> {
+        self.uncertain.as_deref()
+    }
+
+    /// Variant `i` at the base's parameter values `values` (one per uncertain parameter; empty
+    /// for the nominal scenario): the variant's levers applied to the base's raw form at those
+    /// values, so every variant sees the same parameter draw.
+    pub fn scenario_at(&self, i: usize, values: &[f64]) -> Result<Scenario, Error> {
+        let Some(u) = self.uncertain.as_deref().filter(|_| !values.is_empty()) else {
+            return self.scenario(i);
+        };
+        let (meta, v) = self.variants.get(i).ok_or_else(|| Error::Usage(format!("the sweep has no variant {i}")))?;
+        let text = u.text_at(values);
+        let mut r = scenario::parse_raw(&text, &self.base_name)?;
+        let mut cx = Ctx { file: self.base_name.clone(), loc: Locations::index(""), problems: Vec::new() };
+        for lever in &v.levers {
+            apply(&mut cx, "", &mut r, lever);
+        }
+        if let Some(to) = &v.target {
+            retarget(&mut r, to).map_err(Error::Usage)?;
+        }
+        if !cx.problems.is_empty() {
+            let msgs: Vec<String> = cx.problems.iter().map(|p| p.message.clone()).collect();
+            return Err(Error::Usage(format!("variant `{}` at a parameter draw: {}", meta.name, msgs.join("; "))));
+        }
+        let mut s = scenario::from_raw(r, &text, &self.base_name)?;
         if let Some(d) = self.days {
             s.set_days(d);
         }
@@ -333,6 +353,16 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
             }
         }
     };
+    // A base with uncertain parameters: the variants are checked at their nominal values.
+    let uncertain = if base_text.contains("Uncertain(") {
+        Some(std::sync::Arc::new(crate::uncertain::Uncertain::from_text(&base_text, &base_name)?))
+    } else {
+        None
+    };
+    let base_text = match &uncertain {
+        Some(u) => u.text_at(&u.nominal_values()),
+        None => base_text,
+    };
     let base_raw = scenario::parse_raw(&base_text, &base_name)?;
     let base = scenario::from_raw(base_raw.clone(), &base_text, &base_name)?;
     let market = raw.market;
@@ -415,7 +445,9 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
             };
             // The recipe is kept, not the validated scenario: one is built at a time to run.
             drop(s);
-            variants.push((meta, Variant { raw: source, exchange }));
+            let levers =
+                v.levers.iter().filter(|l| !matches!(l, Lever::Exchange(_) | Lever::Compromise(_))).cloned().collect();
+            variants.push((meta, Variant { raw: source, exchange, levers, target: t.clone() }));
         }
         if variants.len() >= MAX_VARIANTS && !cx.problems.is_empty() {
             break;
@@ -447,12 +479,14 @@ pub fn from_str(text: &str, file: &str, dir: &Path) -> Result<Sweep, ScenarioErr
             days,
             runs: 0,
             market: market.map_or("all".into(), |k| k.key().to_string()),
+            draws: None,
         },
         variants,
         runs: raw.runs.unwrap_or(20),
         base_text,
         base_name,
         days: raw.days,
+        uncertain: uncertain.filter(|u| !u.parameters().is_empty()),
     })
 }
 
@@ -747,7 +781,7 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let s = Arc::new(sweep.scenario(i)?);
         let b = Arc::new(sim::baseline_of(&s));
-        let records = batch::par_map(options.jobs, &reps, options.progress, |&r| {
+        let records = experiment::par_map(options.jobs, &reps, options.progress, |&r| {
             batch::record(&s, &b, &layout, options.seed, r)
         })?;
         out.push((meta.clone(), records));
@@ -755,10 +789,58 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
     Ok((layout, out))
 }
 
+/// Run a nested sweep: every variant runs the same units (parameter draw `d`, replication `r`)
+/// of `options`' shard, so the variants are paired on the parameters as on chance. Records
+/// carry the unit's index as their replication; `slim` drops their daily series.
+pub fn run_drawn(
+    sweep: &Sweep,
+    options: &BatchOptions,
+    draws: u64,
+    slim: bool,
+) -> Result<(Layout, VariantResults), Error> {
+    options.check()?;
+    let u = sweep.uncertain().ok_or_else(|| {
+        Error::Usage(format!(
+            "--draws {draws} needs uncertain parameters in the sweep's base {}, and it has none; leave out --draws",
+            sweep.meta.base
+        ))
+    })?;
+    let layout = batch::layout(&sweep.scenario(0)?);
+    let plan = experiment::Plan { runs: options.runs, draws, shard: options.shard };
+    let mut out = Vec::with_capacity(sweep.variants.len());
+    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
+        let mut rows = Vec::new();
+        let mut first_error = None;
+        experiment::run_plan(
+            options.jobs,
+            &plan,
+            options.progress,
+            |unit| -> Result<Record, Error> {
+                let s = Arc::new(sweep.scenario_at(i, &u.draw(options.seed, unit.draw))?);
+                let b = Arc::new(sim::baseline_of(&s));
+                let mut rec = batch::record(&s, &b, &layout, options.seed, unit.replication);
+                rec.replication = unit.index;
+                Ok(rec)
+            },
+            |r| match r {
+                Ok(rec) => rows.push(if slim { rec.slim() } else { rec }),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            },
+        )?;
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        out.push((meta.clone(), rows));
+    }
+    Ok((layout, out))
+}
+
 /// The partial result of a sharded sweep.
 pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(VariantMeta, Vec<Record>)>) -> Partial {
     Partial::Sweep {
-        format: shard::FORMAT.to_string(),
+        format: experiment::FORMAT.to_string(),
         shard,
         meta: meta.clone(),
         layout,
@@ -784,7 +866,7 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(Variant
         // a few hundred bytes a run); its daily series and per-kind figures are dropped as it
         // arrives.
         let mut rows = Vec::with_capacity(reps.len());
-        batch::par_stream(
+        experiment::par_stream(
             options.jobs,
             &reps,
             options.progress,
@@ -974,14 +1056,22 @@ pub fn command(
     force: bool,
     shard: Option<Shard>,
     csv_delimiter: char,
+    draws: u64,
 ) -> Result<String, Error> {
     let mut sweep = load_spec(file)?;
     let runs = runs.unwrap_or(sweep.runs);
     sweep.meta.runs = runs;
+    if draws > 1 {
+        let total = draws.checked_mul(runs).filter(|t| *t <= batch::MAX_RUNS).ok_or_else(|| {
+            Error::Usage(format!("--draws {draws} × --runs {runs} is more than {} runs", batch::MAX_RUNS))
+        })?;
+        sweep.meta.runs = total;
+        sweep.meta.draws = Some(draws);
+    }
     let options = BatchOptions {
         runs,
         seed: sweep.meta.seed,
-        jobs: jobs.unwrap_or_else(batch::default_jobs),
+        jobs: jobs.unwrap_or_else(experiment::default_jobs),
         shard: shard.unwrap_or(Shard::ALL),
         progress: true,
     };
@@ -989,14 +1079,22 @@ pub fn command(
     let out = out.unwrap_or_else(|| shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
     let _out_dir = crate::report::prepare_output_dir(&out, force)?;
     match shard {
+        Some(s) if draws > 1 => {
+            let (layout, results) = run_drawn(&sweep, &options, draws, false)?;
+            let path = experiment::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
+            Ok(format!("shard {s}: wrote {}\n", path.display()))
+        }
         Some(s) => {
             let (layout, results) = run(&sweep, &options)?;
-            let path = shard::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
+            let path = experiment::write_partial(&out, &partial(&sweep.meta, s, layout, results))?;
             Ok(format!("shard {s}: wrote {}\n", path.display()))
         }
         None => {
-            let layout = batch::layout(&sweep.scenario(0)?);
-            let results = run_reduced(&sweep, &options)?;
+            let (layout, results) = if draws > 1 {
+                run_drawn(&sweep, &options, draws, true)?
+            } else {
+                (batch::layout(&sweep.scenario(0)?), run_reduced(&sweep, &options)?)
+            };
             let summary = write_sweep(&out, &sweep.meta, &layout, &results)?;
             crate::report::csv::apply(&out, csv_delimiter)?;
             Ok(format!(

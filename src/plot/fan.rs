@@ -34,6 +34,9 @@ pub struct FanChart<'a> {
     pub baseline: &'a [f64],
     /// Format y values as percentages.
     pub percent: bool,
+    /// The 5th–95th percentile band from chance alone (parameters known), drawn darker inside
+    /// the band of all runs; empty for none.
+    pub chance: &'a [(f64, f64)],
 }
 
 /// Write `dir/stem.png` and `dir/stem.svg`: the p5–p95 band and the median over `x` (days).
@@ -59,6 +62,7 @@ pub fn fan_chart(
         markers: &[],
         baseline: &[],
         percent: false,
+        chance: &[],
     };
     render(dir, stem, &chart)
 }
@@ -118,10 +122,27 @@ impl Figure for FanChart<'_> {
             .chain((0..n).rev().map(|i| (self.x[i], self.p5[i])))
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect();
+        let total_label = if self.chance.is_empty() {
+            "5th–95th percentile of runs"
+        } else {
+            "5th–95th percentile of runs: chance and parameters"
+        };
         chart
             .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.25).filled())))?
-            .label("5th–95th percentile of runs")
+            .label(total_label)
             .legend(legend_box(BLUE.mix(0.25)));
+        if !self.chance.is_empty() {
+            let m = n.min(self.chance.len());
+            let inner: Vec<(f64, f64)> = (0..m)
+                .map(|i| (self.x[i], self.chance[i].1))
+                .chain((0..m).rev().map(|i| (self.x[i], self.chance[i].0)))
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(inner, BLUE.mix(0.55).filled())))?
+                .label("5th–95th percentile from chance alone")
+                .legend(legend_box(BLUE.mix(0.55)));
+        }
         chart
             .draw_series(LineSeries::new(
                 (0..n).map(|i| (self.x[i], self.p50[i])).filter(|(x, y)| x.is_finite() && y.is_finite()),

@@ -87,8 +87,18 @@ impl Figure for HBarChart<'_> {
             .y_label_area_size(self.label_width())
             .build_cartesian_2d(lo..hi, 0.0..(n.max(1) as f64))?;
         let integer = self.integer;
+        // Shares and other small fractional values get decimals on the axis.
+        let span = hi - lo;
         let x_fmt = move |x: &f64| {
-            if integer && (x - x.round()).abs() > 1e-6 { String::new() } else { format::compact(*x) }
+            if integer && (x - x.round()).abs() > 1e-6 {
+                String::new()
+            } else if !integer && span < 2.0 {
+                format!("{:.2}", if x.abs() < 5e-3 { 0.0 } else { *x })
+            } else if !integer && span < 10.0 {
+                format!("{:.1}", if x.abs() < 5e-2 { 0.0 } else { *x })
+            } else {
+                format::compact(*x)
+            }
         };
         chart
             .configure_mesh()

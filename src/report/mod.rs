@@ -24,7 +24,12 @@ pub use run_folder::{RunSummary, summary_table, write_run};
 /// `summary.json`, or for a shard `{"partial": PATH}` (the partial result can be large).
 pub fn summary_json(dir: Option<&std::path::Path>) -> Result<String, crate::Error> {
     let Some(dir) = dir else { return Ok("{}".to_string()) };
-    let summary = dir.join("summary.json");
+    // `calibrate` writes its summary as calibration.json.
+    let summary = ["summary.json", "calibration.json"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| dir.join("summary.json"));
     let partial = dir.join("partial.json");
     if partial.is_file() && !summary.is_file() {
         return Ok(serde_json::json!({ "partial": partial.display().to_string() }).to_string());

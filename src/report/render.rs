@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("macros.md", include_str!("templates/macros.md")),
@@ -28,6 +28,8 @@ const TEMPLATES: [(&str, &str); 10] = [
     ("batch.md", include_str!("templates/batch.md")),
     ("policy.html", include_str!("templates/policy.html")),
     ("policy.md", include_str!("templates/policy.md")),
+    ("sensitivity.html", include_str!("templates/sensitivity.html")),
+    ("sensitivity.md", include_str!("templates/sensitivity.md")),
     ("style.css", include_str!("templates/style.css")),
 ];
 

@@ -310,6 +310,33 @@ impl Locations {
     }
 }
 
+/// Reverse look-ups, for the uncertain parameters of [`crate::uncertain`].
+impl Locations {
+    /// The position recorded for exactly `path`, if any.
+    pub fn exact(&self, path: &str) -> Option<(usize, usize)> {
+        self.map.get(path).copied()
+    }
+
+    /// The path of the value that starts last at or before (line, column): the value a token
+    /// there belongs to (the longest such path when several start at the same place).
+    pub fn path_before(&self, line: usize, column: usize) -> Option<&str> {
+        let mut best: Option<(&(usize, usize), &String)> = None;
+        for (path, pos) in &self.map {
+            if *pos > (line, column) {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bpos, bpath)) => pos > bpos || (pos == bpos && path.len() > bpath.len()),
+            };
+            if better {
+                best = Some((pos, path));
+            }
+        }
+        best.map(|(_, p)| p.as_str())
+    }
+}
+
 fn join(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
 }

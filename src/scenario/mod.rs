@@ -22,7 +22,7 @@ use std::path::Path;
 
 pub use crate::error::{Problem, ScenarioError};
 pub use raw::{OpenDays, Sensitivity};
-pub use validate::{from_raw, from_str, parse_raw};
+pub use validate::from_raw;
 
 use crate::model::{FallbackCost, FunctionSet, Hosting, ProviderKind, Source};
 
@@ -424,14 +424,30 @@ impl Event {
     }
 }
 
+/// Parse and validate scenario text; `file` names it in errors. Uncertain parameters
+/// (`Uncertain(...)`, see [`crate::uncertain`]) take their nominal values.
+pub fn from_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    if crate::uncertain::mentions(text) {
+        return crate::uncertain::Uncertain::nominal_only(text, file).map(|u| u.nominal().clone());
+    }
+    validate::from_str(text, file)
+}
+
+/// Parse scenario text into its raw form only (uncertain parameters at their nominal values);
+/// with [`from_raw`], callers (policy sweeps) can change a [`raw::RawScenario`] before
+/// validating it.
+pub fn parse_raw(text: &str, file: &str) -> Result<raw::RawScenario, ScenarioError> {
+    if crate::uncertain::mentions(text) {
+        let u = crate::uncertain::Uncertain::nominal_only(text, file)?;
+        return u.raw_at(&u.nominal_values());
+    }
+    validate::parse_raw(text, file)
+}
+
 /// Where a scenario comes from: a file path or a built-in name.
 pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
-    if let Some(text) = builtin::get(spec) {
-        return from_str(text, &format!("<built-in {spec}>"));
-    }
-    let path = Path::new(spec);
-    let text = read_bounded(path)?;
-    from_str(&text, &path.display().to_string())
+    // Uncertain parameters take their nominal values, with every range checked.
+    crate::uncertain::load(spec).map(crate::uncertain::Uncertain::into_nominal)
 }
 
 /// The text of a scenario (a built-in name or a file, read within [`MAX_FILE_BYTES`]) and the
@@ -466,7 +482,7 @@ pub fn render_error_styled(error: &ScenarioError, color: bool) -> String {
 /// Largest scenario file accepted, in bytes.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
 
-fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
+pub(crate) fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
     use std::io::Read;
     let name = path.display().to_string();
     let file = crate::input::open_regular(path).map_err(|e| {

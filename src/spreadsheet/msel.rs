@@ -328,10 +328,13 @@ pub fn merge(text: &str, file: &str, table: &Table) -> Result<String, crate::Err
         } else {
             format!("{kind}({})", args.join(", "))
         };
-        if let Err(e) = options.from_str::<crate::scenario::raw::RawEvent>(&event) {
+        // Uncertain numbers (`Uncertain(Pert(...))`) are checked at their nominal value.
+        let readable = crate::uncertain::nominal_text(&event)
+            .and_then(|t| options.from_str::<crate::scenario::raw::RawEvent>(&t).map_err(|e| e.code.to_string()));
+        if let Err(e) = readable {
             let c =
                 if c_details.is_some_and(|c| !row[c].is_empty()) { c_details } else { c_target }.unwrap_or(c_inject);
-            bad.push(table.error(i, c, format!("the inject `{event}` does not read: {}", e.code)));
+            bad.push(table.error(i, c, format!("the inject `{event}` does not read: {e}")));
             continue;
         }
         let delay = cell(row, c_delay).text();

@@ -327,10 +327,21 @@ fn bad_fidelity_values_get_positioned_errors() {
         ("ramp_days: 7", "ramp_days: -7", "ramp"),
         ("service: \"outpatient\", window", "service: \"outpatients\", window", "did you mean `outpatient`"),
     ];
-    let base = scenario::builtin::get("us-ransomware-hospital").unwrap().replace(
-        "ambulance_share: 0.4,\n                    // Assumption: of patients still",
-        "ambulance_share: 0.4, fallback_throughput: 0.7,\n                    // Assumption: of patients still",
-    );
+    let base = scenario::builtin::get("us-ransomware-hospital")
+        .unwrap()
+        .replace(
+            "ambulance_share: 0.4,\n                    // Assumption: of patients still",
+            "ambulance_share: 0.4, fallback_throughput: 0.7,\n                    // Assumption: of patients still",
+        )
+        // The built-in gives these two ranges (uncertain parameters); the cases need numbers.
+        .replace(
+            "walkout_share: Uncertain(Pert(min: 0.05, mode: 0.1, max: 0.2), name: \"ED walk-out share\")",
+            "walkout_share: 0.1",
+        )
+        .replace(
+            "ramp_days: Uncertain(Pert(min: 3, mode: 7, max: 14), name: \"days to full throughput\")",
+            "ramp_days: 7",
+        );
     let dir = tempfile::tempdir().unwrap();
     for (from, to, expect) in cases {
         assert!(base.contains(from), "the test's base lacks `{from}`");

@@ -3,6 +3,7 @@
 mod authoring;
 mod authoring2;
 mod batch;
+mod calibrate;
 mod common;
 mod conventions;
 mod depth;
@@ -12,7 +13,10 @@ mod fidelity;
 mod hardening;
 mod hardening2;
 mod model;
+mod nested;
 mod report;
 mod room;
 mod scenarios;
+mod sensitivity;
 mod travel;
+mod uncertain;
