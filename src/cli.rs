@@ -39,7 +39,7 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<scenario-id>/).
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         out: Option<PathBuf>,
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
@@ -86,7 +86,7 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<scenario-id>-batch/).
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         out: Option<PathBuf>,
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
@@ -145,7 +145,7 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<first-id>-compare/).
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         out: Option<PathBuf>,
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
@@ -170,7 +170,7 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
         /// Output folder (default: reports/<sweep-id>-sweep/).
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         out: Option<PathBuf>,
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
@@ -261,7 +261,7 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: Option<u32>,
         /// Output folder (default: reports/<scenario-id>-exercise/).
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         out: Option<PathBuf>,
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
@@ -291,7 +291,7 @@ pub enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Output folder.
-        #[arg(long, required = true)]
+        #[arg(short = 'o', long, required = true)]
         out: PathBuf,
         /// Write into the output folder even when it holds files downtime did not write.
         #[arg(long)]
