@@ -135,6 +135,11 @@ pub enum Command {
         /// Replications per scenario (the same ones for each).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         runs: u64,
+        /// Parameter draws for scenarios with uncertain parameters: every scenario runs the same
+        /// DRAWS × RUNS units, a parameter of the same name taking the same value in all of them
+        /// (default 1: parameters at their nominal values).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        draws: u64,
         /// Master seed (default: the first scenario's).
         #[arg(long)]
         seed: Option<u64>,

@@ -90,23 +90,102 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
     let records = crate::experiment::par_map(options.jobs, &items, options.progress, |&(i, r)| {
         batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
     })?;
-    let per: Vec<&[Record]> = records.chunks(reps.len().max(1)).collect();
+    let per: Vec<Vec<Record>> = records.chunks(reps.len().max(1)).map(<[Record]>::to_vec).collect();
+    Ok(assemble(scenarios, layout, per, options.seed))
+}
+
+/// Compare scenarios with uncertain parameters over the same `draws` × `options.runs` units
+/// (a nested plan, [`crate::experiment::Plan`]): unit `(d, r)` runs every scenario at parameter
+/// draw `d` on the chance streams of replication `r`, and the differences are paired unit by
+/// unit. A parameter takes the same value in every scenario where it has the same name and
+/// range as in the first (so a comparison of two plans under the same assumptions varies the
+/// assumptions together); a parameter of its own is drawn from the scenario's own stream.
+pub fn compare_drawn(
+    scenarios: &[crate::uncertain::Uncertain],
+    days: Option<u32>,
+    options: &BatchOptions,
+    draws: u64,
+) -> Result<Comparison, Error> {
+    options.check()?;
+    if scenarios.len() < 2 {
+        return Err(Error::Usage("compare needs at least two scenarios".into()));
+    }
+    if draws.checked_mul(options.runs).is_none_or(|t| t > batch::MAX_RUNS) {
+        return Err(Error::Usage(format!(
+            "--draws {draws} × --runs {} is more than {} runs",
+            options.runs,
+            batch::MAX_RUNS
+        )));
+    }
+    let nominal: Vec<Scenario> = scenarios.iter().map(|u| u.nominal().clone()).collect();
+    let layout = batch::layout(&nominal[0]);
+    let first = scenarios[0].parameters();
+    // For each scenario and parameter: the index of the same parameter in the first scenario.
+    let shared: Vec<Vec<Option<usize>>> = scenarios
+        .iter()
+        .map(|u| {
+            u.parameters()
+                .iter()
+                .map(|p| first.iter().position(|f| f.name == p.name && f.distribution == p.distribution))
+                .collect()
+        })
+        .collect();
+    let plan = crate::experiment::Plan { runs: options.runs, draws, shard: options.shard };
+    let mut per: Vec<Vec<Record>> = vec![Vec::new(); scenarios.len()];
+    let mut first_error = None;
+    crate::experiment::run_plan(
+        options.jobs,
+        &plan,
+        options.progress,
+        |unit| -> Result<Vec<Record>, Error> {
+            let base_values = scenarios[0].draw(options.seed, unit.draw);
+            let mut out = Vec::with_capacity(scenarios.len());
+            for (u, shared) in scenarios.iter().zip(&shared) {
+                let own = u.draw(options.seed, unit.draw);
+                let values: Vec<f64> = shared.iter().zip(&own).map(|(s, v)| s.map_or(*v, |i| base_values[i])).collect();
+                let mut s = u.scenario_at(&values)?;
+                if let Some(d) = days {
+                    s.set_days(d);
+                }
+                let s = Arc::new(s);
+                let b = Arc::new(sim::baseline_of(&s));
+                let mut rec = batch::record(&s, &b, &layout, options.seed, unit.replication);
+                rec.replication = unit.index;
+                out.push(rec);
+            }
+            Ok(out)
+        },
+        |r| match r {
+            Ok(recs) => per.iter_mut().zip(recs).for_each(|(p, rec)| p.push(rec)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        },
+    )?;
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(assemble(&nominal, layout, per, options.seed))
+}
+
+/// The comparison of records run in the same order for every scenario.
+fn assemble(scenarios: &[Scenario], layout: Layout, per: Vec<Vec<Record>>, seed: u64) -> Comparison {
     let labels = labels(scenarios);
     let mut diffs = Vec::new();
     for (s, label) in labels.iter().enumerate().skip(1) {
-        diffs.extend(paired(&layout, label, per[0], per[s]));
+        diffs.extend(paired(&layout, label, &per[0], &per[s]));
     }
-    Ok(Comparison {
+    Comparison {
         version: crate::report::render::VERSION,
         schema: crate::report::render::SCHEMA,
         scenarios: labels,
         titles: scenarios.iter().map(|s| s.title.clone()).collect(),
-        seed: options.seed,
-        runs: reps.len() as u64,
+        seed,
+        runs: per.first().map_or(0, |p| p.len() as u64),
         diffs,
         layout,
-        records: per.iter().map(|r| r.to_vec()).collect(),
-    })
+        records: per,
+    }
 }
 
 fn paired(layout: &Layout, label: &str, base: &[Record], other: &[Record]) -> Vec<Diff> {
@@ -249,9 +328,11 @@ pub fn write_comparison(dir: &Path, c: &Comparison) -> Result<(), Error> {
 }
 
 /// `downtime compare`: load the scenarios, compare them, write the folder; returns the text to print.
+/// With `draws` above 1 the scenarios' uncertain parameters are drawn ([`compare_drawn`]).
 pub fn command(
     names: &[String],
     runs: u64,
+    draws: u64,
     seed: Option<u64>,
     jobs: Option<usize>,
     days: Option<u32>,
@@ -259,27 +340,43 @@ pub fn command(
     force: bool,
     csv_delimiter: char,
 ) -> Result<String, Error> {
-    let mut scenarios = Vec::new();
-    for n in names {
-        let mut s = crate::scenario::load(n)?;
-        if let Some(d) = days {
-            s.set_days(d);
-        }
-        scenarios.push(s);
-    }
-    if scenarios.len() < 2 {
+    if names.len() < 2 {
         return Err(Error::Usage("compare needs at least two scenarios".into()));
     }
+    let mut uncertain = Vec::new();
+    for n in names {
+        uncertain.push(crate::uncertain::load(n)?);
+    }
+    if draws > 1 && uncertain.iter().all(|u| u.parameters().is_empty()) {
+        return Err(Error::Usage(format!(
+            "--draws {draws} needs uncertain parameters, and none of the scenarios has any; write the numbers you are unsure of as `Uncertain(...)` (docs/model.md), or leave out --draws"
+        )));
+    }
+    let first = uncertain[0].nominal();
     let options = BatchOptions {
         runs,
-        seed: seed.unwrap_or(scenarios[0].seed),
+        seed: seed.unwrap_or(first.seed),
         jobs: jobs.unwrap_or_else(crate::experiment::default_jobs),
         shard: crate::experiment::Shard::ALL,
         progress: true,
     };
-    let out = out.unwrap_or_else(|| std::path::PathBuf::from("reports").join(format!("{}-compare", scenarios[0].id)));
+    let out = out.unwrap_or_else(|| std::path::PathBuf::from("reports").join(format!("{}-compare", first.id)));
     let _out_dir = crate::report::prepare_output_dir(&out, force)?;
-    let c = compare(&scenarios, &options)?;
+    let c = if draws > 1 {
+        compare_drawn(&uncertain, days, &options, draws)?
+    } else {
+        let scenarios: Vec<Scenario> = uncertain
+            .into_iter()
+            .map(|u| {
+                let mut s = u.into_nominal();
+                if let Some(d) = days {
+                    s.set_days(d);
+                }
+                s
+            })
+            .collect();
+        compare(&scenarios, &options)?
+    };
     write_comparison(&out, &c)?;
     crate::report::csv::apply(&out, csv_delimiter)?;
     Ok(format!("{}wrote {}\nopen {}\n", compare_md(&c), out.display(), out.join("report.html").display()))

@@ -192,9 +192,9 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
             out_.summary()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare { scenarios, runs, seed, jobs, days, out, force, csv_delimiter } => {
+        Command::Compare { scenarios, runs, draws, seed, jobs, days, out, force, csv_delimiter } => {
             let jobs = jobs.map(|j| j as usize);
-            out_.say(&compare::command(&scenarios, runs, seed, jobs, days, out, force, csv_delimiter)?);
+            out_.say(&compare::command(&scenarios, runs, draws, seed, jobs, days, out, force, csv_delimiter)?);
             out_.summary()?;
             Ok(ExitCode::SUCCESS)
         }

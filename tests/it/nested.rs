@@ -114,3 +114,59 @@ fn nested_batch_splits_chance_from_parameters() {
         assert_eq!(std::fs::read(whole.join(f)).unwrap(), std::fs::read(merged.join(f)).unwrap(), "{f}");
     }
 }
+
+/// `compare --draws`: every scenario runs the same parameter draw in each unit, so a scenario
+/// compared with a copy of itself differs by exactly zero in every unit, while the units
+/// themselves differ (the draws vary the answer).
+#[test]
+fn compared_scenarios_see_the_same_parameter_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = base(dir.path());
+    let copy = dir.path().join("copy.ron");
+    std::fs::copy(&file, &copy).unwrap();
+    let load = |p: &Path| downtime::uncertain::load(s(p)).unwrap();
+    let options = downtime::batch::BatchOptions {
+        runs: 2,
+        seed: 7,
+        jobs: 2,
+        shard: downtime::experiment::Shard::ALL,
+        progress: false,
+    };
+    let c = downtime::compare::compare_drawn(&[load(&file), load(&copy)], Some(10), &options, 3).unwrap();
+    assert_eq!(c.runs, 6);
+    let lost = c.layout.kpis.iter().position(|k| k == "care_lost").unwrap();
+    let values: Vec<f64> = c.records[0].iter().map(|r| r.kpis[lost].unwrap().0).collect();
+    assert!(values.windows(2).any(|w| w[0] != w[1]), "the draws change care lost: {values:?}");
+    for d in &c.diffs {
+        // A KPI can be null in some units (no recovery within 10 days): then null in both.
+        assert!(d.pairs <= 6 && d.base_mean == d.mean, "{d:?}");
+        if let Some(m) = d.diff_mean {
+            assert_eq!(m, 0.0, "{d:?}");
+        }
+    }
+    assert!(c.diffs.iter().any(|d| d.kpi == "care_lost" && d.pairs == 6));
+    // The command: the nested design is refused for scenarios without uncertain parameters.
+    let out = dir.path().join("cmp");
+    let o = Command::new(common::bin())
+        .args([
+            "compare",
+            "chipsoft-2026",
+            "chipsoft-2026",
+            "--draws",
+            "2",
+            "--runs",
+            "1",
+            "--days",
+            "5",
+            "--out",
+            s(&out),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "chipsoft-2026 has uncertain parameters: {}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(common::bin())
+        .args(["compare", "nl-national", "nl-national", "--draws", "2", "--runs", "1", "--out", s(&out), "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}
