@@ -210,25 +210,23 @@ fn round2(x: f64) -> f64 {
 
 /// The fit as a terminal table, one line per observation.
 pub fn table(fits: &[Fit]) -> String {
-    use std::fmt::Write as _;
     if fits.is_empty() {
         return String::new();
     }
     let mut out = String::from("Observed beside the model (relative error; within the stated band?)\n");
-    for f in fits {
-        let model = f.model.map_or("—".to_string(), |m| format!("{m:.1}"));
-        let err = f.relative_error.map_or("—".to_string(), |e| format!("{:+.0}%", e * 100.0));
-        let mark = if f.within_band { "fits" } else { "MISS" };
-        let _ = writeln!(
-            out,
-            "  {:<44} observed {:>14}  model {:>8}  {:>6}  {mark} (±{:.0}%)",
-            f.name,
-            f.observed,
-            model,
-            err,
-            f.band * 100.0
-        );
-    }
+    let rows: Vec<Vec<String>> = fits
+        .iter()
+        .map(|f| {
+            vec![
+                f.name.clone(),
+                f.observed.to_string(),
+                f.model.map_or("—".to_string(), |m| format!("{m:.1}")),
+                f.relative_error.map_or("—".to_string(), |e| format!("{:+.0}%", e * 100.0)),
+                format!("{} (±{:.0}%)", if f.within_band { "fits" } else { "MISS" }, f.band * 100.0),
+            ]
+        })
+        .collect();
+    out.push_str(&crate::text::table(&["observation", "observed", "model", "error", "fit"], &rows));
     out
 }
 

@@ -1025,24 +1025,25 @@ pub fn results_md(s: &SweepSummary) -> String {
 /// The terminal table of a sweep.
 pub fn summary_table(s: &SweepSummary) -> String {
     let mut out = format!("{} — {} runs per variant, seed {}\n", s.meta.title, s.meta.runs, s.meta.seed);
-    let _ = writeln!(
-        out,
-        "  {:<40} {:>7} {:>14} {:>12} {:>12} {:>16}",
-        "variant", "HHI", "care behind", "care lost", "delivered %", "records stolen"
-    );
-    for v in &s.variants {
-        let get = |k: &str| v.kpis.get(k).and_then(|s| s.mean);
-        let _ = writeln!(
-            out,
-            "  {:<40} {:>7.0} {:>14} {:>12} {:>12} {:>16}",
-            v.variant.name,
-            v.variant.hhi,
-            fmt_num(get(batch::CARE_BEHIND)),
-            fmt_num(get(batch::CARE_LOST)),
-            fmt_num(get("care_delivered_pct")),
-            fmt_num(get("records_exfiltrated"))
-        );
-    }
+    let rows: Vec<Vec<String>> = s
+        .variants
+        .iter()
+        .map(|v| {
+            let get = |k: &str| fmt_num(v.kpis.get(k).and_then(|s| s.mean));
+            vec![
+                v.variant.name.clone(),
+                format!("{:.0}", v.variant.hhi),
+                get(batch::CARE_BEHIND),
+                get(batch::CARE_LOST),
+                get("care_delivered_pct"),
+                get("records_exfiltrated"),
+            ]
+        })
+        .collect();
+    out.push_str(&crate::text::table(
+        &["variant", "HHI", "care behind", "care lost", "delivered %", "records stolen"],
+        &rows,
+    ));
     out
 }
 
