@@ -709,6 +709,12 @@ struct Extras {
     name: Option<String>,
 }
 
+/// A RON error about an `Uncertain(...)` expression without the names of the Rust types that
+/// read it (`Spec`, `Extras`), which mean nothing to a scenario's author.
+fn in_scenario_words(code: &ron::error::Error) -> String {
+    code.to_string().replace(" in enum `Spec`", "").replace(" in `Extras`", "").replace(" in `Spec`", "")
+}
+
 fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
@@ -735,7 +741,7 @@ fn parse_expression(text: &str, (start, end): (usize, usize), lines: &LineIndex)
             column,
             message: format!(
                 "in `Uncertain(...)`: {}; write one of Uniform(min, max), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, sigma), Beta(alpha, beta), with named fields",
-                e.code
+                in_scenario_words(&e.code)
             ),
 ..Default::default()
 }
@@ -752,7 +758,7 @@ fn parse_expression(text: &str, (start, end): (usize, usize), lines: &LineIndex)
                     column,
                     message: format!(
                         "in `Uncertain(...)`: {}; after the distribution only `name: \"...\"` may follow",
-                        e.code
+                        in_scenario_words(&e.code)
                     ),
                     ..Default::default()
                 }

@@ -145,3 +145,21 @@ fn a_whole_number_field_with_a_fractional_mode_loads() {
     let open = u.nominal().profiles[0].services.iter().find(|sv| sv.name == "outpatient").unwrap().open;
     assert_eq!(open, 8);
 }
+
+/// A malformed `Uncertain(...)` is reported in the scenario's words: the distributions it may
+/// hold, never the names of the Rust types that read it.
+#[test]
+fn malformed_uncertain_expressions_speak_the_scenario_s_words() {
+    for bad in [
+        "Uncertain(Uncertain(Pert(min: 0.1, mode: 0.2, max: 0.3)))",
+        "Uncertain(Pert(min: 0.1, mode: 0.2, max: 0.3), name: \"x\", name: \"y\")",
+        "Uncertain(Gamma(shape: 2))",
+    ] {
+        let text = with_overtime(bad);
+        let e = Uncertain::from_text(&text, "h.ron").unwrap_err();
+        let message = &e.problems[0].message;
+        assert_eq!(e.problems[0].line, position(&text).0, "{message}");
+        assert!(!message.contains("Spec") && !message.contains("Extras"), "{message}");
+        assert!(message.contains("Uncertain(...)"), "{message}");
+    }
+}
