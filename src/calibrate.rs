@@ -487,7 +487,7 @@ pub fn command(c: &CalibrateCommand) -> Result<String, Error> {
     let seconds = started.elapsed().as_secs_f64();
     write(&out, &u, &calibration, &posterior, &fitted_all)?;
     Ok(format!(
-        "{}calibrated {} parameter{} on {} evaluations of {} replication{} in {:.0} s\nwrote {}\nopen {}\n",
+        "{}calibrated {} parameter{} on {} evaluations of {} replication{} in {:.1} s\nwrote {}\nopen {}\n",
         summary_table(&calibration),
         calibration.parameters.len(),
         if calibration.parameters.len() == 1 { "" } else { "s" },
