@@ -202,31 +202,30 @@ pub fn run_nested(
     options.check()?;
     let layout = layout(u.nominal());
     let plan = Plan { runs: options.runs, draws, shard: options.shard };
-    let mut first_error = None;
-    let mut sink = sink;
-    crate::experiment::run_plan(
+    crate::experiment::try_run_plan(
         options.jobs,
         &plan,
         options.progress,
-        |unit| -> Result<Record, Error> {
+        |unit| {
             let mut s = u.scenario_at(&u.draw(options.seed, unit.draw))?;
             if let Some(d) = days {
                 s.set_days(d);
             }
-            let s = Arc::new(s);
-            let base = Arc::new(sim::baseline_of(&s));
-            let mut rec = record(&s, &base, &layout, options.seed, unit.replication);
-            rec.replication = unit.index;
-            Ok(rec)
+            Ok(unit_record(s, &layout, options.seed, unit))
         },
-        |r| match r {
-            Ok(rec) => sink(rec),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        },
-    )?;
-    first_error.map_or(Ok(()), Err)
+        sink,
+    )
+}
+
+/// The record of one unit of a nested plan: `scenario` (already at the unit's parameter draw)
+/// against its baseline on the chance streams of the unit's replication, numbered by the unit's
+/// index in the plan.
+pub fn unit_record(scenario: Scenario, layout: &Layout, seed: u64, unit: &crate::experiment::Unit) -> Record {
+    let s = Arc::new(scenario);
+    let base = Arc::new(sim::baseline_of(&s));
+    let mut rec = record(&s, &base, layout, seed, unit.replication);
+    rec.replication = unit.index;
+    rec
 }
 
 /// Run the replications of `options` (its shard only) and return their records in order.

@@ -132,8 +132,7 @@ pub fn compare_drawn(
         .collect();
     let plan = crate::experiment::Plan { runs: options.runs, draws, shard: options.shard };
     let mut per: Vec<Vec<Record>> = vec![Vec::new(); scenarios.len()];
-    let mut first_error = None;
-    crate::experiment::run_plan(
+    crate::experiment::try_run_plan(
         options.jobs,
         &plan,
         options.progress,
@@ -147,24 +146,12 @@ pub fn compare_drawn(
                 if let Some(d) = days {
                     s.set_days(d);
                 }
-                let s = Arc::new(s);
-                let b = Arc::new(sim::baseline_of(&s));
-                let mut rec = batch::record(&s, &b, &layout, options.seed, unit.replication);
-                rec.replication = unit.index;
-                out.push(rec);
+                out.push(batch::unit_record(s, &layout, options.seed, unit));
             }
             Ok(out)
         },
-        |r| match r {
-            Ok(recs) => per.iter_mut().zip(recs).for_each(|(p, rec)| p.push(rec)),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        },
+        |recs| per.iter_mut().zip(recs).for_each(|(p, rec)| p.push(rec)),
     )?;
-    if let Some(e) = first_error {
-        return Err(e);
-    }
     Ok(assemble(&nominal, layout, per, options.seed))
 }
 

@@ -810,28 +810,20 @@ pub fn run_drawn(
     let mut out = Vec::with_capacity(sweep.variants.len());
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let mut rows = Vec::new();
-        let mut first_error = None;
-        experiment::run_plan(
+        experiment::try_run_plan(
             options.jobs,
             &plan,
             options.progress,
-            |unit| -> Result<Record, Error> {
-                let s = Arc::new(sweep.scenario_at(i, &u.draw(options.seed, unit.draw))?);
-                let b = Arc::new(sim::baseline_of(&s));
-                let mut rec = batch::record(&s, &b, &layout, options.seed, unit.replication);
-                rec.replication = unit.index;
-                Ok(rec)
+            |unit| {
+                Ok(batch::unit_record(
+                    sweep.scenario_at(i, &u.draw(options.seed, unit.draw))?,
+                    &layout,
+                    options.seed,
+                    unit,
+                ))
             },
-            |r| match r {
-                Ok(rec) => rows.push(if slim { rec.slim() } else { rec }),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            },
+            |rec| rows.push(if slim { rec.slim() } else { rec }),
         )?;
-        if let Some(e) = first_error {
-            return Err(e);
-        }
         out.push((meta.clone(), rows));
     }
     Ok((layout, out))

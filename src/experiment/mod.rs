@@ -24,4 +24,4 @@ pub mod run;
 pub use partial::{FORMAT, MAX_PARTIAL_BYTES, PARTIAL_FILE, Partial, VariantRecords, write_partial};
 pub use plan::{Plan, Shard, Unit};
 pub use record::{BatchMeta, ChartContext, Exact, Layout, Record, SweepMeta, VariantMeta};
-pub use run::{default_jobs, par_map, par_stream, run_plan};
+pub use run::{default_jobs, par_map, par_stream, run_plan, try_run_plan};

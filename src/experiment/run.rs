@@ -52,6 +52,25 @@ pub fn run_plan<R: Send>(
     stream(jobs, plan.units(), progress, |u: &super::Unit| f(u), sink)
 }
 
+/// [`run_plan`] for units that can fail (a parameter draw the scenario refuses): the results
+/// that are `Ok` go to `sink` in plan order, and the first error in plan order is returned.
+pub fn try_run_plan<R: Send>(
+    jobs: usize,
+    plan: &super::Plan,
+    progress: bool,
+    f: impl Fn(&super::Unit) -> Result<R, Error> + Sync,
+    mut sink: impl FnMut(R),
+) -> Result<(), Error> {
+    let mut first_error = None;
+    run_plan(jobs, plan, progress, f, |r| match r {
+        Ok(r) => sink(r),
+        Err(e) => {
+            first_error.get_or_insert(e);
+        }
+    })?;
+    first_error.map_or(Ok(()), Err)
+}
+
 /// [`par_stream`] over any sized iterator, consumed a chunk at a time.
 pub fn stream<I, T, R>(
     jobs: usize,

@@ -220,23 +220,14 @@ fn run_stage(u: &Uncertain, meta: &SensitivityMeta, shard: Shard, jobs: usize) -
     let designs = Designs::of(&meta.stage, meta.seed);
     let plan = Plan { runs: meta.stage.evaluations, draws: 1, shard };
     let mut out = Vec::new();
-    let mut first_error = None;
-    experiment::run_plan(
+    experiment::try_run_plan(
         jobs,
         &plan,
         true,
-        |unit| (unit.index, evaluate(u, meta, &layout, &at, &meta.stage.point(&designs, unit.index as usize))),
-        |(e, r)| match r {
-            Ok(v) => out.push((e, v)),
-            Err(err) => {
-                first_error.get_or_insert(err);
-            }
-        },
+        |unit| Ok((unit.index, evaluate(u, meta, &layout, &at, &meta.stage.point(&designs, unit.index as usize))?)),
+        |pair| out.push(pair),
     )?;
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    Ok(out)
 }
 
 /// The results of a stage for one KPI and parameter.
