@@ -29,7 +29,7 @@ pub struct Label {
 }
 
 /// One problem found in a scenario, at a position in its file (1-based; 0 when unknown).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub line: usize,
     pub column: usize,

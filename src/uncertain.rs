@@ -342,14 +342,13 @@ impl Uncertain {
         let lines = LineIndex::new(text);
         if found.len() > MAX_PARAMETERS {
             let (line, column) = lines.at(found[MAX_PARAMETERS].0);
-            return Err(err(vec![Problem {
+            return Err(err(vec![Problem::new(
                 line,
                 column,
-                message: format!(
+                format!(
                     "more than {MAX_PARAMETERS} uncertain parameters; keep the ones that matter most as distributions and the others as numbers"
                 ),
-                ..Default::default()
-            }]));
+            )]));
         }
         let mut problems = Vec::new();
         let mut parsed = Vec::new();
@@ -396,14 +395,11 @@ impl Uncertain {
                 given[i].clone().unwrap_or_else(|| if path.is_empty() { format!("line {line}") } else { path.clone() });
             if parameters[..i].iter().any(|p| p.name == name) {
                 if given[i].is_some() {
-                    problems.push(Problem {
+                    problems.push(Problem::new(
                         line,
                         column,
-                        message: format!(
-                            "another uncertain parameter is already named \"{name}\"; give each its own name"
-                        ),
-                        ..Default::default()
-                    });
+                        format!("another uncertain parameter is already named \"{name}\"; give each its own name"),
+                    ));
                 }
                 name = format!("{name} (line {line})");
             }
@@ -459,16 +455,11 @@ impl Uncertain {
                 } else {
                     let side = if k == 0 { "lower" } else { "upper" };
                     let first = e.problems.first().map(|q| q.message.clone()).unwrap_or_default();
-                    problems.push(Problem {
-                        line: p.line,
-                        column: p.column,
-                        message: format!(
+                    problems.push(Problem::new(p.line, p.column, format!(
                             "`{}`: at the {side} end of its range ({}) the scenario is invalid ({first}); narrow the range to values the field accepts",
                             p.name,
                             number(bounds[k], p.integer)
-                        ),
-..Default::default()
-});
+                        )));
                 }
             }
             this.parameters[i].distribution.set_support(bounds[0], bounds[1]);
@@ -722,7 +713,7 @@ fn ron_options() -> ron::Options {
 /// Parse the expression at byte span `(start, end)` (from `Uncertain` to its closing bracket).
 fn parse_expression(text: &str, (start, end): (usize, usize), lines: &LineIndex) -> Result<Parsed, Problem> {
     let (line, column) = lines.at(start);
-    let problem = |message: String| Problem { line, column, message, ..Default::default() };
+    let problem = |message: String| Problem::new(line, column, message);
     let open = start + text[start..end].find('(').expect("found with its bracket");
     let inner_end = end - 1;
     // The distribution runs to the first comma outside brackets and strings.
@@ -736,15 +727,10 @@ fn parse_expression(text: &str, (start, end): (usize, usize), lines: &LineIndex)
     let dist_text = &text[open + 1..dist_end];
     let spec: Spec = ron_options().from_str(dist_text).map_err(|e| {
         let (line, column) = at(open + 1, &e);
-        Problem {
-            line,
-            column,
-            message: format!(
+        Problem::new(line, column, format!(
                 "in `Uncertain(...)`: {}; write one of Uniform(min, max), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, sigma), Beta(alpha, beta), with named fields",
                 in_scenario_words(&e.code)
-            ),
-..Default::default()
-}
+            ))
     })?;
     let mut name = None;
     if let Some(comma) = split {
@@ -753,15 +739,14 @@ fn parse_expression(text: &str, (start, end): (usize, usize), lines: &LineIndex)
             let wrapped = format!("({rest}");
             let extras: Extras = ron_options().from_str(&wrapped).map_err(|e| {
                 let (line, column) = at(comma, &e);
-                Problem {
+                Problem::new(
                     line,
                     column,
-                    message: format!(
+                    format!(
                         "in `Uncertain(...)`: {}; after the distribution only `name: \"...\"` may follow",
                         in_scenario_words(&e.code)
                     ),
-                    ..Default::default()
-                }
+                )
             })?;
             name = extras.name;
         }
