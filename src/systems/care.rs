@@ -303,6 +303,17 @@ fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f6
     if *count == 0 || *clinical <= 0.0 || (admin_cost > 0.0 && *admin <= 0.0) {
         return 0;
     }
+    let m = (*count).min(limit);
+    // Usually every case fits: then the quotients below are at least `m` (if m·cost rounds
+    // below the balance, balance/cost rounds above m − 1 for any m < 2^51), so two products
+    // stand in for two divisions and the result is the same to the bit.
+    let fits = |balance: f64, cost: f64| cost >= 0.0 && f64::from(m) * cost < balance;
+    if fits(*clinical, clinical_cost) && (admin_cost <= 0.0 || fits(*admin, admin_cost)) {
+        *count -= m;
+        *clinical -= f64::from(m) * clinical_cost;
+        *admin -= f64::from(m) * admin_cost;
+        return m;
+    }
     let mut n = ceil_u32(*clinical / clinical_cost);
     if admin_cost > 0.0 {
         n = n.min(ceil_u32(*admin / admin_cost));

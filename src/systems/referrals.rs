@@ -34,8 +34,10 @@ pub fn route_referrals(
         if receivers.is_empty() {
             continue;
         }
-        let (to, to_service) = receivers[rule.next[region] as usize % receivers.len()];
-        rule.next[region] = rule.next[region].wrapping_add(1);
+        // Round robin; `next` stays below the receivers' count (a compare, not a division).
+        let next = rule.next[region] as usize;
+        let (to, to_service) = receivers[next];
+        rule.next[region] = if next + 1 == receivers.len() { 0 } else { next as u32 + 1 };
         let sender_kind = usize::from(out.sender_kind);
         tally.today[sender_kind].referrals_sent += u64::from(out.count);
         let mut transit = Transit {
