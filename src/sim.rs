@@ -137,7 +137,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     let mut world = World::new();
     let tick_hours = scenario.tick_hours;
     let ticks_per_day = 24 / tick_hours;
-    world.insert_resource(Clock { tick: 0, tick_hours, ticks_per_day, start_weekday: scenario.start.weekday() });
+    world.insert_resource(Clock::new(tick_hours, ticks_per_day, scenario.start.weekday()));
     // The timeline, with random delays drawn from the incident stream.
     let mut incident_rng = stream(options.seed, options.replication, STREAM_INCIDENT);
     let mut injects: Vec<(u32, crate::scenario::Inject)> = scenario
@@ -721,7 +721,7 @@ impl Simulation {
     /// Run every tick before `tick` (at most to the horizon).
     pub fn step_to(&mut self, tick: u32) {
         while self.now < tick.min(self.horizon) {
-            self.world.resource_mut::<Clock>().tick = self.now;
+            self.world.resource_mut::<Clock>().set_tick(self.now);
             self.schedule.run(&mut self.world);
             self.now += 1;
         }

@@ -7,25 +7,48 @@ use serde::Serialize;
 use super::provider::ProviderKind;
 use crate::scenario::Inject;
 
-/// Simulated time.
+/// Simulated time. Set the tick with [`Clock::set_tick`], which also works out the day, hour
+/// and weekday once per tick (the hot loop asks for them per provider, and each is a division).
 #[derive(Resource, Debug, Clone)]
 pub struct Clock {
+    /// The current tick (read only: set it with [`Clock::set_tick`]).
     pub tick: u32,
     pub tick_hours: u32,
     pub ticks_per_day: u32,
     /// Weekday of day 0, 0 = Monday.
     pub start_weekday: u32,
+    day: u32,
+    hour: u32,
+    weekday: u32,
 }
 
 impl Clock {
+    /// The clock at tick 0.
+    pub fn new(tick_hours: u32, ticks_per_day: u32, start_weekday: u32) -> Self {
+        let mut clock = Clock { tick: 0, tick_hours, ticks_per_day, start_weekday, day: 0, hour: 0, weekday: 0 };
+        clock.set_tick(0);
+        clock
+    }
+    pub fn set_tick(&mut self, tick: u32) {
+        self.tick = tick;
+        self.day = tick / self.ticks_per_day;
+        self.hour = (tick % self.ticks_per_day) * self.tick_hours;
+        self.weekday = (self.start_weekday + self.day) % 7;
+    }
+    #[inline]
     pub fn day(&self) -> u32 {
-        self.tick / self.ticks_per_day
+        debug_assert_eq!(self.day, self.tick / self.ticks_per_day, "Clock::tick set without set_tick");
+        self.day
     }
+    #[inline]
     pub fn hour(&self) -> u32 {
-        (self.tick % self.ticks_per_day) * self.tick_hours
+        debug_assert_eq!(self.day, self.tick / self.ticks_per_day, "Clock::tick set without set_tick");
+        self.hour
     }
+    #[inline]
     pub fn weekday(&self) -> u32 {
-        (self.start_weekday + self.day()) % 7
+        debug_assert_eq!(self.day, self.tick / self.ticks_per_day, "Clock::tick set without set_tick");
+        self.weekday
     }
     pub fn is_last_tick_of_day(&self) -> bool {
         (self.tick + 1).is_multiple_of(self.ticks_per_day)
