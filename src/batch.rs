@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::experiment::{Plan, Shard};
+use crate::experiment::{Plan, Shard, SharedBaselines};
 use crate::kpi::{self, Kpis};
 use crate::model::ProviderKind;
 use crate::quantiles::Quantiles;
@@ -142,9 +142,25 @@ fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Optio
 /// Run replication `replication` of `scenario` (and of its baseline `base`) and measure it.
 /// Both runs happen on the calling thread.
 pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, seed: u64, replication: u64) -> Record {
+    record_with(scenario, base, layout, seed, replication, None)
+}
+
+/// [`record`], taking the baseline from `baselines` when given (run there once per distinct
+/// baseline, see [`SharedBaselines`]).
+pub fn record_with(
+    scenario: &Arc<Scenario>,
+    base: &Arc<Scenario>,
+    layout: &Layout,
+    seed: u64,
+    replication: u64,
+    baselines: Option<&SharedBaselines>,
+) -> Record {
     let options = RunOptions { seed, replication };
     let outcome = sim::run(scenario.clone(), options);
-    let baseline = sim::run(base.clone(), options);
+    let baseline = match baselines {
+        Some(shared) => shared.run(base, options),
+        None => sim::run(base.clone(), options),
+    };
     let kinds = kinds_of(scenario);
     let measure = |kind: Option<ProviderKind>| {
         let k = kpi::compute(&outcome, &baseline, kind);
@@ -202,6 +218,8 @@ pub fn run_nested(
     options.check()?;
     let layout = layout(u.nominal());
     let plan = Plan { runs: options.runs, draws, shard: options.shard };
+    // Draws that change only what acts during the incident share their baselines.
+    let baselines = SharedBaselines::for_scenario(u.nominal(), options.runs as usize);
     crate::experiment::try_run_plan(
         options.jobs,
         &plan,
@@ -211,7 +229,7 @@ pub fn run_nested(
             if let Some(d) = days {
                 s.set_days(d);
             }
-            Ok(unit_record(s, &layout, options.seed, unit))
+            Ok(unit_record(s, &layout, options.seed, unit, Some(&baselines)))
         },
         sink,
     )
@@ -220,10 +238,16 @@ pub fn run_nested(
 /// The record of one unit of a nested plan: `scenario` (already at the unit's parameter draw)
 /// against its baseline on the chance streams of the unit's replication, numbered by the unit's
 /// index in the plan.
-pub fn unit_record(scenario: Scenario, layout: &Layout, seed: u64, unit: &crate::experiment::Unit) -> Record {
+pub fn unit_record(
+    scenario: Scenario,
+    layout: &Layout,
+    seed: u64,
+    unit: &crate::experiment::Unit,
+    baselines: Option<&SharedBaselines>,
+) -> Record {
     let s = Arc::new(scenario);
     let base = Arc::new(sim::baseline_of(&s));
-    let mut rec = record(&s, &base, layout, seed, unit.replication);
+    let mut rec = record_with(&s, &base, layout, seed, unit.replication, baselines);
     rec.replication = unit.index;
     rec
 }

@@ -86,9 +86,11 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
         })
         .collect();
     let reps = options.replications();
+    // Scenarios that differ only in their incident share their baselines.
+    let baselines = crate::experiment::SharedBaselines::for_scenario(&scenarios[0], reps.len());
     let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
     let records = crate::experiment::par_map(options.jobs, &items, options.progress, |&(i, r)| {
-        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r)
+        batch::record_with(&arcs[i].0, &arcs[i].1, &layout, options.seed, r, Some(&baselines))
     })?;
     let per: Vec<Vec<Record>> = records.chunks(reps.len().max(1)).map(<[Record]>::to_vec).collect();
     Ok(assemble(scenarios, layout, per, options.seed))
@@ -131,6 +133,8 @@ pub fn compare_drawn(
         })
         .collect();
     let plan = crate::experiment::Plan { runs: options.runs, draws, shard: options.shard };
+    // Scenarios and draws that differ only in what acts during the incident share baselines.
+    let baselines = crate::experiment::SharedBaselines::for_scenario(&nominal[0], options.runs as usize);
     let mut per: Vec<Vec<Record>> = vec![Vec::new(); scenarios.len()];
     crate::experiment::try_run_plan(
         options.jobs,
@@ -146,7 +150,7 @@ pub fn compare_drawn(
                 if let Some(d) = days {
                     s.set_days(d);
                 }
-                out.push(batch::unit_record(s, &layout, options.seed, unit));
+                out.push(batch::unit_record(s, &layout, options.seed, unit, Some(&baselines)));
             }
             Ok(out)
         },

@@ -122,6 +122,95 @@ pub fn baseline_of(scenario: &Scenario) -> Scenario {
     base
 }
 
+/// What the baseline run of `scenario` depends on, as text: two scenarios with the same key
+/// have the same baseline outcome for a given seed and replication, so evaluations that differ
+/// only in the incident can share it ([`crate::experiment::SharedBaselines`]).
+///
+/// The baseline keeps no incident inject, so no function ever goes down and no decision,
+/// breach or capacity change happens. What acts only then is left out of the key: titles, the
+/// breach aftermath, the notification regime, the ratings, the observed figures, and the
+/// continuity plan's fallback costs and ceilings, activation time, cover, surge pool (called
+/// only on a disruption or by a decision), precautionary cancellation, ambulance diversion and
+/// back-entry. Every struct is destructured in full, so
+/// a new field does not compile here until someone decides whether the baseline depends on it.
+pub fn baseline_key(scenario: &Scenario) -> String {
+    use crate::scenario::{Plan, Profile, ServiceSpec};
+    let Scenario {
+        id,
+        title: _,
+        description: _,
+        start,
+        days,
+        tick_hours,
+        seed,
+        regions,
+        vendors,
+        platforms,
+        profiles,
+        providers,
+        timeline,
+        evaluation: _,
+        aftermath: _,
+        regime: _,
+        observed: _,
+    } = scenario;
+    let notes: Vec<_> = timeline.iter().filter(|i| !i.is_incident()).collect();
+    let profiles: Vec<String> = profiles
+        .iter()
+        .map(|p| {
+            let Profile { id, kind, services, plan, high_sensitivity, sick_leave } = p;
+            let Plan {
+                activation_hours: _,
+                covers: _,
+                fallback: _,
+                overtime_cap,
+                max_tolerable_days,
+                surge: _,
+                cancellation: _,
+                ambulance_diversion: _,
+                back_entry_minutes: _,
+                back_entry_share: _,
+            } = plan;
+            let services: Vec<String> = services
+                .iter()
+                .map(|s| {
+                    let ServiceSpec {
+                        name,
+                        demand_per_1000,
+                        open,
+                        close,
+                        days,
+                        share,
+                        max_wait_hours,
+                        clinical_minutes,
+                        admin_minutes,
+                        clinical_staff_per_1000,
+                        admin_staff_per_1000,
+                        needs,
+                        referrals,
+                        booking_days,
+                        fallback_throughput: _,
+                        ambulance_share,
+                        walkout_share,
+                        choice,
+                        depends_on,
+                    } = s;
+                    format!(
+                        "{:?}",
+                        (
+                            (name, demand_per_1000, open, close, days, share, max_wait_hours),
+                            (clinical_minutes, admin_minutes, clinical_staff_per_1000, admin_staff_per_1000, needs),
+                            (referrals, booking_days, ambulance_share, walkout_share, choice, depends_on),
+                        )
+                    )
+                })
+                .collect();
+            format!("{:?}", (id, kind, services, overtime_cap, max_tolerable_days, high_sensitivity, sick_leave))
+        })
+        .collect();
+    format!("{:?}", (id, start, days, tick_hours, seed, regions, vendors, platforms, profiles, providers, notes))
+}
+
 /// Run the scenario and its baseline (same seed: common random numbers) side by side.
 pub fn run_with_baseline(scenario: Arc<Scenario>, options: RunOptions) -> (Outcome, Outcome) {
     let base = Arc::new(baseline_of(&scenario));

@@ -777,12 +777,14 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
     }
     let layout = batch::layout(&sweep.scenario(0)?);
     let reps = options.replications();
+    // Variants that differ only in what acts during the incident share their baselines.
+    let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, reps.len());
     let mut out = Vec::with_capacity(sweep.variants.len());
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let s = Arc::new(sweep.scenario(i)?);
         let b = Arc::new(sim::baseline_of(&s));
         let records = experiment::par_map(options.jobs, &reps, options.progress, |&r| {
-            batch::record(&s, &b, &layout, options.seed, r)
+            batch::record_with(&s, &b, &layout, options.seed, r, Some(&baselines))
         })?;
         out.push((meta.clone(), records));
     }
@@ -807,6 +809,8 @@ pub fn run_drawn(
     })?;
     let layout = batch::layout(&sweep.scenario(0)?);
     let plan = experiment::Plan { runs: options.runs, draws, shard: options.shard };
+    // Variants (and draws) that differ only in what acts during the incident share baselines.
+    let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, plan.units().count());
     let mut out = Vec::with_capacity(sweep.variants.len());
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let mut rows = Vec::new();
@@ -820,6 +824,7 @@ pub fn run_drawn(
                     &layout,
                     options.seed,
                     unit,
+                    Some(&baselines),
                 ))
             },
             |rec| rows.push(if slim { rec.slim() } else { rec }),
@@ -850,6 +855,8 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(Variant
     }
     let layout = batch::layout(&sweep.scenario(0)?);
     let reps = options.replications();
+    // Variants that differ only in what acts during the incident share their baselines.
+    let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, reps.len());
     let mut out = Vec::with_capacity(sweep.variants.len());
     for (i, (meta, _)) in sweep.variants.iter().enumerate() {
         let s = Arc::new(sweep.scenario(i)?);
@@ -862,7 +869,7 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(Variant
             options.jobs,
             &reps,
             options.progress,
-            |&r| batch::record(&s, &b, &layout, options.seed, r),
+            |&r| batch::record_with(&s, &b, &layout, options.seed, r, Some(&baselines)),
             |rec| rows.push(rec.slim()),
         )?;
         out.push((meta.clone(), rows));

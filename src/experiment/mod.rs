@@ -9,6 +9,7 @@
 //!   results do not depend on the thread count and memory does not grow with the units;
 //! - [`record`]: what a run leaves ([`Record`], aligned with a [`Layout`]) and the identities
 //!   of batches and sweeps;
+//! - [`baselines`]: baseline runs shared between evaluations that differ only in the incident;
 //! - [`partial`]: the partial result a shard writes and the bounded, positioned reader merge
 //!   uses.
 //!
@@ -16,11 +17,13 @@
 //! [`crate::sensitivity`] are plans and reports; [`crate::shard`] merges batches and sweeps.
 //! Nothing here imports them, so there is no import circle.
 
+pub mod baselines;
 pub mod partial;
 pub mod plan;
 pub mod record;
 pub mod run;
 
+pub use baselines::SharedBaselines;
 pub use partial::{FORMAT, MAX_PARTIAL_BYTES, PARTIAL_FILE, Partial, VariantRecords, write_partial};
 pub use plan::{Plan, Shard, Unit};
 pub use record::{BatchMeta, ChartContext, Exact, Layout, Record, SweepMeta, VariantMeta};

@@ -187,6 +187,7 @@ fn evaluate(
     layout: &experiment::Layout,
     at: &[usize],
     point: &[f64],
+    baselines: &experiment::SharedBaselines,
 ) -> Result<Vec<f64>, Error> {
     let morris = meta.stage.method == "morris";
     let mut values = u.nominal_values();
@@ -201,7 +202,7 @@ fn evaluate(
     let b = Arc::new(sim::baseline_of(&s));
     let mut sums = vec![0.0; at.len()];
     for r in 0..meta.runs {
-        let rec = batch::record(&s, &b, layout, meta.seed, r);
+        let rec = batch::record_with(&s, &b, layout, meta.seed, r, Some(baselines));
         for (sum, &i) in sums.iter_mut().zip(at) {
             *sum += rec.kpis.get(i).copied().flatten().map_or(0.0, |e| e.0);
         }
@@ -219,12 +220,22 @@ fn run_stage(u: &Uncertain, meta: &SensitivityMeta, shard: Shard, jobs: usize) -
         .collect::<Result<_, _>>()?;
     let designs = Designs::of(&meta.stage, meta.seed);
     let plan = Plan { runs: meta.stage.evaluations, draws: 1, shard };
+    // Points that differ only in parameters acting during the incident share their baselines:
+    // in a Morris trajectory each step moves one parameter; in Sobol's design row j of block
+    // A·B_i differs from row j of block A in parameter i, a block (`size` rows) later.
+    let wanted = (meta.stage.size as usize + 4 * jobs.max(1)) * meta.runs as usize;
+    let baselines = experiment::SharedBaselines::for_scenario(u.nominal(), wanted);
     let mut out = Vec::new();
     experiment::try_run_plan(
         jobs,
         &plan,
         true,
-        |unit| Ok((unit.index, evaluate(u, meta, &layout, &at, &meta.stage.point(&designs, unit.index as usize))?)),
+        |unit| {
+            Ok((
+                unit.index,
+                evaluate(u, meta, &layout, &at, &meta.stage.point(&designs, unit.index as usize), &baselines)?,
+            ))
+        },
         |pair| out.push(pair),
     )?;
     Ok(out)

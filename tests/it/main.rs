@@ -2,6 +2,7 @@
 
 mod authoring;
 mod authoring2;
+mod baselines;
 mod batch;
 mod calibrate;
 mod common;

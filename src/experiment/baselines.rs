@@ -1,0 +1,112 @@
+//! Baseline runs shared between evaluations whose baselines are the same run.
+//!
+//! Every evaluation measures the incident against a baseline: the same scenario without its
+//! incident injects, on the same random streams. Sensitivity analysis, calibration and
+//! comparisons evaluate many scenarios that differ only in what acts during the incident (a
+//! restore date, a fallback's admin minutes, a plan's ceiling); their baselines are the same
+//! run, which [`crate::sim::baseline_key`] detects. [`SharedBaselines`] runs each such
+//! baseline once and hands out copies, which halves the work of those evaluations.
+//!
+//! The cache is bounded (least recently used first out) and safe to share between threads:
+//! two threads asking for the same baseline at once wait for one run instead of making two.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::scenario::Scenario;
+use crate::sim::{self, Outcome, RunOptions};
+
+/// A bounded cache of baseline outcomes, keyed by [`sim::baseline_key`], seed and replication.
+#[derive(Debug)]
+pub struct SharedBaselines {
+    capacity: usize,
+    entries: Mutex<VecDeque<Entry>>,
+    runs: AtomicU64,
+    shared: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: Arc<str>,
+    seed: u64,
+    replication: u64,
+    outcome: Arc<OnceLock<Arc<Outcome>>>,
+}
+
+impl SharedBaselines {
+    /// A cache holding at most `capacity` baselines (at least one).
+    pub fn new(capacity: usize) -> Self {
+        SharedBaselines {
+            capacity: capacity.max(1),
+            entries: Mutex::new(VecDeque::new()),
+            runs: AtomicU64::new(0),
+            shared: AtomicU64::new(0),
+        }
+    }
+
+    /// The baseline outcome of `base` (a scenario without incident injects, see
+    /// [`sim::baseline_of`]) on the streams of `options`: run now, or copied from an earlier
+    /// run of the same baseline. The copy carries `base` itself as its scenario, so it is the
+    /// outcome `sim::run(base, options)` would return.
+    pub fn run(&self, base: &Arc<Scenario>, options: RunOptions) -> Outcome {
+        let key: Arc<str> = sim::baseline_key(base).into();
+        let cell = {
+            // A poisoned lock only means another evaluation panicked; the entries are intact.
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let found = entries
+                .iter()
+                .position(|e| e.seed == options.seed && e.replication == options.replication && e.key == key);
+            match found {
+                Some(i) => {
+                    let entry = entries.remove(i).expect("index from position");
+                    let cell = entry.outcome.clone();
+                    entries.push_back(entry);
+                    cell
+                }
+                None => {
+                    if entries.len() == self.capacity {
+                        entries.pop_front();
+                    }
+                    let cell = Arc::new(OnceLock::new());
+                    entries.push_back(Entry {
+                        key,
+                        seed: options.seed,
+                        replication: options.replication,
+                        outcome: cell.clone(),
+                    });
+                    cell
+                }
+            }
+        };
+        let mut ran = false;
+        let outcome = cell.get_or_init(|| {
+            ran = true;
+            Arc::new(sim::run(base.clone(), options))
+        });
+        if ran {
+            self.runs.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.shared.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut copy = Outcome::clone(outcome);
+        copy.scenario = base.clone();
+        copy
+    }
+
+    /// A cache for evaluations of `scenario` that want up to `wanted` baselines at hand (the
+    /// replications one variant or draw runs, so the next can find them), within a memory
+    /// budget of about 128 MiB of outcomes.
+    pub fn for_scenario(scenario: &Scenario, wanted: usize) -> Self {
+        const BUDGET: usize = 128 << 20;
+        // An outcome holds a result per provider and rows per day (measured: ~2 MB for
+        // nl-national's 6,948 providers over 90 days).
+        let per_outcome = 256 * scenario.providers.len() + 4096 * scenario.days as usize;
+        Self::new(wanted.clamp(1, (BUDGET / per_outcome.max(1)).max(2)))
+    }
+
+    /// Baselines run so far, and baselines handed out again without a run.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.runs.load(Ordering::Relaxed), self.shared.load(Ordering::Relaxed))
+    }
+}
