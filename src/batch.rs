@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -95,6 +95,11 @@ impl BatchOptions {
 /// The [`ChartContext`] of a scenario: runs replication 0 of `seed` and its baseline once more.
 pub fn chart_context(scenario: &Scenario, seed: u64) -> ChartContext {
     let (incident, baseline) = sim::run_with_baseline(Arc::new(scenario.clone()), RunOptions { seed, replication: 0 });
+    context_of(scenario, &incident, &baseline)
+}
+
+/// The [`ChartContext`] of replication 0's outcomes.
+fn context_of(scenario: &Scenario, incident: &sim::Outcome, baseline: &sim::Outcome) -> ChartContext {
     ChartContext {
         start: (scenario.start.year, scenario.start.month, scenario.start.day),
         markers: crate::plot::inject_markers(&incident).into_iter().map(|m| (Exact(m.day), m.label)).collect(),
@@ -155,12 +160,29 @@ pub fn record_with(
     replication: u64,
     baselines: Option<&SharedBaselines>,
 ) -> Record {
+    record_inner(scenario, base, layout, seed, replication, baselines, None)
+}
+
+/// [`record_with`], also keeping the chart context when this is replication 0 and `context` is
+/// given (so the batch need not run replication 0 a second time for its charts).
+fn record_inner(
+    scenario: &Arc<Scenario>,
+    base: &Arc<Scenario>,
+    layout: &Layout,
+    seed: u64,
+    replication: u64,
+    baselines: Option<&SharedBaselines>,
+    context: Option<&OnceLock<ChartContext>>,
+) -> Record {
     let options = RunOptions { seed, replication };
     let outcome = sim::run(scenario.clone(), options);
     let baseline = match baselines {
         Some(shared) => shared.run(base, options),
         None => sim::run(base.clone(), options),
     };
+    if let Some(context) = context.filter(|_| replication == 0) {
+        context.get_or_init(|| context_of(scenario, &outcome, &baseline));
+    }
     let kinds = kinds_of(scenario);
     let measure = |kind: Option<ProviderKind>| {
         let k = kpi::compute(&outcome, &baseline, kind);
@@ -188,6 +210,15 @@ pub fn record_with(
 /// Run the replications of `options` (its shard only) and reduce their records in order,
 /// keeping none: the memory of a batch does not grow with its runs.
 pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reducer, Error> {
+    run_reduced_with(scenario, options, None)
+}
+
+/// [`run_reduced`], keeping replication 0's chart context in `context` if the plan runs it.
+fn run_reduced_with(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    context: Option<&OnceLock<ChartContext>>,
+) -> Result<Reducer, Error> {
     options.check()?;
     let layout = layout(scenario);
     let mut reducer = Reducer::new(&layout, scenario.days);
@@ -197,7 +228,7 @@ pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reduce
         options.jobs,
         &options.plan(),
         options.progress,
-        |u| record(&scenario, &base, &layout, options.seed, u.replication),
+        |u| record_inner(&scenario, &base, &layout, options.seed, u.replication, None, context),
         |rec| reducer.push(&rec),
     )?;
     Ok(reducer)
@@ -254,13 +285,23 @@ pub fn unit_record(
 
 /// Run the replications of `options` (its shard only) and return their records in order.
 pub fn run_records(scenario: &Scenario, options: &BatchOptions) -> Result<(Layout, Vec<Record>), Error> {
+    run_records_with(scenario, options, None)
+}
+
+/// [`run_records`], keeping replication 0's chart context in `context` if the shard runs it.
+fn run_records_with(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    context: Option<&OnceLock<ChartContext>>,
+) -> Result<(Layout, Vec<Record>), Error> {
     options.check()?;
     let layout = layout(scenario);
     let scenario = Arc::new(scenario.clone());
     let base = Arc::new(sim::baseline_of(&scenario));
     let reps = options.replications();
-    let records =
-        par_map(options.jobs, &reps, options.progress, |&r| record(&scenario, &base, &layout, options.seed, r))?;
+    let records = par_map(options.jobs, &reps, options.progress, |&r| {
+        record_inner(&scenario, &base, &layout, options.seed, r, None, context)
+    })?;
     Ok((layout, records))
 }
 
@@ -961,11 +1002,17 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
     let out = c.out.clone().unwrap_or_else(|| c.shard.map_or_else(|| default.clone(), |s| default.join(s.folder())));
     let _out_dir = crate::report::prepare_output_dir(&out, c.force)?;
     let mut meta = BatchMeta::new(&scenario, options.seed, options.runs);
-    meta.context = Some(chart_context(&scenario, options.seed));
+    // The charts' context is replication 0's, kept as the plan runs it (a shard without it
+    // runs it once more).
+    let context = OnceLock::new();
+    let context_or_run = |context: OnceLock<ChartContext>| {
+        context.into_inner().unwrap_or_else(|| chart_context(&scenario, options.seed))
+    };
     match c.shard {
         Some(shard) => {
             // A shard's partial result holds its records (merge reduces them in order).
-            let (layout, records) = run_records(&scenario, &options)?;
+            let (layout, records) = run_records_with(&scenario, &options, Some(&context))?;
+            meta.context = Some(context_or_run(context));
             let partial = crate::experiment::Partial::Batch {
                 format: crate::experiment::FORMAT.to_string(),
                 shard,
@@ -977,7 +1024,8 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }
         None => {
-            let reducer = run_reduced(&scenario, &options)?;
+            let reducer = run_reduced_with(&scenario, &options, Some(&context))?;
+            meta.context = Some(context_or_run(context));
             let summary = write_reduced(&out, &meta, &reducer)?;
             crate::report::csv::apply(&out, c.csv_delimiter)?;
             Ok(format!(
