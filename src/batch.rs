@@ -102,8 +102,8 @@ pub fn chart_context(scenario: &Scenario, seed: u64) -> ChartContext {
 fn context_of(scenario: &Scenario, incident: &sim::Outcome, baseline: &sim::Outcome) -> ChartContext {
     ChartContext {
         start: (scenario.start.year, scenario.start.month, scenario.start.day),
-        markers: crate::plot::inject_markers(&incident).into_iter().map(|m| (Exact(m.day), m.label)).collect(),
-        baseline: kpi::daily(&baseline, None)
+        markers: crate::plot::inject_markers(incident).into_iter().map(|m| (Exact(m.day), m.label)).collect(),
+        baseline: kpi::daily(baseline, None)
             .iter()
             .map(|d| [d.counters.demand as i64, d.counters.served as i64, d.backlog])
             .collect(),
