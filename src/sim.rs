@@ -4,7 +4,7 @@
 //! (arrivals, incident timing), each derived from `(seed, replication)`, so the same scenario,
 //! seed and replication give the same outcome on any machine and thread count.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
@@ -330,7 +330,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     admin_capacity: s.admin_staff_per_1000 * scale * tick_minutes,
                     daily_demand: daily,
                     elective_share: s.share[ELECTIVE],
-                    queues: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
+                    queues: Default::default(),
                     overdue: 0,
                     queued: 0,
                     clinical_balance: 0.0,

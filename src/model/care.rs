@@ -14,7 +14,7 @@ use super::provider::Functions;
 use super::staff::Continuity;
 
 /// A group of cases that arrived together and share a deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cohort {
     /// Tick by which the case should be served.
     pub deadline: u32,
@@ -27,6 +27,82 @@ impl Cohort {
     pub const POSTPONED: u8 = 1;
     /// Diverted here from another provider (not diverted again).
     pub const TRANSFERRED: u8 = 2;
+}
+
+/// A queue of cohorts in arrival order whose first two cohorts live inline, so the usual queue
+/// (one or two cohorts: this tick's and today's) costs no cache line of its own; longer
+/// queues (a backlog) keep the rest on the heap. Replaces a `VecDeque` per queue, whose buffer
+/// was a separate cache line visited on every open tick (three per service).
+#[derive(Debug, Clone, Default)]
+pub struct CohortQueue {
+    head: [Cohort; 2],
+    /// Cohorts in `head` (the rest is empty unless both are in use).
+    inline: u8,
+    rest: Option<Box<VecDeque<Cohort>>>,
+}
+
+impl CohortQueue {
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.inline == 0
+    }
+
+    /// Cohorts waiting.
+    pub fn len(&self) -> usize {
+        usize::from(self.inline) + self.rest.as_ref().map_or(0, |r| r.len())
+    }
+
+    #[inline]
+    pub fn front(&self) -> Option<&Cohort> {
+        (self.inline > 0).then(|| &self.head[0])
+    }
+
+    #[inline]
+    pub fn front_mut(&mut self) -> Option<&mut Cohort> {
+        (self.inline > 0).then(|| &mut self.head[0])
+    }
+
+    #[inline]
+    pub fn back_mut(&mut self) -> Option<&mut Cohort> {
+        if let Some(rest) = self.rest.as_deref_mut()
+            && let Some(last) = rest.back_mut()
+        {
+            return Some(last);
+        }
+        match self.inline {
+            0 => None,
+            n => Some(&mut self.head[usize::from(n) - 1]),
+        }
+    }
+
+    #[inline]
+    pub fn push_back(&mut self, cohort: Cohort) {
+        if self.inline < 2 {
+            self.head[usize::from(self.inline)] = cohort;
+            self.inline += 1;
+        } else {
+            self.rest.get_or_insert_with(Default::default).push_back(cohort);
+        }
+    }
+
+    #[inline]
+    pub fn pop_front(&mut self) -> Option<Cohort> {
+        if self.inline == 0 {
+            return None;
+        }
+        let front = self.head[0];
+        self.head[0] = self.head[1];
+        match self.rest.as_deref_mut().and_then(VecDeque::pop_front) {
+            Some(next) => self.head[1] = next,
+            None => self.inline -= 1,
+        }
+        Some(front)
+    }
+
+    /// The cohorts, front first.
+    pub fn iter(&self) -> impl Iterator<Item = &Cohort> {
+        self.head[..usize::from(self.inline)].iter().chain(self.rest.iter().flat_map(|r| r.iter()))
+    }
 }
 
 /// How a service runs this tick.
@@ -115,7 +191,7 @@ pub struct Service {
     pub daily_demand: f64,
     pub elective_share: f64,
     /// Waiting cases by class, earliest deadline first.
-    pub queues: [VecDeque<Cohort>; 3],
+    pub queues: [CohortQueue; 3],
     /// Urgent cases already past their wait, served first.
     pub overdue: u32,
     /// Cases waiting in all queues.
