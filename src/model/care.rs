@@ -171,52 +171,28 @@ static INVERSE: [f64; 256] = {
 };
 
 /// One care service of one provider, with its queues and staff balances.
+///
+/// Laid out by hand (`repr(C)`): the fields every open tick reads or writes come first,
+/// together, so a service costs as few cache lines as possible in the care pass; fields used
+/// only when something happens (an expiry, a throughput ceiling, a diversion, the protocol's
+/// daily check) follow. At national scale the World is many times the L2 cache and every tick
+/// streams through it, so each line a service touches is a cache miss.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Service {
-    /// Index of the service in its profile.
-    pub spec: u16,
-    pub open: u8,
-    pub close: u8,
-    pub weekdays_only: bool,
-    /// Open ticks per open day.
-    pub open_ticks: u32,
-    pub needs: FunctionSet,
+    // --- Read or written on every open tick. ---
     /// Arrivals per open tick by class (urgent, soon, elective).
     pub arrivals: [Arrivals; 3],
-    /// Maximum wait by class, in ticks.
-    pub wait_ticks: [u32; 3],
-    pub clinical_minutes: f64,
-    pub admin_minutes: f64,
-    /// Contracted staff minutes per open tick (before sick leave).
-    pub clinical_capacity: f64,
-    pub admin_capacity: f64,
-    /// Expected cases per open day (for the protocol's staffing need), and the elective share.
-    pub daily_demand: f64,
-    pub elective_share: f64,
-    /// Waiting cases by class, earliest deadline first.
-    pub queues: [CohortQueue; 3],
-    /// Urgent cases already past their wait, served first.
-    pub overdue: u32,
-    /// Cases waiting in all queues.
-    pub queued: u32,
     /// Staff minutes carried between ticks (negative: a case in progress).
     pub clinical_balance: f64,
     pub admin_balance: f64,
-    pub mode: Mode,
+    /// Contracted staff minutes per open tick (before sick leave).
+    pub clinical_capacity: f64,
+    pub admin_capacity: f64,
+    pub clinical_minutes: f64,
+    pub admin_minutes: f64,
     /// Clinical factor and extra admin minutes of the current mode.
     pub cost: (f64, f64),
-    /// Extra opening hours after `close` (a decision), worked as overtime, until a tick.
-    pub extra_hours: u8,
-    pub extended_until: u32,
-    /// Referral flows this service sends: rule index, referrals per case, and the fractional
-    /// referral carried over.
-    pub referrals: Vec<(u16, f64, f64)>,
-    /// Slot of this service in the per-service tally ([`crate::model::Tally::services`]).
-    pub slot: u32,
-    /// Normal volume: expected cases per open tick, own demand and referrals in.
-    pub normal_rate: f64,
-    /// Fallback throughput ceiling set by the service itself (overrides the plan's).
-    pub fallback_throughput: Option<f64>,
     /// Throughput share of the current mode (platform throughput in normal mode, the fallback
     /// ceiling in fallback, 0 when blocked), set with the mode.
     pub mode_cap: f64,
@@ -224,25 +200,58 @@ pub struct Service {
     pub capacity: f64,
     /// Share of cases the service's suppliers (labs, imaging) can support (1: all).
     pub supply: f64,
+    /// Back-entry work owed (minutes): paper records of cases handled in fallback.
+    pub back_entry: f64,
+    /// Appointments booked ahead, if the service books.
+    pub book: Option<Box<Book>>,
+    /// Waiting cases by class, earliest deadline first.
+    pub queues: [CohortQueue; 3],
+    /// Maximum wait by class, in ticks.
+    pub wait_ticks: [u32; 3],
+    /// Cases waiting in all queues.
+    pub queued: u32,
+    /// Urgent cases already past their wait, served first.
+    pub overdue: u32,
+    /// Slot of this service in the per-service tally ([`crate::model::Tally::services`]).
+    pub slot: u32,
+    pub extended_until: u32,
+    pub open: u8,
+    pub close: u8,
+    pub weekdays_only: bool,
+    pub needs: FunctionSet,
+    pub mode: Mode,
+    /// Extra opening hours after `close` (a decision), worked as overtime, until a tick.
+    pub extra_hours: u8,
+    /// Referral flows this service sends: rule index, referrals per case, and the fractional
+    /// referral carried over.
+    pub referrals: Vec<(u16, f64, f64)>,
+    /// Patients' choice: (expected wait in ticks, share who go elsewhere).
+    pub choice: Option<(f64, f64)>,
+    // --- Read when something happens. ---
+    /// Normal volume: expected cases per open tick, own demand and referrals in.
+    pub normal_rate: f64,
+    /// Cases the throughput ceiling still allows (carried between ticks while it binds).
+    pub credit: f64,
     /// `supply` as of the previous tick: what new patients judge the wait by (the demand step
     /// runs inside the care pass, after this tick's supply is set; see the dependencies system).
     pub supply_before: f64,
-    /// Cases the throughput ceiling still allows (carried between ticks while it binds).
-    pub credit: f64,
-    /// Appointments booked ahead, if the service books.
-    pub book: Option<Box<Book>>,
     pub ambulance_share: f64,
     pub walkout_share: f64,
-    /// Patients' choice: (expected wait in ticks, share who go elsewhere).
-    pub choice: Option<(f64, f64)>,
     /// Fractions carried so that shares of whole cases stay exact without random draws
     /// (which would shift the common random numbers): ambulances diverted, patients choosing
     /// elsewhere, walk-outs.
     pub carry: [f64; 3],
+    /// Expected cases per open day (for the protocol's staffing need), and the elective share.
+    pub daily_demand: f64,
+    pub elective_share: f64,
+    /// Fallback throughput ceiling set by the service itself (overrides the plan's).
+    pub fallback_throughput: Option<f64>,
     /// Tick since which ambulances are diverted, if they are.
     pub diverting_since: Option<u32>,
-    /// Back-entry work owed (minutes): paper records of cases handled in fallback.
-    pub back_entry: f64,
+    /// Open ticks per open day.
+    pub open_ticks: u32,
+    /// Index of the service in its profile.
+    pub spec: u16,
 }
 
 impl Service {
