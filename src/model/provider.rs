@@ -107,19 +107,21 @@ pub struct Provider {
     pub affected: bool,
 }
 
-/// How the provider's functions are sourced and which are up now.
+/// How the provider's functions are sourced and which are up now. The two sets every open
+/// tick reads come first (`repr(C)`).
 #[derive(Component, Debug, Clone)]
+#[repr(C)]
 pub struct Functions {
-    pub sources: [Source; Function::COUNT],
     /// Functions up this tick.
     pub available: FunctionSet,
+    /// Functions whose throughput share is below 1 (kept with `throughput`, so that a service
+    /// whose needs are all up at full throughput is seen at a glance).
+    pub degraded: FunctionSet,
+    pub sources: [Source; Function::COUNT],
     /// Tick at which each function last went down (meaningful only while it is down).
     pub down_since: [u32; Function::COUNT],
     /// Throughput share of each function while up (a degraded or partly restored platform).
     pub throughput: [f32; Function::COUNT],
-    /// Functions whose throughput share is below 1 (kept with `throughput`, so that a service
-    /// whose needs are all up at full throughput is seen at a glance).
-    pub degraded: FunctionSet,
 }
 
 /// Admin work a breach brings to a provider: patients' inquiries and notification duties.

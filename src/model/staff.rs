@@ -10,17 +10,19 @@ pub const ADMIN: usize = 1;
 
 /// Sick leave and fatigue of a provider's staff, per role (clinical, admin), aggregated over its
 /// services: the admin staff who take the phone calls tire on their own.
+/// The three fields the care pass writes on every open tick come first (`repr(C)`).
 #[derive(Component, Debug, Clone)]
+#[repr(C)]
 pub struct Staffing {
     /// Share of staff off sick now, per role.
     pub sick: [f64; 2],
+    /// Contracted staff minutes today and overtime minutes worked today, per role.
+    pub contracted_today: [f64; 2],
+    pub overtime_today: [f64; 2],
     /// Sick share in normal times.
     pub base_sick_share: f64,
     /// Accumulated overtime per role, in hours per full-time shift equivalent, decaying with rest.
     pub fatigue: [f64; 2],
-    /// Contracted staff minutes today and overtime minutes worked today, per role.
-    pub contracted_today: [f64; 2],
-    pub overtime_today: [f64; 2],
     /// Contracted minutes per open day per role, to weigh the roles in averages.
     pub weight: [f64; 2],
 }
@@ -45,36 +47,42 @@ impl Staffing {
 }
 
 /// The continuity plan in force, and how it is holding up.
+///
+/// Laid out by hand (`repr(C)`), as [`crate::model::Service`]: what the care pass reads on
+/// every open tick first (one cache line), the fallback table and daily bookkeeping after.
 #[derive(Component, Debug, Clone)]
+#[repr(C)]
 pub struct Continuity {
-    pub activation_ticks: u32,
-    pub covers: FunctionSet,
-    pub fallback: [FallbackCost; Function::COUNT],
+    // --- Read on every open tick. ---
     pub overtime_cap: f64,
-    pub max_tolerable_days: f64,
-    /// Whether any service ran in fallback or was blocked today.
-    pub disrupted_today: bool,
-    /// Days with any service in fallback or blocked.
-    pub disrupted_days: u32,
-    /// First day the protocol could not be staffed.
-    pub exhausted_day: Option<u32>,
     /// The surge pool, if the plan has one, and when it was called (tick).
     pub surge: Option<crate::scenario::Surge>,
-    pub surge_lead_ticks: u32,
     pub surge_called: Option<u32>,
+    pub surge_lead_ticks: u32,
     /// Decisions in force: electives cancelled, or new urgent cases diverted to named
     /// providers, until these ticks.
     pub electives_cancelled_until: u32,
     pub divert_until: u32,
-    pub divert_to: Vec<u32>,
-    /// Precautionary cancellation of booked appointments, if the plan has it.
-    pub cancellation: Option<crate::scenario::CancellationSpec>,
+    pub activation_ticks: u32,
+    pub covers: FunctionSet,
+    /// Whether any service ran in fallback or was blocked today.
+    pub disrupted_today: bool,
     /// Ambulance diversion, if the plan has it.
     pub ambulance_diversion: Option<crate::scenario::AmbulanceDiversionSpec>,
+    // --- Read when a function is down, or once a day. ---
     /// Back-entry minutes per case handled in fallback, and the largest share of staff time
     /// spent on it per tick.
     pub back_entry_minutes: f64,
     pub back_entry_share: f64,
+    pub fallback: [FallbackCost; Function::COUNT],
+    pub max_tolerable_days: f64,
+    /// Days with any service in fallback or blocked.
+    pub disrupted_days: u32,
+    /// First day the protocol could not be staffed.
+    pub exhausted_day: Option<u32>,
+    pub divert_to: Vec<u32>,
+    /// Precautionary cancellation of booked appointments, if the plan has it.
+    pub cancellation: Option<crate::scenario::CancellationSpec>,
 }
 
 impl Continuity {
