@@ -414,3 +414,53 @@ impl OpenHours {
 /// The care services of a provider.
 #[derive(Component, Debug, Clone, Default)]
 pub struct CareServices(pub Vec<Service>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cohort(deadline: u32) -> Cohort {
+        Cohort { deadline, count: deadline + 1, flags: 0 }
+    }
+
+    /// The inline queue behaves as the `VecDeque` it replaced: first in, first out across the
+    /// inline and heap parts, the back being the last pushed, through any mix of pushes and pops.
+    #[test]
+    fn cohort_queue_is_a_fifo_across_its_inline_and_heap_parts() {
+        let mut q = CohortQueue::default();
+        let mut model = VecDeque::new();
+        let mut next = 0;
+        // Pushes and pops in a pattern that fills the heap part, drains it and refills it.
+        let (mut longest, mut emptied) = (0, 0);
+        for step in 0..200u32 {
+            // Phases of 25 steps: mostly pushes (the heap part fills), then pops (it empties and
+            // the inline part too), and again.
+            let filling = (step / 25) % 2 == 0 && step % 5 != 4;
+            if filling || model.is_empty() {
+                q.push_back(cohort(next));
+                model.push_back(cohort(next));
+                next += 1;
+            } else {
+                assert_eq!(q.pop_front(), model.pop_front());
+            }
+            assert_eq!(q.len(), model.len());
+            assert_eq!(q.is_empty(), model.is_empty());
+            assert_eq!(q.front(), model.front());
+            assert_eq!(q.back_mut().copied(), model.back_mut().copied());
+            assert!(q.iter().eq(model.iter()));
+            longest = longest.max(model.len());
+            emptied += usize::from(model.is_empty());
+        }
+        assert!(longest > 10 && emptied > 2, "the pattern should fill the heap part and empty the queue");
+        // A change through back_mut or front_mut lands on the right cohort.
+        q.back_mut().expect("not empty").count = 999;
+        model.back_mut().expect("not empty").count = 999;
+        q.front_mut().expect("not empty").flags = Cohort::POSTPONED;
+        model.front_mut().expect("not empty").flags = Cohort::POSTPONED;
+        while let Some(c) = model.pop_front() {
+            assert_eq!(q.pop_front(), Some(c));
+        }
+        assert_eq!(q.pop_front(), None);
+        assert!(q.back_mut().is_none() && q.front().is_none());
+    }
+}
