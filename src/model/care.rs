@@ -452,7 +452,12 @@ mod tests {
             emptied += usize::from(model.is_empty());
         }
         assert!(longest > 10 && emptied > 2, "the pattern should fill the heap part and empty the queue");
-        // A change through back_mut or front_mut lands on the right cohort.
+        // A change through back_mut or front_mut lands on the right cohort (with the heap part
+        // in use).
+        for d in 1000..1005 {
+            q.push_back(cohort(d));
+            model.push_back(cohort(d));
+        }
         q.back_mut().expect("not empty").count = 999;
         model.back_mut().expect("not empty").count = 999;
         q.front_mut().expect("not empty").flags = Cohort::POSTPONED;
