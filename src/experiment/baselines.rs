@@ -99,9 +99,9 @@ impl SharedBaselines {
     /// budget of about 128 MiB of outcomes.
     pub fn for_scenario(scenario: &Scenario, wanted: usize) -> Self {
         const BUDGET: usize = 128 << 20;
-        // An outcome holds a result per provider and rows per day (measured: ~2 MB for
-        // nl-national's 6,948 providers over 90 days).
-        let per_outcome = 256 * scenario.providers.len() + 4096 * scenario.days as usize;
+        // An outcome holds a result per provider and rows per day (measured: about 3.5 MB for
+        // nl-national's 6,948 providers over 90 days, peak memory of a sweep of 6 runs a variant).
+        let per_outcome = 512 * scenario.providers.len() + 4096 * scenario.days as usize;
         Self::new(wanted.clamp(1, (BUDGET / per_outcome.max(1)).max(2)))
     }
 
