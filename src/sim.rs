@@ -274,6 +274,8 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         ..Default::default()
     });
     world.insert_resource(Roster(scenario.clone()));
+    world.insert_resource(Unmet::default());
+    world.insert_resource(OpenHoursVersion::default());
     world.insert_resource(CancellationPlans(scenario.profiles.iter().any(|p| p.plan.cancellation.is_some())));
     world.insert_resource(SlotTable(slots));
     let inflow = referral_inflow(&scenario);

@@ -355,7 +355,7 @@ impl Service {
 
     /// Add `count` cases of class `class` due at `deadline`, merging with the last cohort
     /// when they share deadline and flags.
-    #[inline]
+    #[inline(always)]
     pub fn enqueue(&mut self, class: usize, deadline: u32, count: u32, flags: u8) {
         if count == 0 {
             return;

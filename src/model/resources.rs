@@ -322,6 +322,16 @@ pub struct ReferralRule {
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct CancellationPlans(pub bool);
 
+/// Whether some provider lacks a function one of its services needs; kept by the availability
+/// system. While none does, a closed provider has nothing to note (see the care system).
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct Unmet(pub bool);
+
+/// Counts changes to providers' opening hours (a decision extending them), so the care system
+/// knows when to list again which providers open at which hour.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct OpenHoursVersion(pub u32);
+
 /// Whether each provider (by index) has the exchange function now; kept by the availability system.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct ExchangeUp(pub Vec<bool>);

@@ -10,8 +10,8 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    Availability, CareServices, Clock, ExchangeUp, Fired, Function, FunctionSet, Functions, Network, PlatformStatus,
-    Provider, Ramp, Source, Timeline,
+    Availability, CareServices, Clock, ExchangeUp, Fired, Function, FunctionSet, Functions, Network, OpenHours,
+    PlatformStatus, Provider, Ramp, Source, Timeline, Unmet,
 };
 use crate::scenario::Event;
 use crate::sim::Roster;
@@ -24,7 +24,8 @@ pub fn update_availability(
     network: Res<Network>,
     mut status: ResMut<PlatformStatus>,
     mut exchange: ResMut<ExchangeUp>,
-    mut providers: Query<(&Provider, &mut Functions, &mut CareServices)>,
+    mut unmet: ResMut<Unmet>,
+    mut providers: Query<(&Provider, &OpenHours, &mut Functions, &mut CareServices)>,
 ) {
     let now = clock.tick;
     status.changed = false;
@@ -80,7 +81,9 @@ pub fn update_availability(
                 for &i in scope {
                     let spec = &scenario.providers[i as usize];
                     let names = &scenario.profiles[spec.profile].services;
-                    let Ok((_, _, mut services)) = providers.get_mut(network.providers[i as usize]) else { continue };
+                    let Ok((_, _, _, mut services)) = providers.get_mut(network.providers[i as usize]) else {
+                        continue;
+                    };
                     for (s, svc) in services.0.iter_mut().enumerate() {
                         if service.as_ref().is_none_or(|n| *n == names[s].name) {
                             svc.capacity = *capacity;
@@ -106,7 +109,8 @@ pub fn update_availability(
     if !status.changed {
         return;
     }
-    for (provider, mut functions, _) in &mut providers {
+    unmet.0 = false;
+    for (provider, open_hours, mut functions, _) in &mut providers {
         let mut available = FunctionSet::EMPTY;
         let mut degraded = FunctionSet::EMPTY;
         for f in Function::ALL {
@@ -134,6 +138,7 @@ pub fn update_availability(
         }
         functions.available = available;
         functions.degraded = degraded;
+        unmet.0 |= !open_hours.needs.is_subset_of(available);
         exchange.0[provider.index as usize] = available.contains(Function::Exchange);
     }
 }

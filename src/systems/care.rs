@@ -12,14 +12,38 @@
 //! suppliers) is below 1, whatever its staff: paper ordering, phoned results and checks by hand
 //! set the pace. After a restore, the paper records of cases handled in fallback are entered
 //! into the EHR (back-entry), taking up to the plan's share of staff time until done.
+//!
+//! A tick when few providers are open (a night, a weekend) visits only those, from lists of
+//! who opens at which hour ([`OpenLists`]); the closed ones are then only checked for a
+//! disruption to note, and only while some provider lacks a function it needs.
 
 use bevy_ecs::prelude::*;
 
 use crate::model::{
     ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, DiversionReason, Diversions,
-    Function, Functions, Mode, OpenHours, Outgoing, Provider, Referrals, Service, Staffing, Streams, Tally,
+    Function, Functions, Mode, OpenHours, OpenHoursVersion, Outgoing, Provider, Referrals, Service, Staffing, Streams,
+    Tally, Unmet,
 };
 use crate::systems::demand::{self, deadline, take};
+
+/// What the care pass reads and writes of each provider.
+type CareQuery<'w, 's> = Query<
+    'w,
+    's,
+    (
+        Entity,
+        &'static Provider,
+        &'static OpenHours,
+        &'static Functions,
+        &'static mut Continuity,
+        &'static mut Staffing,
+        &'static mut CareServices,
+        &'static mut BreachWork,
+    ),
+>;
+
+/// What a closed provider needs to note a disruption.
+type ClosedQuery<'w, 's> = Query<'w, 's, (&'static OpenHours, &'static Functions, &'static mut Continuity)>;
 
 pub fn deliver_care(
     clock: Res<Clock>,
@@ -28,191 +52,276 @@ pub fn deliver_care(
     mut diversions: ResMut<Diversions>,
     mut overdue: Local<Vec<Diversion>>,
     mut referrals: ResMut<Referrals>,
-    mut providers: Query<(
-        &Provider,
-        &OpenHours,
-        &Functions,
-        &mut Continuity,
-        &mut Staffing,
-        &mut CareServices,
-        &mut BreachWork,
-    )>,
+    unmet: Res<Unmet>,
+    hours_version: Res<OpenHoursVersion>,
+    mut open_lists: Local<OpenLists>,
+    mut providers: ParamSet<(CareQuery, ClosedQuery)>,
 ) {
+    let (weekday, hour) = (clock.weekday(), clock.hour());
+    if open_lists.version != Some(hours_version.0) {
+        let order = providers.p0().iter().map(|(entity, _, hours, ..)| (entity, *hours)).collect::<Vec<_>>();
+        open_lists.rebuild(order.into_iter(), clock.tick_hours, hours_version.0);
+    }
+    let pass = &mut Pass {
+        clock: &clock,
+        streams: &mut streams,
+        tally: &mut tally,
+        diversions: &mut diversions.0,
+        overdue: &mut overdue,
+        referrals: &mut referrals,
+    };
+    let open_now = open_lists.at(weekday, hour);
+    if open_now.len() * 4 < open_lists.total {
+        // Few providers open (a night, a weekend): visit those alone, in the usual order.
+        let mut heavy = providers.p0();
+        let mut open = heavy.iter_many_mut(open_now).matched();
+        while let Some((_, provider, open_hours, functions, plan, staff, services, work)) = open.fetch_next() {
+            visit(pass, provider, open_hours, functions, plan, staff, services, work);
+        }
+        if unmet.0 {
+            // The closed ones only note a disruption (an open one with a need unmet has just
+            // noted it too: the service needing it is not in normal mode).
+            for (open_hours, functions, mut plan) in &mut providers.p1() {
+                if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
+                    plan.disrupted_today = true;
+                }
+            }
+        }
+    } else {
+        for (_, provider, open_hours, functions, plan, staff, services, work) in &mut providers.p0() {
+            visit(pass, provider, open_hours, functions, plan, staff, services, work);
+        }
+    }
+    let overdue = &mut *pass.overdue;
+    pass.diversions.append(overdue);
+}
+
+/// The providers open at each hour of a weekday and of a weekend day, in the order the care
+/// pass visits them: a tick when few are open (nights, weekends) visits those alone instead of
+/// stepping over thousands of closed ones. Listed again when opening hours change.
+#[derive(Default)]
+pub struct OpenLists {
+    version: Option<u32>,
+    /// Index `weekend × 24 + hour`.
+    lists: Vec<Vec<Entity>>,
+    total: usize,
+}
+
+impl OpenLists {
+    /// List the providers (entity, opening hours), given in visiting order.
+    fn rebuild(&mut self, providers: impl Iterator<Item = (Entity, OpenHours)>, tick_hours: u32, version: u32) {
+        self.lists = vec![Vec::new(); 48];
+        self.total = 0;
+        for (entity, hours) in providers {
+            self.total += 1;
+            for (weekend, weekday) in [(0, 0), (1, 5)] {
+                for hour in (0..24).step_by(tick_hours.max(1) as usize) {
+                    if hours.any_open(weekday, hour, tick_hours) {
+                        self.lists[weekend * 24 + hour as usize].push(entity);
+                    }
+                }
+            }
+        }
+        self.version = Some(version);
+    }
+
+    fn at(&self, weekday: u32, hour: u32) -> &[Entity] {
+        let weekend = usize::from(weekday >= 5);
+        self.lists.get(weekend * 24 + hour as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What the care pass carries from provider to provider.
+struct Pass<'a> {
+    clock: &'a Clock,
+    streams: &'a mut Streams,
+    tally: &'a mut Tally,
+    /// New cases go here as they are drawn; urgent cases past their wait go to `overdue` and
+    /// follow all of them, as when demand was a pass of its own.
+    diversions: &'a mut Vec<Diversion>,
+    overdue: &'a mut Vec<Diversion>,
+    referrals: &'a mut Referrals,
+}
+
+/// One provider's tick: closed, it only notes a disruption; open, its new cases, then each
+/// service's mode, staff, duties, service and expiries.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn visit(
+    pass: &mut Pass,
+    provider: &Provider,
+    open_hours: &OpenHours,
+    functions: &Functions,
+    mut plan: Mut<Continuity>,
+    staff: Mut<Staffing>,
+    services: Mut<CareServices>,
+    work: Mut<BreachWork>,
+) {
+    let clock = pass.clock;
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
-    let referrals = &mut *referrals;
-    let tally = &mut *tally;
     let tick_hours = f64::from(clock.tick_hours);
-    let rng = &mut streams.arrivals;
-    // New cases go to `diversions` as they are drawn; urgent cases past their wait follow all of
-    // them, as when demand was a pass of its own.
-    let overdue = &mut *overdue;
-    for (provider, open_hours, functions, mut plan, staff, services, work) in &mut providers {
-        if !open_hours.any_open(weekday, hour, clock.tick_hours) {
-            // Closed: nothing to do but note a disruption (a calendar day counts).
-            if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
-                plan.disrupted_today = true;
-            }
+    let (tally, referrals, overdue) = (&mut *pass.tally, &mut *pass.referrals, &mut *pass.overdue);
+    let rng = &mut pass.streams.arrivals;
+    if !open_hours.any_open(weekday, hour, clock.tick_hours) {
+        // Closed: nothing to do but note a disruption (a calendar day counts).
+        if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
+            plan.disrupted_today = true;
+        }
+        return;
+    }
+    // Plain references from here: change detection is not used, and marking a component
+    // changed on every access costs a store each time in the hottest loop.
+    let (plan, staff, services, work) =
+        (plan.into_inner(), staff.into_inner(), &mut services.into_inner().0, work.into_inner());
+    // This tick's new cases first, in the same pass, so each service is visited once.
+    demand::arrive(clock, rng, tally, pass.diversions, provider, plan, services);
+    let kind = provider.kind.index();
+    let walked_before = tally.today[kind].walked_out;
+    let counters = &mut tally.today[kind];
+    let slots = &mut tally.services;
+    let surge = plan.surge_share(now);
+    let on_duty = [1.0 - staff.sick[CLINICAL] + surge, 1.0 - staff.sick[ADMIN] + surge];
+    let electives = now >= plan.electives_cancelled_until;
+    let mut breach_pending = work.pending();
+    let mut served_total = 0u64;
+    let mut disrupted = false;
+    for (s, service) in services.iter_mut().enumerate() {
+        service.set_mode(functions, plan, now);
+        disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
+        let open = service.is_open(weekday, hour);
+        if !open && !service.is_extended(weekday, hour, now) {
             continue;
         }
-        // Plain references from here: change detection is not used, and marking a component
-        // changed on every access costs a store each time in the hottest loop.
-        let (plan, staff, services, work) =
-            (plan.into_inner(), staff.into_inner(), &mut services.into_inner().0, work.into_inner());
-        // This tick's new cases first, in the same pass, so each service is visited once.
-        demand::arrive(&clock, rng, tally, &mut diversions.0, provider, plan, services);
-        let kind = provider.kind.index();
-        let walked_before = tally.today[kind].walked_out;
-        let counters = &mut tally.today[kind];
-        let slots = &mut tally.services;
-        let surge = plan.surge_share(now);
-        let on_duty = [1.0 - staff.sick[CLINICAL] + surge, 1.0 - staff.sick[ADMIN] + surge];
-        let electives = now >= plan.electives_cancelled_until;
-        let mut breach_pending = work.pending();
-        let mut served_total = 0u64;
-        let mut disrupted = false;
-        for (s, service) in services.iter_mut().enumerate() {
-            service.set_mode(functions, plan, now);
-            disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
-            let open = service.is_open(weekday, hour);
-            if !open && !service.is_extended(weekday, hour, now) {
-                continue;
+        let (cap_c, cap_a) = (service.clinical_capacity, service.admin_capacity);
+        // Regular staff in opening hours; in extended hours every minute is overtime.
+        let (c0, a0) = if open {
+            staff.contracted_today[CLINICAL] += cap_c;
+            staff.contracted_today[ADMIN] += cap_a;
+            counters.clinical_capacity_minutes += cap_c;
+            if surge > 0.0 {
+                let hours = (cap_c + cap_a) * surge / 60.0;
+                counters.surge_hours += hours;
+                counters.surge_cost += hours * plan.surge.map_or(0.0, |g| g.cost_per_hour);
             }
-            let (cap_c, cap_a) = (service.clinical_capacity, service.admin_capacity);
-            // Regular staff in opening hours; in extended hours every minute is overtime.
-            let (c0, a0) = if open {
-                staff.contracted_today[CLINICAL] += cap_c;
-                staff.contracted_today[ADMIN] += cap_a;
-                counters.clinical_capacity_minutes += cap_c;
-                if surge > 0.0 {
-                    let hours = (cap_c + cap_a) * surge / 60.0;
-                    counters.surge_hours += hours;
-                    counters.surge_cost += hours * plan.surge.map_or(0.0, |g| g.cost_per_hour);
-                }
-                (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
-            } else {
-                (0.0, 0.0)
-            };
-            service.clinical_balance += c0;
-            service.admin_balance += a0;
+            (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
+        } else {
+            (0.0, 0.0)
+        };
+        service.clinical_balance += c0;
+        service.admin_balance += a0;
+        if breach_pending {
+            let limit = work.inquiry_share_cap * a0;
+            let used = work.answer(&mut service.admin_balance, limit, now);
+            counters.breach_admin_minutes += used;
+            breach_pending = work.pending();
+        }
+        // Back-entry of paper records once the functions are back, within its share of time.
+        if service.back_entry > 0.0 && service.mode == Mode::Normal && open {
+            let budget = plan.back_entry_share * (c0 + a0);
+            let t =
+                service.back_entry.min(budget).min(service.clinical_balance.max(0.0) + service.admin_balance.max(0.0));
+            let from_clinical = t * c0 / (c0 + a0).max(1e-9);
+            service.clinical_balance -= from_clinical;
+            service.admin_balance -= t - from_clinical;
+            service.back_entry -= t;
+            counters.back_entry_minutes += t;
+        }
+        let blocked = service.mode == Mode::Blocked;
+        let (factor, extra_admin) = service.cost;
+        let clinical_cost = service.clinical_minutes * factor;
+        let admin_cost = service.admin_minutes + extra_admin;
+        // The throughput ceiling, when one binds: whole cases allowed this tick.
+        let cap = service.cap();
+        let limited = cap < 1.0;
+        if limited && open {
+            let per_tick = cap * service.normal_rate;
+            // Unused allowance is not banked beyond one case: a ceiling is a pace, not a quota.
+            service.credit = (service.credit + per_tick).min(per_tick + 1.0);
+        }
+        let mut limit = if limited { service.credit.max(0.0) as u32 } else { u32::MAX };
+        let mut wait = 0.0;
+        let mut served = if blocked {
+            0
+        } else {
+            serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots)
+        };
+        limit = limit.saturating_sub(served as u32);
+        let pressing = service.overdue > 0 || !service.queues[0].is_empty();
+        let overtime = if !open {
+            (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
+        } else if plan.overtime_cap > 0.0
+            && ((!blocked && service.queued > 0 && (service.mode == Mode::Fallback || pressing)) || breach_pending)
+        {
+            (cap_c * plan.overtime_cap, cap_a * plan.overtime_cap)
+        } else {
+            (0.0, 0.0)
+        };
+        if overtime.0 + overtime.1 > 0.0 {
+            service.clinical_balance += overtime.0;
+            service.admin_balance += overtime.1;
             if breach_pending {
-                let limit = work.inquiry_share_cap * a0;
-                let used = work.answer(&mut service.admin_balance, limit, now);
-                counters.breach_admin_minutes += used;
-                breach_pending = work.pending();
+                let limit = work.inquiry_share_cap * overtime.1;
+                counters.breach_admin_minutes += work.answer(&mut service.admin_balance, limit, now);
             }
-            // Back-entry of paper records once the functions are back, within its share of time.
-            if service.back_entry > 0.0 && service.mode == Mode::Normal && open {
-                let budget = plan.back_entry_share * (c0 + a0);
-                let t = service
-                    .back_entry
-                    .min(budget)
-                    .min(service.clinical_balance.max(0.0) + service.admin_balance.max(0.0));
-                let from_clinical = t * c0 / (c0 + a0).max(1e-9);
-                service.clinical_balance -= from_clinical;
-                service.admin_balance -= t - from_clinical;
-                service.back_entry -= t;
-                counters.back_entry_minutes += t;
-            }
-            let blocked = service.mode == Mode::Blocked;
-            let (factor, extra_admin) = service.cost;
-            let clinical_cost = service.clinical_minutes * factor;
-            let admin_cost = service.admin_minutes + extra_admin;
-            // The throughput ceiling, when one binds: whole cases allowed this tick.
-            let cap = service.cap();
-            let limited = cap < 1.0;
-            if limited && open {
-                let per_tick = cap * service.normal_rate;
-                // Unused allowance is not banked beyond one case: a ceiling is a pace, not a quota.
-                service.credit = (service.credit + per_tick).min(per_tick + 1.0);
-            }
-            let mut limit = if limited { service.credit.max(0.0) as u32 } else { u32::MAX };
-            let mut wait = 0.0;
-            let mut served = if blocked {
-                0
-            } else {
-                serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots)
-            };
-            limit = limit.saturating_sub(served as u32);
-            let pressing = service.overdue > 0 || !service.queues[0].is_empty();
-            let overtime = if !open {
-                (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
-            } else if plan.overtime_cap > 0.0
-                && ((!blocked && service.queued > 0 && (service.mode == Mode::Fallback || pressing)) || breach_pending)
-            {
-                (cap_c * plan.overtime_cap, cap_a * plan.overtime_cap)
-            } else {
-                (0.0, 0.0)
-            };
-            if overtime.0 + overtime.1 > 0.0 {
-                service.clinical_balance += overtime.0;
-                service.admin_balance += overtime.1;
-                if breach_pending {
-                    let limit = work.inquiry_share_cap * overtime.1;
-                    counters.breach_admin_minutes += work.answer(&mut service.admin_balance, limit, now);
-                }
-                if !blocked {
-                    served += serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots);
-                }
-            }
-            // Time left over is idle time, lost; a negative balance is a case still in progress.
-            let idle_c = service.clinical_balance.max(0.0);
-            let idle_a = service.admin_balance.max(0.0);
-            service.clinical_balance -= idle_c;
-            service.admin_balance -= idle_a;
-            let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
-            staff.overtime_today[CLINICAL] += ot[0];
-            staff.overtime_today[ADMIN] += ot[1];
-            counters.overtime_minutes += ot[0] + ot[1];
-            counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
-            counters.admin_used_minutes += a0 + overtime.1 - idle_a;
-            if limited {
-                service.credit -= served as f64;
-            }
-            counters.served += served;
-            counters.wait_hours += wait * tick_hours;
-            slots[service.slot as usize].wait_hours += wait * tick_hours;
-            if service.mode == Mode::Fallback {
-                counters.served_fallback += served;
-                // Paper records (the record itself was down) are entered into the EHR later.
-                if service.needs.contains(Function::RecordAccess)
-                    && !functions.available.contains(Function::RecordAccess)
-                {
-                    service.back_entry += served as f64 * plan.back_entry_minutes;
-                }
-            }
-            if let Some(r) = provider.report {
-                let day = &mut tally.reported[r as usize];
-                day.served += served;
-                if service.mode == Mode::Fallback {
-                    day.served_fallback += served;
-                }
-            }
-            served_total += served;
-            if served > 0 && !service.referrals.is_empty() {
-                let covers = plan.covers.contains(Function::Exchange);
-                refer(service, s as u16, provider, covers, served, referrals);
-            }
-            if open {
-                let before = (counters.postponed, counters.walked_out);
-                expire(service, s as u16, provider.index, now, day_ticks, counters, slots, overdue);
-                if let Some(r) = provider.report {
-                    let day = &mut tally.reported[r as usize];
-                    day.postponed += counters.postponed - before.0;
-                    day.walked_out += counters.walked_out - before.1;
-                }
+            if !blocked {
+                served += serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots);
             }
         }
-        let walked_out = tally.today[kind].walked_out - walked_before;
-        tally.backlog[kind] -= (served_total + walked_out) as i64;
-        if disrupted {
-            plan.disrupted_today = true;
-            if plan.surge_called.is_none() && plan.surge.is_some_and(|g| g.automatic) {
-                plan.surge_called = Some(now);
+        // Time left over is idle time, lost; a negative balance is a case still in progress.
+        let idle_c = service.clinical_balance.max(0.0);
+        let idle_a = service.admin_balance.max(0.0);
+        service.clinical_balance -= idle_c;
+        service.admin_balance -= idle_a;
+        let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
+        staff.overtime_today[CLINICAL] += ot[0];
+        staff.overtime_today[ADMIN] += ot[1];
+        counters.overtime_minutes += ot[0] + ot[1];
+        counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
+        counters.admin_used_minutes += a0 + overtime.1 - idle_a;
+        if limited {
+            service.credit -= served as f64;
+        }
+        counters.served += served;
+        counters.wait_hours += wait * tick_hours;
+        slots[service.slot as usize].wait_hours += wait * tick_hours;
+        if service.mode == Mode::Fallback {
+            counters.served_fallback += served;
+            // Paper records (the record itself was down) are entered into the EHR later.
+            if service.needs.contains(Function::RecordAccess) && !functions.available.contains(Function::RecordAccess) {
+                service.back_entry += served as f64 * plan.back_entry_minutes;
+            }
+        }
+        if let Some(r) = provider.report {
+            let day = &mut tally.reported[r as usize];
+            day.served += served;
+            if service.mode == Mode::Fallback {
+                day.served_fallback += served;
+            }
+        }
+        served_total += served;
+        if served > 0 && !service.referrals.is_empty() {
+            let covers = plan.covers.contains(Function::Exchange);
+            refer(service, s as u16, provider, covers, served, referrals);
+        }
+        if open {
+            let before = (counters.postponed, counters.walked_out);
+            expire(service, s as u16, provider.index, now, day_ticks, counters, slots, overdue);
+            if let Some(r) = provider.report {
+                let day = &mut tally.reported[r as usize];
+                day.postponed += counters.postponed - before.0;
+                day.walked_out += counters.walked_out - before.1;
             }
         }
     }
-    diversions.0.append(overdue);
+    let walked_out = tally.today[kind].walked_out - walked_before;
+    tally.backlog[kind] -= (served_total + walked_out) as i64;
+    if disrupted {
+        plan.disrupted_today = true;
+        if plan.surge_called.is_none() && plan.surge.is_some_and(|g| g.automatic) {
+            plan.surge_called = Some(now);
+        }
+    }
 }
 
 /// Send referrals for `served` cases: each rule's expected count, with the fraction carried over.

@@ -6,7 +6,8 @@ use bevy_ecs::prelude::*;
 use rand::RngExt;
 
 use crate::model::{
-    CareServices, Clock, Continuity, EventLog, EventRow, Fired, Network, OpenHours, PlatformStatus, Streams, Timeline,
+    CareServices, Clock, Continuity, EventLog, EventRow, Fired, Network, OpenHours, OpenHoursVersion, PlatformStatus,
+    Streams, Timeline,
 };
 use crate::scenario::{Effect, Event, Inject};
 
@@ -18,6 +19,7 @@ pub fn apply_decisions(
     mut streams: ResMut<Streams>,
     mut status: ResMut<PlatformStatus>,
     mut log: ResMut<EventLog>,
+    mut hours_version: ResMut<OpenHoursVersion>,
     mut providers: Query<(&mut Continuity, &mut OpenHours, &mut CareServices)>,
 ) {
     if fired.0.is_empty() {
@@ -55,6 +57,7 @@ pub fn apply_decisions(
                                 s.extended_until = now + ticks(*days);
                                 open.extend(s.close, s.extra_hours);
                             }
+                            hours_version.0 += 1;
                         }
                     }
                 }
