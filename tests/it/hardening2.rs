@@ -138,9 +138,12 @@ fn a_second_concurrent_run_into_one_folder_is_refused() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let lock = out.join(".downtime-lock");
+    // The lock file appears a moment before it is locked; the manifest is written after, so
+    // once it exists the first run holds the lock (waiting for the lock file alone was a race
+    // that a loaded machine lost).
+    let manifest = out.join(".downtime-manifest.json");
     let start = std::time::Instant::now();
-    while !lock.exists() && start.elapsed().as_secs() < 20 {
+    while !manifest.exists() && start.elapsed().as_secs() < 20 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let (code, err) = run_into(&file, &out, &["--force"]);
