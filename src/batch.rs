@@ -145,27 +145,10 @@ fn aligned(layout: &Layout, values: &BTreeMap<String, Option<f64>>) -> Vec<Optio
 }
 
 /// Run replication `replication` of `scenario` (and of its baseline `base`) and measure it.
-/// Both runs happen on the calling thread.
-pub fn record(scenario: &Arc<Scenario>, base: &Arc<Scenario>, layout: &Layout, seed: u64, replication: u64) -> Record {
-    record_with(scenario, base, layout, seed, replication, None)
-}
-
-/// [`record`], taking the baseline from `baselines` when given (run there once per distinct
-/// baseline, see [`SharedBaselines`]).
-pub fn record_with(
-    scenario: &Arc<Scenario>,
-    base: &Arc<Scenario>,
-    layout: &Layout,
-    seed: u64,
-    replication: u64,
-    baselines: Option<&SharedBaselines>,
-) -> Record {
-    record_inner(scenario, base, layout, seed, replication, baselines, None)
-}
-
-/// [`record_with`], also keeping the chart context when this is replication 0 and `context` is
-/// given (so the batch need not run replication 0 a second time for its charts).
-fn record_inner(
+/// Both runs happen on the calling thread. The baseline comes from `baselines` when given (run
+/// there once per distinct baseline, see [`SharedBaselines`]); with `context`, replication 0
+/// also keeps the batch's chart context, so the batch need not run it a second time.
+pub fn record(
     scenario: &Arc<Scenario>,
     base: &Arc<Scenario>,
     layout: &Layout,
@@ -208,16 +191,12 @@ fn record_inner(
 }
 
 /// Run the replications of `options` (its shard only) and reduce their records in order,
-/// keeping none: the memory of a batch does not grow with its runs.
-pub fn run_reduced(scenario: &Scenario, options: &BatchOptions) -> Result<Reducer, Error> {
-    run_reduced_with(scenario, options, None)
-}
-
-/// [`run_reduced`], keeping replication 0's chart context in `context` if the plan runs it.
-fn run_reduced_with(
+/// keeping none: the memory of a batch does not grow with its runs. Replication 0's chart
+/// context goes to `context` if the plan runs it.
+fn run_reduced(
     scenario: &Scenario,
     options: &BatchOptions,
-    context: Option<&OnceLock<ChartContext>>,
+    context: &OnceLock<ChartContext>,
 ) -> Result<Reducer, Error> {
     options.check()?;
     let layout = layout(scenario);
@@ -228,7 +207,7 @@ fn run_reduced_with(
         options.jobs,
         &options.plan(),
         options.progress,
-        |u| record_inner(&scenario, &base, &layout, options.seed, u.replication, None, context),
+        |u| record(&scenario, &base, &layout, options.seed, u.replication, None, Some(context)),
         |rec| reducer.push(&rec),
     )?;
     Ok(reducer)
@@ -278,7 +257,7 @@ pub fn unit_record(
 ) -> Record {
     let s = Arc::new(scenario);
     let base = Arc::new(sim::baseline_of(&s));
-    let mut rec = record_with(&s, &base, layout, seed, unit.replication, baselines);
+    let mut rec = record(&s, &base, layout, seed, unit.replication, baselines, None);
     rec.replication = unit.index;
     rec
 }
@@ -300,7 +279,7 @@ fn run_records_with(
     let base = Arc::new(sim::baseline_of(&scenario));
     let reps = options.replications();
     let records = par_map(options.jobs, &reps, options.progress, |&r| {
-        record_inner(&scenario, &base, &layout, options.seed, r, None, context)
+        record(&scenario, &base, &layout, options.seed, r, None, context)
     })?;
     Ok((layout, records))
 }
@@ -1024,7 +1003,7 @@ pub fn command(c: &BatchCommand) -> Result<String, Error> {
             Ok(format!("shard {shard}: wrote {}\n", path.display()))
         }
         None => {
-            let reducer = run_reduced_with(&scenario, &options, Some(&context))?;
+            let reducer = run_reduced(&scenario, &options, &context)?;
             meta.context = Some(context_or_run(context));
             let summary = write_reduced(&out, &meta, &reducer)?;
             crate::report::csv::apply(&out, c.csv_delimiter)?;

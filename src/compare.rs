@@ -90,7 +90,7 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
     let baselines = crate::experiment::SharedBaselines::for_scenario(&scenarios[0], reps.len());
     let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
     let records = crate::experiment::par_map(options.jobs, &items, options.progress, |&(i, r)| {
-        batch::record_with(&arcs[i].0, &arcs[i].1, &layout, options.seed, r, Some(&baselines))
+        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r, Some(&baselines), None)
     })?;
     let per: Vec<Vec<Record>> = records.chunks(reps.len().max(1)).map(<[Record]>::to_vec).collect();
     Ok(assemble(scenarios, layout, per, options.seed))

@@ -784,7 +784,7 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
         let s = Arc::new(sweep.scenario(i)?);
         let b = Arc::new(sim::baseline_of(&s));
         let records = experiment::par_map(options.jobs, &reps, options.progress, |&r| {
-            batch::record_with(&s, &b, &layout, options.seed, r, Some(&baselines))
+            batch::record(&s, &b, &layout, options.seed, r, Some(&baselines), None)
         })?;
         out.push((meta.clone(), records));
     }
@@ -869,7 +869,7 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(Variant
             options.jobs,
             &reps,
             options.progress,
-            |&r| batch::record_with(&s, &b, &layout, options.seed, r, Some(&baselines)),
+            |&r| batch::record(&s, &b, &layout, options.seed, r, Some(&baselines), None),
             |rec| rows.push(rec.slim()),
         )?;
         out.push((meta.clone(), rows));

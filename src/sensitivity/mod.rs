@@ -202,7 +202,7 @@ fn evaluate(
     let b = Arc::new(sim::baseline_of(&s));
     let mut sums = vec![0.0; at.len()];
     for r in 0..meta.runs {
-        let rec = batch::record_with(&s, &b, layout, meta.seed, r, Some(baselines));
+        let rec = batch::record(&s, &b, layout, meta.seed, r, Some(baselines), None);
         for (sum, &i) in sums.iter_mut().zip(at) {
             *sum += rec.kpis.get(i).copied().flatten().map_or(0.0, |e| e.0);
         }

@@ -59,8 +59,11 @@ pub fn deliver_care(
 ) {
     let (weekday, hour) = (clock.weekday(), clock.hour());
     if open_lists.version != Some(hours_version.0) {
-        let order = providers.p0().iter().map(|(entity, _, hours, ..)| (entity, *hours)).collect::<Vec<_>>();
-        open_lists.rebuild(order.into_iter(), clock.tick_hours, hours_version.0);
+        open_lists.rebuild(
+            providers.p0().iter().map(|(entity, _, hours, ..)| (entity, *hours)),
+            clock.tick_hours,
+            hours_version.0,
+        );
     }
     let pass = &mut Pass {
         clock: &clock,
@@ -82,9 +85,7 @@ pub fn deliver_care(
             // The closed ones only note a disruption (an open one with a need unmet has just
             // noted it too: the service needing it is not in normal mode).
             for (open_hours, functions, mut plan) in &mut providers.p1() {
-                if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
-                    plan.disrupted_today = true;
-                }
+                note_if_unmet(open_hours, functions, &mut plan);
             }
         }
     } else {
@@ -131,6 +132,16 @@ impl OpenLists {
     }
 }
 
+/// A closed provider has nothing to do but note a disruption when a function one of its
+/// services needs is down (a calendar day counts). Writes only when it notes one, so the
+/// component is not marked changed for nothing.
+#[inline(always)]
+fn note_if_unmet(open_hours: &OpenHours, functions: &Functions, plan: &mut Mut<Continuity>) {
+    if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
+        plan.disrupted_today = true;
+    }
+}
+
 /// What the care pass carries from provider to provider.
 struct Pass<'a> {
     clock: &'a Clock,
@@ -164,10 +175,7 @@ fn visit(
     let (tally, referrals, overdue) = (&mut *pass.tally, &mut *pass.referrals, &mut *pass.overdue);
     let rng = &mut pass.streams.arrivals;
     if !open_hours.any_open(weekday, hour, clock.tick_hours) {
-        // Closed: nothing to do but note a disruption (a calendar day counts).
-        if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
-            plan.disrupted_today = true;
-        }
+        note_if_unmet(open_hours, functions, &mut plan);
         return;
     }
     // Plain references from here: change detection is not used, and marking a component

@@ -37,28 +37,23 @@ pub fn propagate_supply(clock: Res<Clock>, mut deps: ResMut<Dependencies>, mut s
         }
     }
     // Nothing short now or last tick: every dependent's supply is already 1 (and, from the second
-    // such tick, was 1 the tick before).
-    if !any_short && !deps.any_short {
-        if deps.changed_last_tick {
-            deps.changed_last_tick = false;
-            for link in deps.links.iter() {
-                if let Ok(mut s) = services.get_mut(link.dependent) {
-                    let svc = &mut s.0[usize::from(link.service)];
-                    svc.supply_before = svc.supply;
-                }
-            }
-        }
+    // such tick, was 1 the tick before, so there is nothing at all to do).
+    let quiet = !any_short && !deps.any_short;
+    if quiet && !deps.changed_last_tick {
         return;
     }
-    deps.changed_last_tick = true;
-    let Dependencies { suppliers, links, .. } = &mut *deps;
     // The previous tick's supply, for new patients judging the wait (the demand step).
-    for link in links.iter() {
+    for link in deps.links.iter() {
         if let Ok(mut s) = services.get_mut(link.dependent) {
             let svc = &mut s.0[usize::from(link.service)];
             svc.supply_before = svc.supply;
         }
     }
+    deps.changed_last_tick = !quiet;
+    if quiet {
+        return;
+    }
+    let Dependencies { suppliers, links, .. } = &mut *deps;
     for link in links.iter() {
         if let Ok(mut s) = services.get_mut(link.dependent) {
             s.0[usize::from(link.service)].supply = 1.0;
