@@ -676,6 +676,7 @@ fn referral_network(scenario: &Scenario) -> (Referrals, Vec<Vec<Vec<u16>>>) {
         rules,
         calendar: vec![Vec::new(); longest + 1],
         delay_histogram: vec![0; 24 * 31],
+        arriving: Arriving::new(scenario.providers.iter().map(|p| scenario.profiles[p.profile].services.len())),
         ..Default::default()
     };
     (referrals, rule_of)

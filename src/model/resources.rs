@@ -374,6 +374,63 @@ pub struct Referrals {
     pub stuck: Vec<Transit>,
     /// Delays beyond normal transit, in hours, bucketed by hour (the last bucket collects the rest).
     pub delay_histogram: Vec<u64>,
+    /// This tick's arrivals, summed per receiving service before they are queued.
+    pub arriving: Arriving,
+}
+
+/// Referrals arriving this tick, summed per receiving service and class, so each receiving
+/// service is looked up and queued to once per tick, not once per referral.
+///
+/// Every referral arriving at a service in one tick joins the same cohort of its class (the
+/// same deadline, no flags), and the tallies are whole counts, so summing first changes nothing
+/// in the outputs. Services are numbered densely, provider by provider.
+#[derive(Debug, Clone, Default)]
+pub struct Arriving {
+    /// The number of each provider's first service.
+    first: Vec<u32>,
+    /// The provider of each service number.
+    owner: Vec<u32>,
+    /// Cases arriving this tick by service number and class.
+    count: Vec<[u32; 3]>,
+    /// Service numbers with arrivals this tick.
+    touched: Vec<u32>,
+}
+
+impl Arriving {
+    /// Number the services of providers with the given service counts.
+    pub fn new(services_per_provider: impl IntoIterator<Item = usize>) -> Self {
+        let (mut first, mut owner) = (Vec::new(), Vec::new());
+        for (provider, n) in services_per_provider.into_iter().enumerate() {
+            first.push(owner.len() as u32);
+            owner.extend(std::iter::repeat_n(provider as u32, n));
+        }
+        let count = vec![[0; 3]; owner.len()];
+        Arriving { first, owner, count, touched: Vec::new() }
+    }
+
+    /// Add `count` cases of `class` arriving at service `service` of provider `provider`.
+    #[inline]
+    pub fn add(&mut self, provider: u32, service: u16, class: u8, count: u32) {
+        let n = self.first[provider as usize] + u32::from(service);
+        let slot = &mut self.count[n as usize];
+        if *slot == [0; 3] {
+            self.touched.push(n);
+        }
+        slot[usize::from(class)] += count;
+    }
+
+    /// Hand out each service's arrivals once, in service-number order (the order services lie
+    /// in memory, so lookups go forward), as (provider, service index, cases by class); clears
+    /// the sums.
+    pub fn drain(&mut self, mut deliver: impl FnMut(u32, usize, [u32; 3])) {
+        self.touched.sort_unstable();
+        for &n in &self.touched {
+            let provider = self.owner[n as usize];
+            let service = (n - self.first[provider as usize]) as usize;
+            deliver(provider, service, std::mem::take(&mut self.count[n as usize]));
+        }
+        self.touched.clear();
+    }
 }
 
 /// The breach aftermath in this replication: parameters, the announcement, phishing waves,

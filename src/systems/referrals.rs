@@ -88,27 +88,21 @@ pub fn route_referrals(
         }
     }
 
-    // Deliver what arrives now.
+    // Deliver what arrives now: sum the arrivals per receiving service first (touching only a
+    // dense table), then queue each service's sum once. Phone-and-post admin work is charged
+    // to the receiver referral by referral, in arrival order, as before.
     let slot = today as usize;
     if referrals.calendar[slot].is_empty() {
         return;
     }
     let arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
-        let Ok((receiver, mut services)) = providers.get_mut(network.providers[t.to as usize]) else { continue };
-        let kind = receiver.kind.index();
-        let service = &mut services.0[usize::from(t.to_service)];
-        let class = usize::from(t.class);
-        let due = deadline(now, service.wait_ticks[class], clock.ticks_per_day);
-        service.enqueue(class, due, t.count, 0);
-        service.admin_balance -= f64::from(t.admin_minutes) * f64::from(t.count);
-        tally.services[service.slot as usize].demand[class] += u64::from(t.count);
-        if let Some(r) = receiver.report {
-            tally.reported[r as usize].demand += u64::from(t.count);
+        referrals.arriving.add(t.to, t.to_service, t.class, t.count);
+        if t.admin_minutes != 0.0
+            && let Ok((_, mut services)) = providers.get_mut(network.providers[t.to as usize])
+        {
+            services.0[usize::from(t.to_service)].admin_balance -= f64::from(t.admin_minutes) * f64::from(t.count);
         }
-        let c = &mut tally.today[kind];
-        c.demand += u64::from(t.count);
-        tally.backlog[kind] += i64::from(t.count);
         if now > t.normal_arrival {
             let late_hours = (now - t.normal_arrival) * clock.tick_hours;
             tally.today[usize::from(t.sender_kind)].referrals_delayed += u64::from(t.count);
@@ -119,4 +113,23 @@ pub fn route_referrals(
     let mut arriving = arriving;
     arriving.clear();
     referrals.calendar[slot] = arriving;
+    let tally = &mut *tally;
+    referrals.arriving.drain(|to, s, counts| {
+        let Ok((receiver, mut services)) = providers.get_mut(network.providers[to as usize]) else { return };
+        let kind = receiver.kind.index();
+        let service = &mut services.0[s];
+        for (class, count) in counts.into_iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            let due = deadline(now, service.wait_ticks[class], clock.ticks_per_day);
+            service.enqueue(class, due, count, 0);
+            tally.services[service.slot as usize].demand[class] += u64::from(count);
+            if let Some(r) = receiver.report {
+                tally.reported[r as usize].demand += u64::from(count);
+            }
+            tally.today[kind].demand += u64::from(count);
+            tally.backlog[kind] += i64::from(count);
+        }
+    });
 }
