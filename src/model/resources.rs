@@ -351,25 +351,11 @@ pub struct Transit {
     pub admin_minutes: f32,
 }
 
-/// A referral leaving a service this tick.
-#[derive(Debug, Clone, Copy)]
-pub struct Outgoing {
-    pub from: u32,
-    pub service: u16,
-    pub rule: u16,
-    pub count: u32,
-    pub sender_kind: u8,
-    pub region: u16,
-    /// Whether the sender's plan has a fallback (phone, post) for exchange.
-    pub covers_exchange: bool,
-}
-
 /// The referral network: rules, referrals in transit (a calendar ring by arrival tick), and
 /// those stuck until exchange returns.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Referrals {
     pub rules: Vec<ReferralRule>,
-    pub outbox: Vec<Outgoing>,
     pub calendar: Vec<Vec<Transit>>,
     pub stuck: Vec<Transit>,
     /// Delays beyond normal transit, in hours, bucketed by hour (the last bucket collects the rest).

@@ -20,11 +20,12 @@
 use bevy_ecs::prelude::*;
 
 use crate::model::{
-    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Diversion, DiversionReason, Diversions,
-    Function, Functions, Mode, OpenHours, OpenHoursVersion, Outgoing, Provider, Referrals, Service, Staffing, Streams,
-    Tally, Unmet,
+    ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Counters, Diversion, DiversionReason,
+    Diversions, ExchangeUp, Function, Functions, Mode, OpenHours, OpenHoursVersion, Provider, Referrals, Service,
+    Staffing, Streams, Tally, Unmet,
 };
 use crate::systems::demand::{self, deadline, take};
+use crate::systems::referrals::Dispatch;
 
 /// What the care pass reads and writes of each provider.
 type CareQuery<'w, 's> = Query<
@@ -52,6 +53,7 @@ pub fn deliver_care(
     mut diversions: ResMut<Diversions>,
     mut overdue: Local<Vec<Diversion>>,
     mut referrals: ResMut<Referrals>,
+    exchange: Res<ExchangeUp>,
     unmet: Res<Unmet>,
     hours_version: Res<OpenHoursVersion>,
     mut open_lists: Local<OpenLists>,
@@ -71,7 +73,12 @@ pub fn deliver_care(
         tally: &mut tally,
         diversions: &mut diversions.0,
         overdue: &mut overdue,
-        referrals: &mut referrals,
+        dispatch: Dispatch {
+            today: clock.tick % referrals.calendar.len() as u32,
+            referrals: &mut referrals,
+            exchange: &exchange.0,
+            now: clock.tick,
+        },
     };
     let open_now = open_lists.at(weekday, hour);
     if open_now.len() * 4 < open_lists.total {
@@ -151,7 +158,8 @@ struct Pass<'a> {
     /// follow all of them, as when demand was a pass of its own.
     diversions: &'a mut Vec<Diversion>,
     overdue: &'a mut Vec<Diversion>,
-    referrals: &'a mut Referrals,
+    /// Served cases send their referrals through this.
+    dispatch: Dispatch<'a>,
 }
 
 /// One provider's tick: closed, it only notes a disruption; open, its new cases, then each
@@ -172,7 +180,7 @@ fn visit(
     let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let tick_hours = f64::from(clock.tick_hours);
-    let (tally, referrals, overdue) = (&mut *pass.tally, &mut *pass.referrals, &mut *pass.overdue);
+    let (tally, overdue) = (&mut *pass.tally, &mut *pass.overdue);
     let rng = &mut pass.streams.arrivals;
     if !open_hours.any_open(weekday, hour, clock.tick_hours) {
         note_if_unmet(open_hours, functions, &mut plan);
@@ -310,7 +318,7 @@ fn visit(
         served_total += served;
         if served > 0 && !service.referrals.is_empty() {
             let covers = plan.covers.contains(Function::Exchange);
-            refer(service, s as u16, provider, covers, served, referrals);
+            refer(service, provider, covers, served, &mut pass.dispatch, counters);
         }
         if open {
             let before = (counters.postponed, counters.walked_out);
@@ -335,26 +343,19 @@ fn visit(
 /// Send referrals for `served` cases: each rule's expected count, with the fraction carried over.
 fn refer(
     service: &mut Service,
-    s: u16,
     provider: &Provider,
     covers_exchange: bool,
     served: u64,
-    referrals: &mut Referrals,
+    dispatch: &mut Dispatch,
+    counters: &mut Counters,
 ) {
-    for (rule, per_case, carry) in service.referrals.iter_mut() {
+    let Service { referrals, admin_balance, .. } = service;
+    for (rule, per_case, carry) in referrals.iter_mut() {
         *carry += served as f64 * *per_case;
         let count = *carry as u32; // carry is never negative: truncation is the floor
         if count >= 1 {
             *carry -= f64::from(count);
-            referrals.outbox.push(Outgoing {
-                from: provider.index,
-                service: s,
-                rule: *rule,
-                count,
-                sender_kind: provider.kind.index() as u8,
-                region: provider.region,
-                covers_exchange,
-            });
+            dispatch.send(provider, covers_exchange, *rule, count, admin_balance, counters);
         }
     }
 }

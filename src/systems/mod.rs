@@ -13,8 +13,10 @@
 //!    suppliers' throughput of the previous tick;
 //! 8. [`care`] sets each service's mode, staffs it, works the breach's admin duties and
 //!    back-entry, serves cases in urgency order within its throughput ceiling, sends referrals
-//!    and handles cases whose wait has passed (walk-outs, postponement, diversion);
-//! 9. [`referrals`] routes referrals over exchange (or phone and post) and delivers arrivals;
+//!    (routed over exchange, or phone and post, by [`referrals::Dispatch`] while the sending
+//!    service is in cache) and handles cases whose wait has passed (walk-outs, postponement,
+//!    diversion);
+//! 9. [`referrals`] releases referrals held for exchange and delivers arrivals;
 //! 10. [`spillover`] hands diverted patients to a neighbouring or named provider;
 //! 11. [`strain`] (at the end of each day) turns overtime into fatigue and sick leave, and
 //!     checks whether each emergency protocol can still be staffed;

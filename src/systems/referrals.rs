@@ -1,6 +1,7 @@
 //! The referral network: GP → hospital referrals, GP → pharmacy prescriptions, hospital →
-//! rehabilitation transfers, sent by served cases (see the care system) and arriving as demand
-//! at a receiver of the right kind in the sender's region after a transit time.
+//! rehabilitation transfers, sent by served cases (the care pass calls [`Dispatch::send`] while
+//! the sending service is in cache) and arriving as demand at a receiver of the right kind in
+//! the sender's region after a transit time.
 //!
 //! With exchange up at both ends a referral takes its normal transit time. When exchange is down
 //! at either end it goes the fallback way (phone or post: extra admin minutes at both ends and a
@@ -9,9 +10,82 @@
 
 use bevy_ecs::prelude::*;
 
-use crate::model::{CareServices, Clock, ExchangeUp, Network, PlatformStatus, Provider, Referrals, Tally, Transit};
+use crate::model::{
+    CareServices, Clock, Counters, ExchangeUp, Network, PlatformStatus, Provider, Referrals, Tally, Transit,
+};
 use crate::systems::demand::deadline;
 
+/// Sending referrals during the care pass: the network, who has exchange this tick, and the
+/// tick with its slot in the calendar ring.
+pub(crate) struct Dispatch<'a> {
+    pub referrals: &'a mut Referrals,
+    pub exchange: &'a [bool],
+    pub now: u32,
+    /// `now` modulo the calendar ring's length.
+    pub today: u32,
+}
+
+impl Dispatch<'_> {
+    /// Send `count` referrals of rule `rule` from `sender` to the next receiver of its region
+    /// in turn. With exchange up at both ends they take the normal transit; else, when the
+    /// sender's plan covers exchange, they go by phone or post (admin minutes now from the
+    /// sending service's `admin_balance`, and at the receiver on arrival, and a longer
+    /// transit); else they wait until exchange is back at both ends.
+    #[inline]
+    pub(crate) fn send(
+        &mut self,
+        sender: &Provider,
+        covers_exchange: bool,
+        rule: u16,
+        count: u32,
+        admin_balance: &mut f64,
+        counters: &mut Counters,
+    ) {
+        let Referrals { rules, calendar, stuck, .. } = &mut *self.referrals;
+        let rule = &mut rules[usize::from(rule)];
+        let region = usize::from(sender.region).min(rule.receivers.len() - 1);
+        let receivers = &rule.receivers[region];
+        if receivers.is_empty() {
+            return;
+        }
+        // Round robin; `next` stays below the receivers' count (a compare, not a division).
+        let next = rule.next[region] as usize;
+        let (to, to_service) = receivers[next];
+        rule.next[region] = if next + 1 == receivers.len() { 0 } else { next as u32 + 1 };
+        counters.referrals_sent += u64::from(count);
+        let mut transit = Transit {
+            from: sender.index,
+            to,
+            to_service,
+            class: rule.class,
+            count,
+            sender_kind: sender.kind.index() as u8,
+            normal_arrival: self.now + rule.transit_ticks,
+            admin_minutes: 0.0,
+        };
+        // The calendar slot `ticks` from now. The ring is one longer than the longest transit,
+        // so one subtraction wraps it instead of a division per referral.
+        let ring = calendar.len() as u32;
+        let after = |ticks: u32| -> usize {
+            let slot = self.today + ticks;
+            (if slot >= ring { slot - ring } else { slot }) as usize
+        };
+        if self.exchange[sender.index as usize] && self.exchange[to as usize] {
+            calendar[after(rule.transit_ticks)].push(transit);
+        } else if covers_exchange {
+            let admin = rule.fallback_admin_minutes;
+            transit.admin_minutes = admin as f32;
+            *admin_balance -= admin * f64::from(count);
+            counters.referrals_fallback += u64::from(count);
+            calendar[after(rule.fallback_ticks)].push(transit);
+        } else {
+            stuck.push(transit);
+        }
+    }
+}
+
+/// Release held referrals whose exchange is back, and deliver this tick's arrivals (the care
+/// pass has sent this tick's referrals already).
 pub fn route_referrals(
     clock: Res<Clock>,
     network: Res<Network>,
@@ -24,55 +98,12 @@ pub fn route_referrals(
     let now = clock.tick;
     let referrals = &mut *referrals;
     let ring = referrals.calendar.len() as u32;
-    // The calendar slot `ticks` from now. The ring is one longer than the longest transit, so
-    // one subtraction wraps it instead of a division per referral (tens of cycles of latency;
-    // the same slot, so the same outputs).
     let today = now % ring;
     let after = |ticks: u32| -> usize {
         let slot = today + ticks;
         (if slot >= ring { slot - ring } else { slot }) as usize
     };
     let up = |i: u32| exchange.0[i as usize];
-
-    // Send this tick's referrals.
-    for out in referrals.outbox.drain(..) {
-        let rule = &mut referrals.rules[usize::from(out.rule)];
-        let region = usize::from(out.region).min(rule.receivers.len() - 1);
-        let receivers = &rule.receivers[region];
-        if receivers.is_empty() {
-            continue;
-        }
-        // Round robin; `next` stays below the receivers' count (a compare, not a division).
-        let next = rule.next[region] as usize;
-        let (to, to_service) = receivers[next];
-        rule.next[region] = if next + 1 == receivers.len() { 0 } else { next as u32 + 1 };
-        let sender_kind = usize::from(out.sender_kind);
-        tally.today[sender_kind].referrals_sent += u64::from(out.count);
-        let mut transit = Transit {
-            from: out.from,
-            to,
-            to_service,
-            class: rule.class,
-            count: out.count,
-            sender_kind: out.sender_kind,
-            normal_arrival: now + rule.transit_ticks,
-            admin_minutes: 0.0,
-        };
-        if up(out.from) && up(to) {
-            referrals.calendar[after(rule.transit_ticks)].push(transit);
-        } else if out.covers_exchange {
-            // Phone or post: admin work now at the sender, at arrival at the receiver.
-            let admin = rule.fallback_admin_minutes;
-            transit.admin_minutes = admin as f32;
-            if let Ok((_, mut services)) = providers.get_mut(network.providers[out.from as usize]) {
-                services.0[usize::from(out.service)].admin_balance -= admin * f64::from(out.count);
-            }
-            tally.today[sender_kind].referrals_fallback += u64::from(out.count);
-            referrals.calendar[after(rule.fallback_ticks)].push(transit);
-        } else {
-            referrals.stuck.push(transit);
-        }
-    }
 
     // Stuck referrals leave once exchange is back at both ends.
     if status.changed && !referrals.stuck.is_empty() {
