@@ -61,9 +61,9 @@ pub(crate) fn arrive(
                 }
                 n += fresh_booked;
             }
-            if n == 0 {
-                continue;
-            }
+            // No early exit when nobody came (often, for small means): the draw's count is
+            // as unpredictable as a coin, and a branch on it costs a pipeline flush; adding
+            // and queueing zero cases changes nothing.
             arrived += u64::from(n);
             tally.services[slot].demand[class] += u64::from(n);
             if let Some(r) = provider.report {
@@ -72,7 +72,9 @@ pub(crate) fn arrive(
             let mut here = n;
             if class == 0 && divert {
                 // A decision sends new urgent cases straight to named providers.
-                diversions.push(divert_to(provider, s, here, DiversionReason::Directed, class));
+                if here > 0 {
+                    diversions.push(divert_to(provider, s, here, DiversionReason::Directed, class));
+                }
                 continue;
             }
             if class == 0 && ambulances_away > 0.0 {
