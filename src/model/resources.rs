@@ -378,8 +378,10 @@ pub struct Arriving {
     owner: Vec<u32>,
     /// Cases arriving this tick by service number and class.
     count: Vec<[u32; 3]>,
-    /// Service numbers with arrivals this tick.
-    touched: Vec<u32>,
+    /// A bit per service number with arrivals this tick. Reading it word by word hands the
+    /// services out in number order without sorting (a sort of the touched list cost 1.4% of
+    /// a national run), and marking a service needs no check whether it was marked.
+    touched: Vec<u64>,
 }
 
 impl Arriving {
@@ -391,36 +393,35 @@ impl Arriving {
             owner.extend(std::iter::repeat_n(provider as u32, n));
         }
         let count = vec![[0; 3]; owner.len()];
-        Arriving { first, owner, count, touched: Vec::new() }
+        let touched = vec![0; owner.len().div_ceil(64)];
+        Arriving { first, owner, count, touched }
     }
 
     /// Add `count` cases of `class` arriving at service `service` of provider `provider`.
     #[inline]
     pub fn add(&mut self, provider: u32, service: u16, class: u8, count: u32) {
-        let n = self.first[provider as usize] + u32::from(service);
-        let slot = &mut self.count[n as usize];
-        if *slot == [0; 3] {
-            self.touched.push(n);
-        }
-        slot[usize::from(class)] += count;
+        let n = (self.first[provider as usize] + u32::from(service)) as usize;
+        self.count[n][usize::from(class)] += count;
+        self.touched[n / 64] |= 1 << (n % 64);
     }
 
     /// Hand out each service's arrivals once, in service-number order (the order services lie
     /// in memory, so lookups go forward), as (provider, service index, cases by class); clears
     /// the sums.
     pub fn drain(&mut self, mut deliver: impl FnMut(u32, usize, [u32; 3])) {
-        self.touched.sort_unstable();
-        for &n in &self.touched {
-            let provider = self.owner[n as usize];
-            let service = (n - self.first[provider as usize]) as usize;
-            deliver(provider, service, std::mem::take(&mut self.count[n as usize]));
+        for (w, word) in self.touched.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                let n = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let provider = self.owner[n];
+                let service = n - self.first[provider as usize] as usize;
+                deliver(provider, service, std::mem::take(&mut self.count[n]));
+            }
         }
-        self.touched.clear();
     }
 }
 
-/// The breach aftermath in this replication: parameters, the announcement, phishing waves,
-/// and the providers whose records were stolen.
 #[derive(Resource, Debug, Clone)]
 pub struct Aftermath {
     pub params: crate::scenario::Aftermath,
@@ -521,15 +522,35 @@ mod tests {
     /// order, with the right provider and service index; nothing is lost or handed out twice.
     #[test]
     fn arriving_sums_per_service_and_hands_each_out_once() {
-        // Providers with 2, 0, 3 and 1 services: numbers 0-1, 2-4, 5.
-        let mut a = Arriving::new([2, 0, 3, 1]);
-        let adds = [(3, 0, 1, 4), (0, 1, 0, 2), (2, 2, 1, 5), (0, 1, 0, 3), (2, 2, 2, 1), (0, 0, 2, 7)];
+        // Providers with 2, 0, 3, 1 and 100 services: numbers 0-1, 2-4, 5, 6-105 (two words
+        // of the bit set).
+        let mut a = Arriving::new([2, 0, 3, 1, 100]);
+        let adds = [
+            (4, 99, 0, 6),
+            (3, 0, 1, 4),
+            (0, 1, 0, 2),
+            (2, 2, 1, 5),
+            (0, 1, 0, 3),
+            (2, 2, 2, 1),
+            (0, 0, 2, 7),
+            (4, 57, 1, 1),
+        ];
         for (provider, service, class, count) in adds {
             a.add(provider, service, class, count);
         }
         let mut out = Vec::new();
         a.drain(|provider, service, counts| out.push((provider, service, counts)));
-        assert_eq!(out, vec![(0, 0, [0, 0, 7]), (0, 1, [5, 0, 0]), (2, 2, [0, 5, 1]), (3, 0, [0, 4, 0])]);
+        assert_eq!(
+            out,
+            vec![
+                (0, 0, [0, 0, 7]),
+                (0, 1, [5, 0, 0]),
+                (2, 2, [0, 5, 1]),
+                (3, 0, [0, 4, 0]),
+                (4, 57, [0, 1, 0]),
+                (4, 99, [6, 0, 0])
+            ]
+        );
         let total: u32 = out.iter().flat_map(|(_, _, c)| c).sum();
         assert_eq!(total, adds.iter().map(|a| a.3).sum::<u32>());
         // Drained: the next tick starts empty.
