@@ -49,27 +49,30 @@ impl Staffing {
 /// The continuity plan in force, and how it is holding up.
 ///
 /// Laid out by hand (`repr(C)`), as [`crate::model::Service`]: what the care pass reads on
-/// every open tick first (one cache line), the fallback table and daily bookkeeping after.
+/// every open tick in the first 64 bytes, and aligned to 64 so that those bytes are one cache
+/// line (checked at compile time below); the surge pool, the fallback table and the daily
+/// bookkeeping after.
 #[derive(Component, Debug, Clone)]
-#[repr(C)]
+#[repr(C, align(64))]
 pub struct Continuity {
-    // --- Read on every open tick. ---
-    pub overtime_cap: f64,
-    /// The surge pool, if the plan has one, and when it was called (tick).
-    pub surge: Option<crate::scenario::Surge>,
+    // --- Read on every open tick: one cache line. ---
+    /// When the surge pool was called (tick), if it was.
     pub surge_called: Option<u32>,
     pub surge_lead_ticks: u32,
     /// Decisions in force: electives cancelled, or new urgent cases diverted to named
     /// providers, until these ticks.
     pub electives_cancelled_until: u32,
     pub divert_until: u32,
-    pub activation_ticks: u32,
     pub covers: FunctionSet,
     /// Whether any service ran in fallback or was blocked today.
     pub disrupted_today: bool,
+    pub overtime_cap: f64,
     /// Ambulance diversion, if the plan has it.
     pub ambulance_diversion: Option<crate::scenario::AmbulanceDiversionSpec>,
-    // --- Read when a function is down, or once a day. ---
+    // --- Read when the surge pool is called, a function is down, or once a day. ---
+    /// The surge pool, if the plan has one.
+    pub surge: Option<crate::scenario::Surge>,
+    pub activation_ticks: u32,
     /// Back-entry minutes per case handled in fallback, and the largest share of staff time
     /// spent on it per tick.
     pub back_entry_minutes: f64,
@@ -85,11 +88,20 @@ pub struct Continuity {
     pub cancellation: Option<crate::scenario::CancellationSpec>,
 }
 
+// The fields read on every open tick fit the first cache line.
+const _: () = assert!(
+    std::mem::offset_of!(Continuity, ambulance_diversion)
+        + std::mem::size_of::<Option<crate::scenario::AmbulanceDiversionSpec>>()
+        <= 64
+);
+
 impl Continuity {
     /// The extra staff share the surge pool adds at tick `now` (0 when not called or not yet there).
     pub fn surge_share(&self, now: u32) -> f64 {
-        match (self.surge, self.surge_called) {
-            (Some(s), Some(called)) if now >= called.saturating_add(self.surge_lead_ticks) => s.share,
+        // `surge_called` first: it is on the hot line, `surge` is not.
+        let Some(called) = self.surge_called else { return 0.0 };
+        match self.surge {
+            Some(s) if now >= called.saturating_add(self.surge_lead_ticks) => s.share,
             _ => 0.0,
         }
     }
