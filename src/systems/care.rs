@@ -24,6 +24,7 @@ use crate::model::{
     Diversions, ExchangeUp, Function, Functions, Mode, OpenHours, OpenHoursVersion, Provider, Referrals, Service,
     Staffing, Streams, Tally, Unmet,
 };
+use crate::systems::cache::{prefetch, prefetch_next};
 use crate::systems::demand::{self, deadline, take};
 use crate::systems::referrals::Dispatch;
 
@@ -149,27 +150,6 @@ fn note_if_unmet(open_hours: &OpenHours, functions: &Functions, plan: &mut Mut<C
     }
 }
 
-/// Ask the cache for the component of the next row of the table, the provider the dense pass
-/// visits next, while this one is worked on: each provider's `Continuity` is first read at the
-/// start of its visit, and at ten times national scale that read waited on memory (a third of
-/// the demand step's time in a profile; x10 went from 67–71 to 60–61 ns per service-tick).
-/// Prefetching the next `Staffing`, `BreachWork` and `CareServices` as well gained nothing
-/// more: they are read in table order and the hardware prefetches them. A prefetch is only a
-/// hint: it never faults, so an address past the table's end, or a row the sparse pass skips,
-/// costs nothing but the hint.
-#[inline(always)]
-fn prefetch_next<T>(current: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: `_mm_prefetch` needs SSE, which every x86_64 processor has; it reads no
-        // memory and cannot fault, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(current).wrapping_add(1).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = current;
-}
-
 /// What the care pass carries from provider to provider.
 struct Pass<'a> {
     clock: &'a Clock,
@@ -225,6 +205,8 @@ fn visit(
     let mut served_total = 0u64;
     let mut disrupted = false;
     for (s, service) in services.iter_mut().enumerate() {
+        // The referral flows live in a buffer of their own, read after serving: ask for it now.
+        prefetch(service.referrals.as_ptr());
         service.set_mode(functions, plan, now);
         disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
         let open = service.is_open(weekday, hour);

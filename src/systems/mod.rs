@@ -25,6 +25,7 @@
 pub mod availability;
 pub mod bookings;
 pub mod breach;
+mod cache;
 pub mod care;
 pub mod decisions;
 pub mod demand;
