@@ -88,6 +88,23 @@ impl CohortQueue {
         }
     }
 
+    /// Add `count` cases due at `deadline`, merging with the last cohort when they share
+    /// deadline and flags. A count of zero adds nothing and starts no cohort.
+    #[inline(always)]
+    pub fn add(&mut self, deadline: u32, count: u32, flags: u8) {
+        // Zero cases join the last cohort harmlessly; they only must not start a new one.
+        // (Checked in this order so that a count of zero, common and unpredictable, is not
+        // branched on when the cases join the last cohort.)
+        if let Some(last) = self.back_mut()
+            && last.deadline == deadline
+            && last.flags == flags
+        {
+            last.count += count;
+            return;
+        }
+        self.push_back_if_any(Cohort { deadline, count, flags });
+    }
+
     /// Push `cohort` unless it holds no cases. While the inline part has room this does not
     /// branch on the count: the cohort is written to the free slot either way and counted
     /// only if it holds cases.
@@ -407,22 +424,11 @@ impl Service {
     }
 
     /// Add `count` cases of class `class` due at `deadline`, merging with the last cohort
-    /// when they share deadline and flags.
+    /// when they share deadline and flags. A count of zero adds nothing and starts no cohort.
     #[inline(always)]
     pub fn enqueue(&mut self, class: usize, deadline: u32, count: u32, flags: u8) {
-        // Zero cases join the last cohort harmlessly; they only must not start a new one.
-        // (Checked in this order so that a count of zero, common and unpredictable, is not
-        // branched on when the cases join the last cohort.)
         self.queued += count;
-        let q = &mut self.queues[class];
-        if let Some(last) = q.back_mut()
-            && last.deadline == deadline
-            && last.flags == flags
-        {
-            last.count += count;
-            return;
-        }
-        q.push_back_if_any(Cohort { deadline, count, flags });
+        self.queues[class].add(deadline, count, flags);
     }
 }
 
@@ -500,6 +506,29 @@ mod tests {
                 assert_eq!(a.invert(u), from_zero, "mean {mean}, u {u}");
             }
         }
+    }
+
+    /// Zero cases leave a queue as it was, whatever its state: empty, one or two cohorts
+    /// inline, or the heap part in use; and cases still merge into the last cohort after them.
+    #[test]
+    fn adding_zero_cases_changes_nothing() {
+        let mut q = CohortQueue::default();
+        for cohorts in 0..5u32 {
+            let before: Vec<Cohort> = q.iter().copied().collect();
+            q.add(100 + cohorts, 0, 0); // a new deadline: must not start a cohort
+            if let Some(last) = before.last() {
+                q.add(last.deadline, 0, last.flags); // the last one's: no change
+            }
+            assert!(q.iter().copied().eq(before.iter().copied()), "{cohorts} cohorts");
+            assert_eq!(q.len(), cohorts as usize);
+            q.add(10 + cohorts, 3, 0);
+            q.add(10 + cohorts, 2, 0); // merges
+            assert_eq!(q.len(), cohorts as usize + 1);
+            assert_eq!(q.iter().last().map(|c| c.count), Some(5));
+        }
+        // Other flags start a cohort of their own.
+        q.add(14, 1, Cohort::POSTPONED);
+        assert_eq!(q.len(), 6);
     }
 
     fn cohort(deadline: u32) -> Cohort {

@@ -400,7 +400,9 @@ impl Arriving {
     /// Add `count` cases of `class` arriving at service `service` of provider `provider`.
     #[inline]
     pub fn add(&mut self, provider: u32, service: u16, class: u8, count: u32) {
-        let n = (self.first[provider as usize] + u32::from(service)) as usize;
+        let p = provider as usize;
+        let n = (self.first[p] + u32::from(service)) as usize;
+        debug_assert!(n < self.first.get(p + 1).map_or(self.owner.len(), |&next| next as usize), "no such service");
         self.count[n][usize::from(class)] += count;
         self.touched[n / 64] |= 1 << (n % 64);
     }
@@ -422,6 +424,8 @@ impl Arriving {
     }
 }
 
+/// The breach aftermath in this replication: parameters, the announcement, phishing waves,
+/// and the providers whose records were stolen.
 #[derive(Resource, Debug, Clone)]
 pub struct Aftermath {
     pub params: crate::scenario::Aftermath,

@@ -74,12 +74,7 @@ pub fn deliver_care(
         tally: &mut tally,
         diversions: &mut diversions.0,
         overdue: &mut overdue,
-        dispatch: Dispatch {
-            today: clock.tick % referrals.calendar.len() as u32,
-            referrals: &mut referrals,
-            exchange: &exchange.0,
-            now: clock.tick,
-        },
+        dispatch: Dispatch::new(&mut referrals, &exchange.0, clock.tick),
     };
     let open_now = open_lists.at(weekday, hour);
     if open_now.len() * 4 < open_lists.total {
@@ -206,7 +201,9 @@ fn visit(
     let mut disrupted = false;
     for (s, service) in services.iter_mut().enumerate() {
         // The referral flows live in a buffer of their own, read after serving: ask for it now.
-        prefetch(service.referrals.as_ptr());
+        if let Some(flow) = service.referrals.first() {
+            prefetch(flow);
+        }
         service.set_mode(functions, plan, now);
         disrupted |= service.mode != Mode::Normal || service.capacity < 1.0;
         let open = service.is_open(weekday, hour);

@@ -57,7 +57,7 @@ pub fn schedule() -> Schedule {
             bookings::book_and_review,
             dependencies::propagate_supply,
             care::deliver_care,
-            referrals::route_referrals,
+            referrals::deliver_referrals,
             spillover::divert_urgent_cases,
             strain::update_staff_strain,
             metrics::record_metrics,

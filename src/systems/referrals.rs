@@ -19,14 +19,20 @@ use crate::systems::demand::deadline;
 /// Sending referrals during the care pass: the network, who has exchange this tick, and the
 /// tick with its slot in the calendar ring.
 pub(crate) struct Dispatch<'a> {
-    pub referrals: &'a mut Referrals,
-    pub exchange: &'a [bool],
-    pub now: u32,
+    referrals: &'a mut Referrals,
+    exchange: &'a [bool],
+    now: u32,
     /// `now` modulo the calendar ring's length.
-    pub today: u32,
+    today: u32,
 }
 
-impl Dispatch<'_> {
+impl<'a> Dispatch<'a> {
+    /// Sending at tick `now`, with exchange up where `exchange` says so.
+    pub(crate) fn new(referrals: &'a mut Referrals, exchange: &'a [bool], now: u32) -> Self {
+        let today = now % referrals.calendar.len() as u32;
+        Dispatch { referrals, exchange, now, today }
+    }
+
     /// Send `count` referrals of rule `rule` from `sender` to the next receiver of its region
     /// in turn. With exchange up at both ends they take the normal transit; else, when the
     /// sender's plan covers exchange, they go by phone or post (admin minutes now from the
@@ -55,7 +61,9 @@ impl Dispatch<'_> {
         rule.next[region] = if next + 1 == receivers.len() { 0 } else { next as u32 + 1 };
         // The round robin reads the list in order, but seldom: by the next turn of this
         // region the line has left the cache. Ask for the line eight turns ahead.
-        prefetch(receivers.as_ptr().wrapping_add(next + 8));
+        if let Some(ahead) = receivers.get(next + 8) {
+            prefetch(ahead);
+        }
         counters.referrals_sent += u64::from(count);
         let mut transit = Transit {
             from: sender.index,
@@ -83,6 +91,9 @@ impl Dispatch<'_> {
     }
 }
 
+/// Every provider is spawned with its services and none is removed, so a receiver is found.
+const PROVIDER: &str = "every provider is spawned with its care services";
+
 /// The calendar slot `ticks` after the slot `today` of a ring of `ring` slots. The ring is one
 /// longer than the longest transit, so one subtraction wraps it instead of a division per
 /// referral (tens of cycles of latency).
@@ -94,7 +105,7 @@ fn ring_slot(today: u32, ticks: u32, ring: u32) -> usize {
 
 /// Release held referrals whose exchange is back, and deliver this tick's arrivals (the care
 /// pass has sent this tick's referrals already).
-pub fn route_referrals(
+pub fn deliver_referrals(
     clock: Res<Clock>,
     network: Res<Network>,
     status: Res<PlatformStatus>,
@@ -134,9 +145,8 @@ pub fn route_referrals(
     let arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
         referrals.arriving.add(t.to, t.to_service, t.class, t.count);
-        if t.admin_minutes != 0.0
-            && let Ok((_, mut services)) = providers.get_mut(network.providers[t.to as usize])
-        {
+        if t.admin_minutes != 0.0 {
+            let (_, mut services) = providers.get_mut(network.providers[t.to as usize]).expect(PROVIDER);
             services.0[usize::from(t.to_service)].admin_balance -= f64::from(t.admin_minutes) * f64::from(t.count);
         }
         if now > t.normal_arrival {
@@ -151,7 +161,7 @@ pub fn route_referrals(
     referrals.calendar[slot] = arriving;
     let tally = &mut *tally;
     referrals.arriving.drain(|to, s, counts| {
-        let Ok((receiver, mut services)) = providers.get_mut(network.providers[to as usize]) else { return };
+        let (receiver, mut services) = providers.get_mut(network.providers[to as usize]).expect(PROVIDER);
         let kind = receiver.kind.index();
         let service = &mut services.0[s];
         for (class, count) in counts.into_iter().enumerate() {
