@@ -16,8 +16,10 @@
 //! service-tick (a service in its opening hours), with the median. The *floor* is a bare program
 //! over the same services: the same Poisson draws from the same generator for each class of each
 //! open service-tick, and a queue counter served at a fixed rate. Its ratio is the headroom left
-//! in the simulator's own bookkeeping. Resident memory after building the World is printed where
-//! the platform reports it (Linux).
+//! in the simulator's own bookkeeping. The resident memory a World takes when built is printed
+//! where the platform reports it (Linux), for the first scale of the run only: later Worlds reuse
+//! pages the earlier ones freed, so their growth would understate them. Run one scale per
+//! process to measure each (`-- 1 1 10`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,7 +51,7 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
     let mut per_tick = Vec::new();
-    for &k in &scales {
+    for (i, &k) in scales.iter().enumerate() {
         let scenario = scaled(&national, k);
         let shape = Shape::of(&scenario);
         println!(
@@ -74,7 +76,7 @@ fn main() {
             drop(sim);
             // Only the first World's growth is meaningful (later ones reuse freed pages).
             let memory = match (rss0, rss1) {
-                (Some(a), Some(b)) if r == 0 => format!("; World {:.0} MB resident", b - a),
+                (Some(a), Some(b)) if r == 0 && i == 0 => format!("; World {:.0} MB resident", b - a),
                 _ => String::new(),
             };
             println!(
