@@ -363,7 +363,7 @@ pub struct BatchSummary {
     /// The scenario's observed figures beside the model's mean over the runs (with its 5th and
     /// 95th percentiles).
     pub observed: Vec<crate::fit::Fit>,
-    /// A nested batch's spread split into chance and parameters ([`Split`]).
+    /// A nested batch's spread split into chance and parameters (`Split`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<Uncertainty>,
 }

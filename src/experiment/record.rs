@@ -58,7 +58,7 @@ pub struct BatchMeta {
     pub days: u32,
     pub providers: usize,
     pub runs: u64,
-    /// Dates, injects and baseline for the fan charts ([`chart_context`]); without it the
+    /// Dates, injects and baseline for the fan charts (`chart_context`); without it the
     /// charts count days and show no baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<ChartContext>,

@@ -77,7 +77,7 @@ struct Manifest {
     files: BTreeMap<String, String>,
 }
 
-/// An output folder in use: registered for [`record`] and locked until dropped.
+/// An output folder in use: registered for `record` and locked until dropped.
 #[derive(Debug)]
 pub struct OutputDir {
     root: PathBuf,

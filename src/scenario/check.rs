@@ -1,7 +1,7 @@
 //! The calibration check of `downtime validate`: warnings (not errors) about a scenario that is
 //! valid but implausible in normal times, before any incident.
 //!
-//! A file can pass every check of [`super::validate`] and still describe a provider that cannot
+//! A file can pass every check of `validate` and still describe a provider that cannot
 //! keep up on an ordinary day (staff cut tenfold by a slip of a decimal point) or one whose
 //! staff sit idle; every incident result of such a scenario is then wrong. Three checks:
 //!

@@ -13,7 +13,7 @@
 //!    suppliers' throughput of the previous tick;
 //! 8. [`care`] sets each service's mode, staffs it, works the breach's admin duties and
 //!    back-entry, serves cases in urgency order within its throughput ceiling, sends referrals
-//!    (routed over exchange, or phone and post, by [`referrals::Dispatch`] while the sending
+//!    (routed over exchange, or phone and post, by `referrals::Dispatch` while the sending
 //!    service is in cache) and handles cases whose wait has passed (walk-outs, postponement,
 //!    diversion);
 //! 9. [`referrals`] releases referrals held for exchange and delivers arrivals;

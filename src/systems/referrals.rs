@@ -1,5 +1,5 @@
 //! The referral network: GP → hospital referrals, GP → pharmacy prescriptions, hospital →
-//! rehabilitation transfers, sent by served cases (the care pass calls [`Dispatch::send`] while
+//! rehabilitation transfers, sent by served cases (the care pass calls `Dispatch::send` while
 //! the sending service is in cache) and arriving as demand at a receiver of the right kind in
 //! the sender's region after a transit time.
 //!
