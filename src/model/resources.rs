@@ -11,8 +11,8 @@ use crate::scenario::Inject;
 /// and weekday once per tick (the hot loop asks for them per provider, and each is a division).
 #[derive(Resource, Debug, Clone)]
 pub struct Clock {
-    /// The current tick (read only: set it with [`Clock::set_tick`]).
-    pub tick: u32,
+    /// The current tick: read it with [`Clock::tick`], set it with [`Clock::set_tick`].
+    tick: u32,
     pub tick_hours: u32,
     pub ticks_per_day: u32,
     /// Weekday of day 0, 0 = Monday.
@@ -35,19 +35,24 @@ impl Clock {
         self.hour = (tick % self.ticks_per_day) * self.tick_hours;
         self.weekday = (self.start_weekday + self.day) % 7;
     }
+    /// The current tick.
+    #[inline]
+    pub fn tick(&self) -> u32 {
+        self.tick
+    }
     #[inline]
     pub fn day(&self) -> u32 {
-        debug_assert!(self.is_set(), "Clock::tick set without set_tick");
+        debug_assert!(self.is_set(), "Clock changed without set_tick");
         self.day
     }
     #[inline]
     pub fn hour(&self) -> u32 {
-        debug_assert!(self.is_set(), "Clock::tick set without set_tick");
+        debug_assert!(self.is_set(), "Clock changed without set_tick");
         self.hour
     }
     #[inline]
     pub fn weekday(&self) -> u32 {
-        debug_assert!(self.is_set(), "Clock::tick set without set_tick");
+        debug_assert!(self.is_set(), "Clock changed without set_tick");
         self.weekday
     }
     /// Whether day, hour and weekday belong to `tick`.

@@ -27,7 +27,7 @@ pub fn update_availability(
     mut unmet: ResMut<Unmet>,
     mut providers: Query<(&Provider, &OpenHours, &mut Functions, &mut CareServices)>,
 ) {
-    let now = clock.tick;
+    let now = clock.tick();
     status.changed = false;
     for &i in &fired.0 {
         match &timeline.injects[i].1.event {

@@ -35,11 +35,11 @@ pub fn book_and_review(
     mut tally: ResMut<Tally>,
     mut providers: Query<(&Provider, &Functions, &Continuity, &OpenHours, &mut CareServices)>,
 ) {
-    let start_of_day = clock.tick.is_multiple_of(clock.ticks_per_day);
+    let start_of_day = clock.tick().is_multiple_of(clock.ticks_per_day);
     if !start_of_day && !plans.0 {
         return;
     }
-    let (now, day) = (clock.tick, clock.day());
+    let (now, day) = (clock.tick(), clock.day());
     let rng = &mut streams.arrivals;
     let tally = &mut *tally;
     for (provider, functions, plan, open_hours, mut services) in &mut providers {
@@ -190,7 +190,9 @@ fn expected_outage_days(service: &Service, functions: &Functions, status: &Platf
     for f in missing.iter() {
         let Source::Platform(p) = functions.sources[f.index()] else { continue };
         match status.expected_up[usize::from(p)] {
-            Some(t) => longest = longest.max(f64::from(t.saturating_sub(clock.tick)) / f64::from(clock.ticks_per_day)),
+            Some(t) => {
+                longest = longest.max(f64::from(t.saturating_sub(clock.tick())) / f64::from(clock.ticks_per_day))
+            }
             None => return f64::INFINITY,
         }
     }

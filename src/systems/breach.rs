@@ -33,7 +33,7 @@ pub fn steal_records(
     mut log: ResMut<EventLog>,
     mut providers: Query<(&Provider, &mut Records, &mut BreachWork)>,
 ) {
-    let now = clock.tick;
+    let now = clock.tick();
     let hours = |h: f64| now + (h / f64::from(clock.tick_hours)).ceil() as u32;
     let duties = &roster.0.regime.duties;
     for &i in &fired.0 {

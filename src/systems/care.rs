@@ -74,7 +74,7 @@ pub fn deliver_care(
         tally: &mut tally,
         diversions: &mut diversions.0,
         overdue: &mut overdue,
-        dispatch: Dispatch::new(&mut referrals, &exchange.0, clock.tick),
+        dispatch: Dispatch::new(&mut referrals, &exchange.0, clock.tick()),
     };
     let open_now = open_lists.at(weekday, hour);
     if open_now.len() * 4 < open_lists.total {
@@ -173,7 +173,7 @@ fn visit(
     work: Mut<BreachWork>,
 ) {
     let clock = pass.clock;
-    let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
+    let (now, weekday, hour) = (clock.tick(), clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let tick_hours = f64::from(clock.tick_hours);
     let (tally, overdue) = (&mut *pass.tally, &mut *pass.overdue);

@@ -25,7 +25,7 @@ pub fn apply_decisions(
     if fired.0.is_empty() {
         return;
     }
-    let now = clock.tick;
+    let now = clock.tick();
     let ticks = |days: f64| (days * f64::from(clock.ticks_per_day)).round() as u32;
     for &i in &fired.0 {
         let Event::Decision(decision) = &timeline.injects[i].1.event else { continue };

@@ -26,7 +26,7 @@ pub(crate) fn arrive(
     plan: &Continuity,
     services: &mut [Service],
 ) {
-    let (now, weekday, hour) = (clock.tick, clock.weekday(), clock.hour());
+    let (now, weekday, hour) = (clock.tick(), clock.weekday(), clock.hour());
     let day_ticks = clock.ticks_per_day;
     let kind = provider.kind.index();
     let mut arrived = 0u64;

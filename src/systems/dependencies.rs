@@ -23,7 +23,7 @@ pub fn propagate_supply(clock: Res<Clock>, mut deps: ResMut<Dependencies>, mut s
     if deps.links.is_empty() {
         return;
     }
-    let now = clock.tick;
+    let now = clock.tick();
     let mut any_short = false;
     for sup in deps.suppliers.iter_mut() {
         let Ok(s) = services.get(sup.entity) else { continue };

@@ -114,7 +114,7 @@ pub fn deliver_referrals(
     mut tally: ResMut<Tally>,
     mut providers: Query<(&Provider, &mut CareServices)>,
 ) {
-    let now = clock.tick;
+    let now = clock.tick();
     let referrals = &mut *referrals;
     let ring = referrals.calendar.len() as u32;
     let today = now % ring;

@@ -66,9 +66,9 @@ pub fn divert_urgent_cases(
                 let kind = provider.kind.index();
                 let svc = &mut services.0[t];
                 let due = if class == 0 {
-                    clock.tick.saturating_add(svc.wait_ticks[0])
+                    clock.tick().saturating_add(svc.wait_ticks[0])
                 } else {
-                    deadline(clock.tick, svc.wait_ticks[class], clock.ticks_per_day)
+                    deadline(clock.tick(), svc.wait_ticks[class], clock.ticks_per_day)
                 };
                 svc.enqueue(class, due, d.count, Cohort::TRANSFERRED);
                 work.diverted_in += count;
@@ -103,7 +103,7 @@ pub fn divert_urgent_cases(
                     }
                     // Nobody nearby can take them: they are cared for where they came.
                     DiversionReason::Ambulance | DiversionReason::Choice => {
-                        let due = deadline(clock.tick, svc.wait_ticks[class], clock.ticks_per_day);
+                        let due = deadline(clock.tick(), svc.wait_ticks[class], clock.ticks_per_day);
                         svc.enqueue(class, due, d.count, 0);
                     }
                 }

@@ -49,7 +49,7 @@ pub fn update_staff_strain(clock: Res<Clock>, mut providers: Query<(&mut Staffin
         }
         if plan.disrupted_today {
             plan.disrupted_days += 1;
-            if plan.exhausted_day.is_none() && !protocol_holds(&staff, &plan, services, weekday, clock.tick) {
+            if plan.exhausted_day.is_none() && !protocol_holds(&staff, &plan, services, weekday, clock.tick()) {
                 plan.exhausted_day = Some(day);
             }
         } else {

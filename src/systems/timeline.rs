@@ -16,7 +16,7 @@ pub fn fire_injects(
 ) {
     fired.0.clear();
     while let Some((tick, inject)) = timeline.injects.get(timeline.next) {
-        if *tick > clock.tick {
+        if *tick > clock.tick() {
             break;
         }
         let index = timeline.next;
