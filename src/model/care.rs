@@ -78,16 +78,6 @@ impl CohortQueue {
         }
     }
 
-    #[inline]
-    pub fn push_back(&mut self, cohort: Cohort) {
-        if self.inline < 2 {
-            self.head[usize::from(self.inline)] = cohort;
-            self.inline += 1;
-        } else {
-            self.rest.get_or_insert_with(Default::default).push_back(cohort);
-        }
-    }
-
     /// Add `count` cases due at `deadline`, merging with the last cohort when they share
     /// deadline and flags. A count of zero adds nothing and starts no cohort.
     #[inline(always)]
@@ -102,14 +92,14 @@ impl CohortQueue {
             last.count += count;
             return;
         }
-        self.push_back_if_any(Cohort { deadline, count, flags });
+        self.push(Cohort { deadline, count, flags });
     }
 
     /// Push `cohort` unless it holds no cases. While the inline part has room this does not
     /// branch on the count: the cohort is written to the free slot either way and counted
     /// only if it holds cases.
     #[inline]
-    pub fn push_back_if_any(&mut self, cohort: Cohort) {
+    fn push(&mut self, cohort: Cohort) {
         if self.inline < 2 {
             self.head[usize::from(self.inline)] = cohort;
             self.inline += u8::from(cohort.count > 0);
@@ -549,7 +539,7 @@ mod tests {
             // the inline part too), and again.
             let filling = (step / 25) % 2 == 0 && step % 5 != 4;
             if filling || model.is_empty() {
-                q.push_back(cohort(next));
+                q.add(next, next + 1, 0);
                 model.push_back(cohort(next));
                 next += 1;
             } else {
@@ -567,7 +557,7 @@ mod tests {
         // A change through back_mut or front_mut lands on the right cohort (with the heap part
         // in use).
         for d in 1000..1005 {
-            q.push_back(cohort(d));
+            q.add(d, d + 1, 0);
             model.push_back(cohort(d));
         }
         q.back_mut().expect("not empty").count = 999;

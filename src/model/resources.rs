@@ -42,24 +42,15 @@ impl Clock {
     }
     #[inline]
     pub fn day(&self) -> u32 {
-        debug_assert!(self.is_set(), "Clock changed without set_tick");
         self.day
     }
     #[inline]
     pub fn hour(&self) -> u32 {
-        debug_assert!(self.is_set(), "Clock changed without set_tick");
         self.hour
     }
     #[inline]
     pub fn weekday(&self) -> u32 {
-        debug_assert!(self.is_set(), "Clock changed without set_tick");
         self.weekday
-    }
-    /// Whether day, hour and weekday belong to `tick`.
-    fn is_set(&self) -> bool {
-        let mut fresh = self.clone();
-        fresh.set_tick(self.tick);
-        (fresh.day, fresh.hour, fresh.weekday) == (self.day, self.hour, self.weekday)
     }
     pub fn is_last_tick_of_day(&self) -> bool {
         (self.tick + 1).is_multiple_of(self.ticks_per_day)

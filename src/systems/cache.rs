@@ -25,9 +25,8 @@ pub(crate) fn prefetch<T>(p: *const T) {
 /// start of its visit, and at ten times national scale that read waited on memory (a third of
 /// the demand step's time in a profile; x10 went from 67–71 to 60–61 ns per service-tick).
 /// Prefetching the next `Staffing`, `BreachWork` and `CareServices` as well gained nothing
-/// more: they are read in table order and the hardware prefetches them. A prefetch is only a
-/// hint: it never faults, so an address past the table's end, or a row the sparse pass skips,
-/// costs nothing but the hint.
+/// more: they are read in table order and the hardware prefetches them. Past the table's end,
+/// or on a row the sparse pass skips, the hint is wasted, nothing more.
 #[inline(always)]
 pub(crate) fn prefetch_next<T>(current: &T) {
     prefetch(std::ptr::from_ref(current).wrapping_add(1));

@@ -142,7 +142,7 @@ pub fn deliver_referrals(
     if referrals.calendar[slot].is_empty() {
         return;
     }
-    let arriving = std::mem::take(&mut referrals.calendar[slot]);
+    let mut arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
         referrals.arriving.add(t.to, t.to_service, t.class, t.count);
         if t.admin_minutes != 0.0 {
@@ -156,7 +156,6 @@ pub fn deliver_referrals(
             referrals.delay_histogram[bucket] += u64::from(t.count);
         }
     }
-    let mut arriving = arriving;
     arriving.clear();
     referrals.calendar[slot] = arriving;
     let tally = &mut *tally;
