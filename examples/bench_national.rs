@@ -20,6 +20,13 @@
 //! where the platform reports it (Linux), for the first scale of the run only: later Worlds reuse
 //! pages the earlier ones freed, so their growth would understate them. Run one scale per
 //! process to measure each (`-- 1 1 10`).
+//!
+//! A scale written `/K` runs every K-th national provider instead, without the incident (the
+//! baseline run), so the World shrinks K-fold with the same mix of providers: `-- 3 28 /1,/4,/16`
+//! shows whether the cost per service-tick depends on where the World lives (at `/16` it fits in
+//! a 1 MB L2 cache). On the machine of README's performance section it does not: 42.4, 41.3
+//! and 43.0 ns per service-tick at `/1`, `/4` and `/16`. These runs are also the steadiest on a
+//! shared machine (±0.5%), for comparing two builds.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,12 +41,8 @@ fn main() {
     let arg = |i: usize| std::env::args().nth(i);
     let repeats: usize = arg(1).and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
     let days: u32 = arg(2).and_then(|a| a.parse().ok()).unwrap_or(90);
-    let scales: Vec<usize> = arg(3)
-        .unwrap_or_else(|| "1,4,10".to_string())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .filter(|&k| k >= 1)
-        .collect();
+    let scales: Vec<Scale> =
+        arg(3).unwrap_or_else(|| "1,4,10".to_string()).split(',').filter_map(|s| Scale::parse(s.trim())).collect();
     let t = Instant::now();
     let mut national = downtime::scenario::load("nl-national").expect("built-in scenario is valid");
     national.set_days(days);
@@ -52,10 +55,10 @@ fn main() {
     );
     let mut per_tick = Vec::new();
     for (i, &k) in scales.iter().enumerate() {
-        let scenario = scaled(&national, k);
+        let scenario = k.apply(&national);
         let shape = Shape::of(&scenario);
         println!(
-            "x{k}: {} providers, {} services, {} service-ticks ({} open)",
+            "{k}: {} providers, {} services, {} service-ticks ({} open)",
             scenario.providers.len(),
             shape.services,
             shape.service_ticks,
@@ -105,7 +108,48 @@ fn main() {
     }
     if let Some(&(k0, base)) = per_tick.first() {
         for &(k, ns) in &per_tick[1..] {
-            println!("cost per service-tick at x{k} / x{k0}: {:.2}", ns / base);
+            println!("cost per service-tick at {k} / {k0}: {:.2}", ns / base);
+        }
+    }
+}
+
+/// A multiple of national scale (`K`), or every K-th provider without the incident (`/K`).
+#[derive(Debug, Clone, Copy)]
+enum Scale {
+    Times(usize),
+    Thinned(usize),
+}
+
+impl Scale {
+    fn parse(text: &str) -> Option<Scale> {
+        let k = |t: &str| t.parse::<usize>().ok().filter(|&k| k >= 1);
+        match text.strip_prefix('/') {
+            Some(t) => k(t).map(Scale::Thinned),
+            None => k(text).map(Scale::Times),
+        }
+    }
+
+    fn apply(self, national: &Scenario) -> Scenario {
+        match self {
+            Scale::Times(k) => scaled(national, k),
+            Scale::Thinned(k) => {
+                let mut s = downtime::sim::baseline_of(national);
+                let mut i = 0;
+                s.providers.retain(|_| {
+                    i += 1;
+                    (i - 1) % k == 0
+                });
+                s
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Scale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scale::Times(k) => write!(f, "x{k}"),
+            Scale::Thinned(k) => write!(f, "1/{k} baseline"),
         }
     }
 }
