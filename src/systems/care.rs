@@ -24,7 +24,7 @@ use crate::model::{
     Diversions, ExchangeUp, Function, Functions, Mode, OpenHours, OpenHoursVersion, Provider, Referrals, Service,
     Staffing, Streams, Tally, Unmet,
 };
-use crate::systems::cache::{prefetch, prefetch_next};
+use crate::systems::cache::{prefetch, prefetch_services};
 use crate::systems::demand::{self, deadline, take};
 use crate::systems::referrals::Dispatch;
 
@@ -92,7 +92,25 @@ pub fn deliver_care(
             }
         }
     } else {
-        for (_, provider, open_hours, functions, plan, staff, services, work) in &mut providers.p0() {
+        // One provider behind: an open provider's services are asked for when the iterator
+        // hands it over and worked on after the next open one is handed over, so their first
+        // reads do not wait on memory. Closed ones are done at once: they only note a
+        // disruption on their own plan, so doing them early changes nothing.
+        let mut waiting = None;
+        let mut heavy = providers.p0();
+        for mut item in heavy.iter_mut() {
+            let (open_hours, functions) = (item.2, item.3);
+            if !open_hours.any_open(weekday, hour, clock.tick_hours) {
+                note_if_unmet(open_hours, functions, &mut item.4);
+                continue;
+            }
+            prefetch(&*item.4);
+            prefetch_services(&item.6.0);
+            if let Some((_, provider, open_hours, functions, plan, staff, services, work)) = waiting.replace(item) {
+                visit(pass, provider, open_hours, functions, plan, staff, services, work);
+            }
+        }
+        if let Some((_, provider, open_hours, functions, plan, staff, services, work)) = waiting {
             visit(pass, provider, open_hours, functions, plan, staff, services, work);
         }
     }
@@ -186,7 +204,6 @@ fn visit(
     // changed on every access costs a store each time in the hottest loop.
     let (plan, staff, services, work) =
         (plan.into_inner(), staff.into_inner(), &mut services.into_inner().0, work.into_inner());
-    prefetch_next(plan);
     // This tick's new cases first, in the same pass, so each service is visited once.
     demand::arrive(clock, rng, tally, pass.diversions, provider, plan, services);
     let kind = provider.kind.index();
