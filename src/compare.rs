@@ -88,11 +88,15 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
     let reps = options.replications();
     // Scenarios that differ only in their incident share their baselines.
     let baselines = crate::experiment::SharedBaselines::for_scenario(&scenarios[0], reps.len());
-    let items: Vec<(usize, u64)> = (0..arcs.len()).flat_map(|i| reps.iter().map(move |r| (i, *r))).collect();
-    let records = crate::experiment::par_map(options.jobs, &items, options.progress, |&(i, r)| {
-        batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r, Some(&baselines), None)
-    })?;
-    let per: Vec<Vec<Record>> = records.chunks(reps.len().max(1)).map(<[Record]>::to_vec).collect();
+    let items = baselines.order(arcs.len(), &reps);
+    let mut per: Vec<Vec<Record>> = vec![Vec::with_capacity(reps.len()); arcs.len()];
+    crate::experiment::par_stream(
+        options.jobs,
+        &items,
+        options.progress,
+        |&(i, r)| (i, batch::record(&arcs[i].0, &arcs[i].1, &layout, options.seed, r, Some(&baselines), None)),
+        |(i, record)| per[i].push(record),
+    )?;
     Ok(assemble(scenarios, layout, per, options.seed))
 }
 

@@ -779,16 +779,17 @@ pub fn run(sweep: &Sweep, options: &BatchOptions) -> Result<(Layout, VariantResu
     let reps = options.replications();
     // Variants that differ only in what acts during the incident share their baselines.
     let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, reps.len());
-    let mut out = Vec::with_capacity(sweep.variants.len());
-    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
-        let s = Arc::new(sweep.scenario(i)?);
-        let b = Arc::new(sim::baseline_of(&s));
-        let records = experiment::par_map(options.jobs, &reps, options.progress, |&r| {
-            batch::record(&s, &b, &layout, options.seed, r, Some(&baselines), None)
-        })?;
-        out.push((meta.clone(), records));
-    }
-    Ok((layout, out))
+    let pairs = variant_pairs(sweep)?;
+    let mut records: Vec<Vec<Record>> = vec![Vec::with_capacity(reps.len()); pairs.len()];
+    experiment::par_stream(
+        options.jobs,
+        &baselines.order(pairs.len(), &reps),
+        options.progress,
+        |&(i, r)| (i, batch::record(&pairs[i].0, &pairs[i].1, &layout, options.seed, r, Some(&baselines), None)),
+        |(i, record)| records[i].push(record),
+    )?;
+    let metas = sweep.variants.iter().map(|(meta, _)| meta.clone());
+    Ok((layout, metas.zip(records).collect()))
 }
 
 /// Run a nested sweep: every variant runs the same units (parameter draw `d`, replication `r`)
@@ -845,9 +846,10 @@ pub fn partial(meta: &SweepMeta, shard: Shard, layout: Layout, results: Vec<(Var
     }
 }
 
-/// Run the whole sweep (no shard) one variant at a time, reducing each variant's records as
-/// they come ([`batch::Reducer`]): no record is kept, so memory does not grow with the runs,
-/// and only one variant's simulation state exists at a time.
+/// Run the whole sweep (no shard), keeping each replication's headline KPIs only (the
+/// report's paired differences need them, a few hundred bytes a run): its daily series and
+/// per-kind figures are dropped as it arrives, so memory grows by little with the runs.
+/// Replications run in blocks, variant by variant ([`experiment::SharedBaselines::order`]).
 pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(VariantMeta, Vec<Record>)>, Error> {
     options.check()?;
     if sweep.variants.is_empty() {
@@ -857,24 +859,31 @@ pub fn run_reduced(sweep: &Sweep, options: &BatchOptions) -> Result<Vec<(Variant
     let reps = options.replications();
     // Variants that differ only in what acts during the incident share their baselines.
     let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, reps.len());
-    let mut out = Vec::with_capacity(sweep.variants.len());
-    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
-        let s = Arc::new(sweep.scenario(i)?);
-        let b = Arc::new(sim::baseline_of(&s));
-        // Each replication's headline KPIs only (the report's paired differences need them,
-        // a few hundred bytes a run); its daily series and per-kind figures are dropped as it
-        // arrives.
-        let mut rows = Vec::with_capacity(reps.len());
-        experiment::par_stream(
-            options.jobs,
-            &reps,
-            options.progress,
-            |&r| batch::record(&s, &b, &layout, options.seed, r, Some(&baselines), None),
-            |rec| rows.push(rec.slim()),
-        )?;
-        out.push((meta.clone(), rows));
-    }
-    Ok(out)
+    let pairs = variant_pairs(sweep)?;
+    let mut rows: Vec<Vec<Record>> = vec![Vec::with_capacity(reps.len()); pairs.len()];
+    experiment::par_stream(
+        options.jobs,
+        &baselines.order(pairs.len(), &reps),
+        options.progress,
+        |&(i, r)| (i, batch::record(&pairs[i].0, &pairs[i].1, &layout, options.seed, r, Some(&baselines), None)),
+        |(i, record)| rows[i].push(record.slim()),
+    )?;
+    let metas = sweep.variants.iter().map(|(meta, _)| meta.clone());
+    Ok(metas.zip(rows).collect())
+}
+
+/// A scenario and its baseline.
+type Pair = (Arc<Scenario>, Arc<Scenario>);
+
+/// Each variant's scenario and its baseline, built once for the whole sweep.
+fn variant_pairs(sweep: &Sweep) -> Result<Vec<Pair>, Error> {
+    (0..sweep.variants.len())
+        .map(|i| {
+            let s = sweep.scenario(i)?;
+            let b = sim::baseline_of(&s);
+            Ok((Arc::new(s), Arc::new(b)))
+        })
+        .collect()
 }
 
 /// Reduce and write `summary.json`, `results.csv` and `results.md` into `dir`.

@@ -105,6 +105,18 @@ impl SharedBaselines {
         Self::new(wanted.clamp(1, (BUDGET / per_outcome.max(1)).max(2)))
     }
 
+    /// The order to run every replication of `reps` for each of `variants` evaluations in, so
+    /// that a baseline the variants share is run once and found by the others: replication by
+    /// replication, each run for every variant in turn. A worker takes a stretch of this order
+    /// (see [`super::par_stream`]), so the variants of a replication mostly run on one thread,
+    /// one after the other, and find its baseline without waiting for another thread; the
+    /// cache only has to hold the replications in progress. Variant by variant, a sweep of
+    /// national scale with more replications than the cache holds (about 34 at 128 MiB) ran
+    /// every baseline again for every variant.
+    pub fn order(&self, variants: usize, reps: &[u64]) -> Vec<(usize, u64)> {
+        reps.iter().flat_map(|&r| (0..variants).map(move |v| (v, r))).collect()
+    }
+
     /// Baselines run so far, and baselines handed out again without a run.
     pub fn counts(&self) -> (u64, u64) {
         (self.runs.load(Ordering::Relaxed), self.shared.load(Ordering::Relaxed))

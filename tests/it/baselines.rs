@@ -73,3 +73,32 @@ fn a_shared_baseline_is_the_run_it_replaces() {
     cache.run(&base, RunOptions { seed: 3, replication: 2 });
     assert_eq!(cache.counts(), (2, 1));
 }
+
+/// Evaluations run in the cache's order find every shared baseline, however many replications
+/// there are: two variants that differ only in their incident, ten replications, a cache of
+/// four. Variant by variant, each replication's baseline would have left the cache before the
+/// second variant asked for it (20 runs, none shared).
+#[test]
+fn variants_in_the_cache_order_share_every_baseline() {
+    let mut s = downtime::scenario::load("chipsoft-2026").expect("built-in");
+    s.set_days(10);
+    let mut later = s.clone();
+    later.timeline.iter_mut().for_each(|i| i.day += 1);
+    let bases = [Arc::new(sim::baseline_of(&s)), Arc::new(sim::baseline_of(&later))];
+    let reps: Vec<u64> = (0..10).collect();
+    let cache = SharedBaselines::new(4);
+    let order = cache.order(2, &reps);
+    // Every (variant, replication) once.
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(sorted, (0..2).flat_map(|v| reps.iter().map(move |&r| (v, r))).collect::<Vec<_>>());
+    // Each variant's replications in order, so a reduction in item order sees them in order.
+    for v in 0..2 {
+        let mine: Vec<u64> = order.iter().filter(|(w, _)| *w == v).map(|(_, r)| *r).collect();
+        assert_eq!(mine, reps);
+    }
+    for &(v, r) in &order {
+        cache.run(&bases[v], RunOptions { seed: 1, replication: r });
+    }
+    assert_eq!(cache.counts(), (10, 10), "one baseline run per replication, each shared once");
+}
