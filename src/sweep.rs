@@ -812,27 +812,30 @@ pub fn run_drawn(
     let plan = experiment::Plan { runs: options.runs, draws, shard: options.shard };
     // Variants (and draws) that differ only in what acts during the incident share baselines.
     let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, plan.units().count());
-    let mut out = Vec::with_capacity(sweep.variants.len());
-    for (i, (meta, _)) in sweep.variants.iter().enumerate() {
-        let mut rows = Vec::new();
-        experiment::try_run_plan(
-            options.jobs,
-            &plan,
-            options.progress,
-            |unit| {
-                Ok(batch::unit_record(
-                    sweep.scenario_at(i, &u.draw(options.seed, unit.draw))?,
-                    &layout,
-                    options.seed,
-                    unit,
-                    Some(&baselines),
-                ))
-            },
-            |rec| rows.push(if slim { rec.slim() } else { rec }),
-        )?;
-        out.push((meta.clone(), rows));
-    }
-    Ok((layout, out))
+    // Unit by unit, every variant in turn on one worker, so the variants of a unit find its
+    // shared baseline (see `SharedBaselines::order`).
+    let mut rows: Vec<Vec<Record>> = vec![Vec::new(); sweep.variants.len()];
+    experiment::try_run_plan(
+        options.jobs,
+        &plan,
+        options.progress,
+        |unit| -> Result<Vec<Record>, Error> {
+            let values = u.draw(options.seed, unit.draw);
+            (0..sweep.variants.len())
+                .map(|i| {
+                    let s = sweep.scenario_at(i, &values)?;
+                    Ok(batch::unit_record(s, &layout, options.seed, unit, Some(&baselines)))
+                })
+                .collect()
+        },
+        |records| {
+            for (row, rec) in rows.iter_mut().zip(records) {
+                row.push(if slim { rec.slim() } else { rec });
+            }
+        },
+    )?;
+    let metas = sweep.variants.iter().map(|(meta, _)| meta.clone());
+    Ok((layout, metas.zip(rows).collect()))
 }
 
 /// The partial result of a sharded sweep.
