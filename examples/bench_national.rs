@@ -149,7 +149,7 @@ impl std::fmt::Display for Scale {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Scale::Times(k) => write!(f, "x{k}"),
-            Scale::Thinned(k) => write!(f, "1/{k} baseline"),
+            Scale::Thinned(k) => write!(f, "/{k} (baseline)"),
         }
     }
 }

@@ -143,12 +143,12 @@ pub enum Mode {
 ///
 /// Small means are drawn by inversion: the count is the number of CDF values below a uniform
 /// draw. Walking the CDF up until it passes the uniform ends on a branch as unpredictable as
-/// the draw itself; for means up to 20 the first 4 to 32 steps are taken whatever the uniform,
-/// counting as they go, and the walk goes on only in the rare case (at most about 1.5% of
+/// the draw itself; for means below 20 the first 4 to 32 steps are taken whatever the uniform,
+/// counting as they go, and the walk goes on only in the rare case (at most about 1.6% of
 /// draws) that the uniform lies beyond them. The counts are the same as the walk's, to the
 /// bit, so the random numbers and every output are unchanged; measured, the floor program of
 /// `examples/bench_national.rs` runs in 13–14 ns per service-tick instead of 19.4 (means up
-/// to 9), then 11.4–11.5 instead of 12.1 with means up to 20 (the pharmacies' 6–19; the
+/// to 9), then 11.4–11.5 instead of 12.1 with means below 20 (the pharmacies' 6–19; the
 /// simulator itself gained about 1%).
 #[derive(Debug, Clone)]
 pub struct Arrivals {
@@ -183,7 +183,7 @@ impl Arrivals {
     #[inline]
     fn invert(&self, u: f64) -> u32 {
         // Small means: count the CDF values below `u` over a fixed number of steps (no branch
-        // to mispredict), walking on only past them (at most about 1% of draws).
+        // to mispredict), walking on only past them (at most about 1.6% of draws).
         match self.mean {
             m if m <= 1.0 => self.count_then_walk::<4>(u),
             m if m <= 3.3 => self.count_then_walk::<8>(u),
@@ -191,7 +191,7 @@ impl Arrivals {
             m if m <= 9.0 => self.count_then_walk::<16>(u),
             m if m <= 12.0 => self.count_then_walk::<20>(u),
             m if m <= 15.5 => self.count_then_walk::<24>(u),
-            m if m <= 20.0 => self.count_then_walk::<32>(u),
+            m if m < Self::INVERSION_LIMIT => self.count_then_walk::<32>(u),
             _ => self.walk(u, 0, self.exp_neg_mean, self.exp_neg_mean),
         }
     }

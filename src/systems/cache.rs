@@ -2,9 +2,8 @@
 //! memory overlaps with work. At ten times national scale the World is many times the caches,
 //! and a first read of a provider's or service's data waits on memory.
 //!
-//! A prefetch is only a hint: it reads nothing, never faults, and changes no result, so an
-//! address past an allocation costs nothing but the hint. Elsewhere than x86_64 these do
-//! nothing.
+//! A prefetch is only a hint: it reads nothing, never faults, and changes no result.
+//! Elsewhere than x86_64 these do nothing.
 
 use crate::model::Service;
 
@@ -23,21 +22,27 @@ pub(crate) fn prefetch<T>(p: *const T) {
 }
 
 /// Ask the cache for the lines of `services` an open tick reads (those before
-/// `normal_rate`, see [`Service`]'s layout). The dense care pass asks for an open provider's
-/// services (and its `Continuity`) one open provider ahead of working on them, so their first
-/// reads do not wait on memory: at ten times national scale a service-tick went from 53–56 to
-/// 52–53 ns (`bench_national 2 14 10`, alternating builds); at national scale, where the World
-/// fits in the last-level cache, it changes nothing measurable. (This replaced a hint for the
-/// next row's `Continuity` alone, which had taken x10 from 67–71 to 60–61 ns.) Prefetching the
-/// next `Staffing`, `BreachWork` and `CareServices` gained nothing: they are read in table
-/// order and the hardware prefetches them.
+/// `normal_rate`, see [`Service`]'s layout, from the line the service starts in). The dense
+/// care pass asks for an open provider's services (and its `Continuity`) one open provider
+/// ahead of working on them, so their first reads do not wait on memory: at ten times
+/// national scale the median service-tick went from 53–56 to 52–53 ns (`bench_national 2 14
+/// 10`, alternating builds; over 30 days on a noisier host the least of 4 runs went from
+/// 58.1–59.1 to 55.8–60.7, within the noise); at national scale, where the World fits in the
+/// last-level cache, it changes nothing measurable. (This replaced a hint for the next row's
+/// `Continuity` alone, whose first read had been a third of the demand step's time at x10.)
+/// Asking for the next row's `Staffing`, `BreachWork` and `CareServices` components (the
+/// `Vec` header, not the services it points to) gained nothing: they are read in table order
+/// and the hardware prefetches them.
 #[inline(always)]
 pub(crate) fn prefetch_services(services: &[Service]) {
     const HOT: usize = std::mem::offset_of!(Service, normal_rate);
     for service in services {
         let base = std::ptr::from_ref(service).cast::<u8>();
-        for offset in (0..HOT).step_by(64) {
-            prefetch(base.wrapping_add(offset));
+        // A service need not start on a line: its hot bytes then span one line more.
+        let skew = base.addr() % 64;
+        let line = base.wrapping_sub(skew);
+        for offset in (0..skew + HOT).step_by(64) {
+            prefetch(line.wrapping_add(offset));
         }
     }
 }

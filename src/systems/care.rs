@@ -176,8 +176,9 @@ struct Pass<'a> {
     dispatch: Dispatch<'a>,
 }
 
-/// One provider's tick: closed, it only notes a disruption; open, its new cases, then each
-/// service's mode, staff, duties, service and expiries.
+/// One open provider's tick: its new cases, then each service's mode, staff, duties, service
+/// and expiries. (Both passes hand over open providers only: the sparse one from the lists of
+/// who is open, the dense one after checking.)
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn visit(
@@ -185,7 +186,7 @@ fn visit(
     provider: &Provider,
     open_hours: &OpenHours,
     functions: &Functions,
-    mut plan: Mut<Continuity>,
+    plan: Mut<Continuity>,
     staff: Mut<Staffing>,
     services: Mut<CareServices>,
     work: Mut<BreachWork>,
@@ -196,10 +197,7 @@ fn visit(
     let tick_hours = f64::from(clock.tick_hours);
     let (tally, overdue) = (&mut *pass.tally, &mut *pass.overdue);
     let rng = &mut pass.streams.arrivals;
-    if !open_hours.any_open(weekday, hour, clock.tick_hours) {
-        note_if_unmet(open_hours, functions, &mut plan);
-        return;
-    }
+    debug_assert!(open_hours.any_open(weekday, hour, clock.tick_hours), "only open providers are visited");
     // Plain references from here: change detection is not used, and marking a component
     // changed on every access costs a store each time in the hottest loop.
     let (plan, staff, services, work) =
