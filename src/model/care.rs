@@ -240,8 +240,10 @@ static INVERSE: [f64; 256] = {
 /// Laid out by hand (`repr(C)`): the fields every open tick reads or writes come first,
 /// together, so a service costs as few cache lines as possible in the care pass; fields used
 /// only when something happens (an expiry, a throughput ceiling, a diversion, the protocol's
-/// daily check) follow. At national scale the World is many times the L2 cache and every tick
-/// streams through it, so each line a service touches is a cache miss.
+/// daily check) follow. At four and ten times national scale the World is many times the
+/// last-level cache and every tick streams through it, so each line a service touches is a
+/// cache miss; at national scale it fits there, and the cost per service-tick is the same as
+/// for a sixteenth of the providers (see README's performance section).
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub struct Service {
