@@ -88,8 +88,8 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
     let reps = options.replications();
     // Scenarios that differ only in their incident share their baselines.
     let baselines = crate::experiment::SharedBaselines::for_scenario(&scenarios[0], reps.len());
-    let items = baselines.order(arcs.len(), &reps);
-    let mut per: Vec<Vec<Record>> = vec![Vec::with_capacity(reps.len()); arcs.len()];
+    let items = crate::experiment::shared_order(arcs.len(), &reps);
+    let mut per: Vec<Vec<Record>> = vec![Vec::new(); arcs.len()];
     crate::experiment::par_stream(
         options.jobs,
         &items,

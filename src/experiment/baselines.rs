@@ -94,9 +94,8 @@ impl SharedBaselines {
         copy
     }
 
-    /// A cache for evaluations of `scenario` that want up to `wanted` baselines at hand (the
-    /// replications one variant or draw runs, so the next can find them), within a memory
-    /// budget of about 128 MiB of outcomes.
+    /// A cache for evaluations of `scenario` that want up to `wanted` baselines at hand, within
+    /// a memory budget of about 128 MiB of outcomes (about 34 at national scale).
     pub fn for_scenario(scenario: &Scenario, wanted: usize) -> Self {
         const BUDGET: usize = 128 << 20;
         // An outcome holds a result per provider and rows per day (measured: about 3.5 MB for
@@ -105,20 +104,22 @@ impl SharedBaselines {
         Self::new(wanted.clamp(1, (BUDGET / per_outcome.max(1)).max(2)))
     }
 
-    /// The order to run every replication of `reps` for each of `variants` evaluations in, so
-    /// that a baseline the variants share is run once and found by the others: replication by
-    /// replication, each run for every variant in turn. A worker takes a stretch of this order
-    /// (see [`super::par_stream`]), so the variants of a replication mostly run on one thread,
-    /// one after the other, and find its baseline without waiting for another thread; the
-    /// cache only has to hold the replications in progress. Variant by variant, a sweep of
-    /// national scale with more replications than the cache holds (about 34 at 128 MiB) ran
-    /// every baseline again for every variant.
-    pub fn order(&self, variants: usize, reps: &[u64]) -> Vec<(usize, u64)> {
-        reps.iter().flat_map(|&r| (0..variants).map(move |v| (v, r))).collect()
-    }
-
     /// Baselines run so far, and baselines handed out again without a run.
     pub fn counts(&self) -> (u64, u64) {
         (self.runs.load(Ordering::Relaxed), self.shared.load(Ordering::Relaxed))
     }
+}
+
+/// The order to run every replication of `reps` for each of `variants` evaluations in, so that
+/// a baseline the variants share runs once and the others find it: replication by replication,
+/// each run for every variant in turn (each variant's replications stay in `reps`' order).
+/// A worker takes a stretch of this order ([`super::par_stream`] splits a chunk among the
+/// workers), so the variants of a replication mostly run on one thread, one after the other,
+/// and the cache has to hold only the replications in progress: about `--jobs` of them, a few
+/// more when a replication's variants fall on two workers. While `--jobs` stays well below
+/// the cache's capacity every shared baseline runs once; with more workers than that, some
+/// run again, but never more often than variant by variant, where a national sweep with more
+/// replications than the cache holds ran every baseline again for every variant.
+pub fn shared_order(variants: usize, reps: &[u64]) -> Vec<(usize, u64)> {
+    reps.iter().flat_map(|&r| (0..variants).map(move |v| (v, r))).collect()
 }

@@ -23,7 +23,7 @@ pub mod plan;
 pub mod record;
 pub mod run;
 
-pub use baselines::SharedBaselines;
+pub use baselines::{SharedBaselines, shared_order};
 pub use partial::{FORMAT, MAX_PARTIAL_BYTES, PARTIAL_FILE, Partial, VariantRecords, write_partial};
 pub use plan::{Plan, Shard, Unit};
 pub use record::{BatchMeta, ChartContext, Exact, Layout, Record, SweepMeta, VariantMeta};

@@ -87,7 +87,7 @@ fn variants_in_the_cache_order_share_every_baseline() {
     let bases = [Arc::new(sim::baseline_of(&s)), Arc::new(sim::baseline_of(&later))];
     let reps: Vec<u64> = (0..10).collect();
     let cache = SharedBaselines::new(4);
-    let order = cache.order(2, &reps);
+    let order = downtime::experiment::shared_order(2, &reps);
     // Every (variant, replication) once.
     let mut sorted = order.clone();
     sorted.sort();
