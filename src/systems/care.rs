@@ -44,6 +44,9 @@ type CareQuery<'w, 's> = Query<
     ),
 >;
 
+/// Every component of the care pass is stored in tables (bevy's default), so the query is dense.
+const TABLE_STORED: &str = "the care pass's components are table-stored";
+
 /// What a closed provider needs to note a disruption.
 type ClosedQuery<'w, 's> = Query<'w, 's, (&'static OpenHours, &'static Functions, &'static mut Continuity)>;
 
@@ -81,14 +84,25 @@ pub fn deliver_care(
         // Few providers open (a night, a weekend): visit those alone, in the usual order.
         let mut heavy = providers.p0();
         let mut open = heavy.iter_many_mut(open_now).matched();
-        while let Some((_, provider, open_hours, functions, plan, staff, services, work)) = open.fetch_next() {
-            visit(pass, provider, open_hours, functions, plan, staff, services, work);
+        while let Some((_, provider, open_hours, functions, mut plan, mut staff, mut services, mut work)) =
+            open.fetch_next()
+        {
+            visit(
+                pass,
+                provider,
+                open_hours,
+                functions,
+                plan.bypass_change_detection(),
+                staff.bypass_change_detection(),
+                services.bypass_change_detection(),
+                work.bypass_change_detection(),
+            );
         }
         if unmet.0 {
             // The closed ones only note a disruption (an open one with a need unmet has just
             // noted it too: the service needing it is not in normal mode).
             for (open_hours, functions, mut plan) in &mut providers.p1() {
-                note_if_unmet(open_hours, functions, &mut plan);
+                note_if_unmet(open_hours, functions, plan.bypass_change_detection());
             }
         }
     } else {
@@ -96,26 +110,67 @@ pub fn deliver_care(
         // hands it over and worked on after the next open one is handed over, so their first
         // reads do not wait on memory. Closed ones are done at once: they only note a
         // disruption on their own plan, so doing them early changes nothing.
-        let mut waiting = None;
-        let mut heavy = providers.p0();
-        for mut item in heavy.iter_mut() {
-            let (open_hours, functions) = (item.2, item.3);
-            if !open_hours.any_open(weekday, hour, clock.tick_hours) {
-                note_if_unmet(open_hours, functions, &mut item.4);
-                continue;
+        for (_, provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in
+            providers.p0().contiguous_iter_mut().expect(TABLE_STORED)
+        {
+            // A table at a time, as slices: no iterator state per row, and no change ticks
+            // (change detection is not used).
+            let mut rows = Rows {
+                provider,
+                open_hours,
+                functions,
+                plan: plan.bypass_change_detection(),
+                staff: staff.bypass_change_detection(),
+                services: services.bypass_change_detection(),
+                work: work.bypass_change_detection(),
+            };
+            let mut waiting = None;
+            for i in 0..rows.open_hours.len() {
+                if !rows.open_hours[i].any_open(weekday, hour, clock.tick_hours) {
+                    note_if_unmet(&rows.open_hours[i], &rows.functions[i], &mut rows.plan[i]);
+                    continue;
+                }
+                prefetch(&rows.plan[i]);
+                prefetch_services(&rows.services[i].0);
+                if let Some(j) = waiting.replace(i) {
+                    rows.visit(pass, j);
+                }
             }
-            prefetch(&*item.4);
-            prefetch_services(&item.6.0);
-            if let Some((_, provider, open_hours, functions, plan, staff, services, work)) = waiting.replace(item) {
-                visit(pass, provider, open_hours, functions, plan, staff, services, work);
+            if let Some(j) = waiting {
+                rows.visit(pass, j);
             }
-        }
-        if let Some((_, provider, open_hours, functions, plan, staff, services, work)) = waiting {
-            visit(pass, provider, open_hours, functions, plan, staff, services, work);
         }
     }
     let overdue = &mut *pass.overdue;
     pass.diversions.append(overdue);
+}
+
+/// One table of providers' components, as slices (the dense care pass).
+struct Rows<'a> {
+    provider: &'a [Provider],
+    open_hours: &'a [OpenHours],
+    functions: &'a [Functions],
+    plan: &'a mut [Continuity],
+    staff: &'a mut [Staffing],
+    services: &'a mut [CareServices],
+    work: &'a mut [BreachWork],
+}
+
+impl Rows<'_> {
+    /// The tick of the open provider in row `j`.
+    #[inline(always)]
+    fn visit(&mut self, pass: &mut Pass, j: usize) {
+        visit(
+            pass,
+            &self.provider[j],
+            &self.open_hours[j],
+            &self.functions[j],
+            &mut self.plan[j],
+            &mut self.staff[j],
+            &mut self.services[j],
+            &mut self.work[j],
+        );
+    }
 }
 
 /// The providers open at each hour of a weekday and of a weekend day, in the order the care
@@ -154,10 +209,9 @@ impl OpenLists {
 }
 
 /// A closed provider has nothing to do but note a disruption when a function one of its
-/// services needs is down (a calendar day counts). Writes only when it notes one, so the
-/// component is not marked changed for nothing.
+/// services needs is down (a calendar day counts).
 #[inline(always)]
-fn note_if_unmet(open_hours: &OpenHours, functions: &Functions, plan: &mut Mut<Continuity>) {
+fn note_if_unmet(open_hours: &OpenHours, functions: &Functions, plan: &mut Continuity) {
     if !open_hours.needs.is_subset_of(functions.available) && !plan.disrupted_today {
         plan.disrupted_today = true;
     }
@@ -186,10 +240,10 @@ fn visit(
     provider: &Provider,
     open_hours: &OpenHours,
     functions: &Functions,
-    plan: Mut<Continuity>,
-    staff: Mut<Staffing>,
-    services: Mut<CareServices>,
-    work: Mut<BreachWork>,
+    plan: &mut Continuity,
+    staff: &mut Staffing,
+    services: &mut CareServices,
+    work: &mut BreachWork,
 ) {
     let clock = pass.clock;
     let (now, weekday, hour) = (clock.tick(), clock.weekday(), clock.hour());
@@ -198,10 +252,7 @@ fn visit(
     let (tally, overdue) = (&mut *pass.tally, &mut *pass.overdue);
     let rng = &mut pass.streams.arrivals;
     debug_assert!(open_hours.any_open(weekday, hour, clock.tick_hours), "only open providers are visited");
-    // Plain references from here: change detection is not used, and marking a component
-    // changed on every access costs a store each time in the hottest loop.
-    let (plan, staff, services, work) =
-        (plan.into_inner(), staff.into_inner(), &mut services.into_inner().0, work.into_inner());
+    let services = &mut services.0;
     // This tick's new cases first, in the same pass, so each service is visited once.
     demand::arrive(clock, rng, tally, pass.diversions, provider, plan, services);
     let kind = provider.kind.index();
