@@ -408,6 +408,7 @@ fn visit(
 }
 
 /// Send referrals for `served` cases: each rule's expected count, with the fraction carried over.
+#[inline(always)]
 fn refer(
     service: &mut Service,
     provider: &Provider,
