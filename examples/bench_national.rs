@@ -16,8 +16,8 @@
 //! service-tick (a service in its opening hours), with the median and the least (on a shared
 //! host, where neighbours only ever add time, the least is the steadier). The *floor* is a bare
 //! program over the same services: the same Poisson draws from the same generator for each
-//! class of each open service-tick, and a queue counter served at a fixed rate. Its ratio is the headroom left
-//! in the simulator's own bookkeeping. The resident memory a World takes when built is printed
+//! class of each open service-tick (read off the same kind of table), and a queue counter
+//! served at a fixed rate. Its ratio is the headroom left in the simulator's own bookkeeping. The resident memory a World takes when built is printed
 //! where the platform reports it (Linux), for the first scale of the run only: later Worlds reuse
 //! pages the earlier ones freed, so their growth would understate them. Run one scale per
 //! process to measure each (`-- 1 1 10`).
@@ -32,7 +32,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use downtime::model::Arrivals;
+use downtime::model::{Arrivals, CdfTable};
 use downtime::scenario::{OpenDays, Scenario};
 use downtime::sim::{RunOptions, Simulation};
 use rand::SeedableRng;
@@ -201,8 +201,8 @@ impl Shape {
 }
 
 /// The floor program: for every open service-tick, the Poisson draws of its three classes from
-/// one ChaCha8 stream (as the simulator draws them), a queue counter, and service at the
-/// service's normal rate. Returns the cases left waiting (so the work is not optimised away).
+/// one ChaCha8 stream, read off a quantised CDF table as the simulator draws them, a queue
+/// counter, and service at the service's normal rate. Returns the cases left waiting (so the work is not optimised away).
 fn floor(s: &Scenario, seed: u64) -> u64 {
     struct Bare {
         open: u32,
@@ -214,17 +214,22 @@ fn floor(s: &Scenario, seed: u64) -> u64 {
     }
     let ticks_per_day = 24 / s.tick_hours;
     let mut bare: Vec<Bare> = Vec::new();
+    let mut table = CdfTable::default();
     for p in &s.providers {
         for spec in &s.profiles[p.profile].services {
             let open_ticks =
                 (0..ticks_per_day).filter(|t| (spec.open..spec.close).contains(&(t * s.tick_hours))).count().max(1)
                     as f64;
             let mean = spec.demand_per_1000 * p.patients as f64 / 1000.0 / open_ticks;
+            let mut arrivals = spec.share.map(|share| Arrivals::new(mean * share));
+            for a in &mut arrivals {
+                a.tabulate(&mut table);
+            }
             bare.push(Bare {
                 open: spec.open,
                 close: spec.close,
                 weekdays_only: spec.days == OpenDays::Weekdays,
-                arrivals: spec.share.map(|share| Arrivals::new(mean * share)),
+                arrivals,
                 rate: mean.ceil() as u32,
                 queue: 0,
             });
@@ -240,7 +245,7 @@ fn floor(s: &Scenario, seed: u64) -> u64 {
                 continue;
             }
             for a in &b.arrivals {
-                b.queue += a.draw(&mut rng);
+                b.queue += a.draw_tabulated(&mut rng, &table);
             }
             b.queue -= b.queue.min(b.rate);
         }

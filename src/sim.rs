@@ -281,10 +281,11 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
     let inflow = referral_inflow(&scenario);
 
     let mut entities = Vec::with_capacity(scenario.providers.len());
+    let mut cdf = CdfTable::default();
     for (index, spec) in scenario.providers.iter().enumerate() {
         let profile = &scenario.profiles[spec.profile];
         let scale = spec.patients as f64 / 1000.0;
-        let services = profile
+        let mut services = profile
             .services
             .iter()
             .enumerate()
@@ -363,6 +364,11 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                 }
             })
             .collect::<Vec<Service>>();
+        for service in &mut services {
+            for arrivals in &mut service.arrivals {
+                arrivals.tabulate(&mut cdf);
+            }
+        }
         let plan = &profile.plan;
         let hours = OpenHours::of(&services);
         let entity = world
@@ -413,7 +419,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
             .id();
         entities.push(entity);
     }
-    world.insert_resource(Streams { arrivals: arrivals_rng, incident: incident_rng });
+    world.insert_resource(Streams { arrivals: arrivals_rng, cdf, incident: incident_rng });
     world.insert_resource(referrals);
     world.insert_resource(ExchangeUp(vec![true; entities.len()]));
     let neighbours = neighbours(&scenario);

@@ -6,7 +6,7 @@ mod provider;
 mod resources;
 mod staff;
 
-pub use care::{Arrivals, Book, CareServices, Cohort, CohortQueue, Mode, OpenHours, Service};
+pub use care::{Arrivals, Book, CareServices, CdfTable, Cohort, CohortQueue, Mode, OpenHours, Service};
 pub use function::{DEFAULT_FALLBACK, FallbackCost, Function, FunctionSet};
 pub use provider::{BreachWork, Duty, Functions, Hosting, Provider, ProviderKind, Records, Source};
 pub use resources::*;

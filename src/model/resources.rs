@@ -61,6 +61,8 @@ impl Clock {
 #[derive(Resource, Debug)]
 pub struct Streams {
     pub arrivals: ChaCha8Rng,
+    /// The CDF values the arrival draws read (see [`crate::model::Arrivals::draw_tabulated`]).
+    pub cdf: crate::model::CdfTable,
     /// Incident timing and decision risks.
     pub incident: ChaCha8Rng,
 }

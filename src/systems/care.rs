@@ -250,11 +250,11 @@ fn visit(
     let day_ticks = clock.ticks_per_day;
     let tick_hours = f64::from(clock.tick_hours);
     let (tally, overdue) = (&mut *pass.tally, &mut *pass.overdue);
-    let rng = &mut pass.streams.arrivals;
+    let Streams { arrivals: rng, cdf, .. } = &mut *pass.streams;
     debug_assert!(open_hours.any_open(weekday, hour, clock.tick_hours), "only open providers are visited");
     let services = &mut services.0;
     // This tick's new cases first, in the same pass, so each service is visited once.
-    demand::arrive(clock, rng, tally, pass.diversions, provider, plan, services);
+    demand::arrive(clock, rng, cdf, tally, pass.diversions, provider, plan, services);
     let kind = provider.kind.index();
     let walked_before = tally.today[kind].walked_out;
     let counters = &mut tally.today[kind];

@@ -10,7 +10,7 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::model::{Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service, Tally};
+use crate::model::{CdfTable, Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service, Tally};
 
 /// New cases of one open provider this tick (called by the care system, which visits each open
 /// provider once per tick, so a service's data is touched once: see [`crate::systems::care`]).
@@ -20,6 +20,7 @@ use crate::model::{Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, 
 pub(crate) fn arrive(
     clock: &Clock,
     rng: &mut ChaCha8Rng,
+    cdf: &CdfTable,
     tally: &mut Tally,
     diversions: &mut Vec<Diversion>,
     provider: &Provider,
@@ -40,7 +41,7 @@ pub(crate) fn arrive(
         let wait_too_long =
             service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
         for class in 0..3 {
-            let mut n = service.arrivals[class].draw(rng);
+            let mut n = service.arrivals[class].draw_tabulated(rng, cdf);
             let mut fresh_booked = 0;
             if let Some(book) = service.book.as_deref_mut()
                 && book.days[class] > 0
