@@ -342,6 +342,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     cost: (1.0, 0.0),
                     extra_hours: 0,
                     extended_until: 0,
+                    due: u32::MAX,
                     referrals: rule_of[spec.profile][i]
                         .iter()
                         .map(|&r| (r, referrals.rules[usize::from(r)].per_case, 0.0))

@@ -430,6 +430,9 @@ pub struct Service {
     /// Slot of this service in the per-service tally ([`crate::model::Tally::services`]).
     pub slot: u32,
     pub extended_until: u32,
+    /// No queue's front cohort is due before this tick (a lower bound, exact after expiries):
+    /// the care pass looks for expiries only from then.
+    pub due: u32,
     pub open: u8,
     pub close: u8,
     pub weekdays_only: bool,
@@ -573,6 +576,7 @@ impl Service {
     #[inline(always)]
     pub fn enqueue(&mut self, class: usize, deadline: u32, count: u32, flags: u8) {
         self.queued += count;
+        self.due = self.due.min(deadline);
         self.queues[class].add(deadline, count, flags);
     }
 }

@@ -387,7 +387,9 @@ fn visit(
             let covers = plan.covers.contains(Function::Exchange);
             refer(service, provider, covers, served, &mut pass.dispatch, counters);
         }
-        if open {
+        // Nothing expires before `due` (most open ticks): skip the look.
+        debug_assert!(service.queues.iter().filter_map(|q| q.front()).all(|c| c.deadline >= service.due));
+        if open && service.due <= now {
             let before = (counters.postponed, counters.walked_out);
             expire(service, s as u16, provider.index, now, day_ticks, counters, slots, overdue);
             if let Some(r) = provider.report {
@@ -460,7 +462,7 @@ fn serve_all(
     *wait += f64::from(n) * f64::from(service.wait_ticks[0]);
     let classes = if electives { 3 } else { 2 };
     for class in 0..classes {
-        let Service { queues, clinical_balance, admin_balance, wait_ticks, .. } = service;
+        let Service { queues, clinical_balance, admin_balance, wait_ticks, due, .. } = service;
         let queue = &mut queues[class];
         while let Some(front) = queue.front_mut() {
             if limit == 0 {
@@ -473,6 +475,11 @@ fn serve_all(
             *wait += f64::from(n) * f64::from(now.saturating_sub(front.deadline.saturating_sub(wait_ticks[class])));
             if front.count == 0 {
                 queue.pop_front();
+                // Fronts are the earliest in their queues, but keep `due` a lower bound
+                // whatever the order.
+                if let Some(next) = queue.front() {
+                    *due = (*due).min(next.deadline);
+                }
             } else {
                 break;
             }
@@ -588,4 +595,5 @@ fn expire(
             service.enqueue(class, deadline(now, wait, day_ticks), c.count, c.flags | Cohort::POSTPONED);
         }
     }
+    service.due = service.queues.iter().filter_map(|q| q.front()).map(|c| c.deadline).min().unwrap_or(u32::MAX);
 }
