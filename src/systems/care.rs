@@ -323,7 +323,9 @@ fn visit(
             service.credit = (service.credit + per_tick).min(per_tick + 1.0);
         }
         let mut limit = if limited { service.credit.max(0.0) as u32 } else { u32::MAX };
-        let mut wait = 0.0;
+        // Whole ticks waited, summed as an integer: the same value as summing the products in
+        // floating point, which is exact below 2^53, with fewer conversions.
+        let mut wait = 0u64;
         let mut served = if blocked {
             0
         } else {
@@ -366,6 +368,7 @@ fn visit(
             service.credit -= served as f64;
         }
         counters.served += served;
+        let wait = wait as f64;
         counters.wait_hours += wait * tick_hours;
         slots[service.slot as usize].wait_hours += wait * tick_hours;
         if service.mode == Mode::Fallback {
@@ -440,7 +443,7 @@ fn serve_all(
     electives: bool,
     mut limit: u32,
     now: u32,
-    wait: &mut f64,
+    wait: &mut u64,
     slots: &mut [crate::model::ServiceDay],
 ) -> u64 {
     if limit == 0 {
@@ -448,18 +451,20 @@ fn serve_all(
     }
     let slot = &mut slots[service.slot as usize];
     let mut served = 0u64;
-    let n = serve(
-        &mut service.overdue,
-        &mut service.clinical_balance,
-        &mut service.admin_balance,
-        clinical_cost,
-        admin_cost,
-        limit,
-    );
-    served += u64::from(n);
-    limit -= n;
-    slot.served[0] += u64::from(n);
-    *wait += f64::from(n) * f64::from(service.wait_ticks[0]);
+    if service.overdue > 0 {
+        let n = serve(
+            &mut service.overdue,
+            &mut service.clinical_balance,
+            &mut service.admin_balance,
+            clinical_cost,
+            admin_cost,
+            limit,
+        );
+        served += u64::from(n);
+        limit -= n;
+        slot.served[0] += u64::from(n);
+        *wait = wait.saturating_add(u64::from(n) * u64::from(service.wait_ticks[0]));
+    }
     let classes = if electives { 3 } else { 2 };
     for class in 0..classes {
         let Service { queues, clinical_balance, admin_balance, wait_ticks, due, .. } = service;
@@ -472,7 +477,8 @@ fn serve_all(
             served += u64::from(n);
             limit -= n;
             slot.served[class] += u64::from(n);
-            *wait += f64::from(n) * f64::from(now.saturating_sub(front.deadline.saturating_sub(wait_ticks[class])));
+            let waited = now.saturating_sub(front.deadline.saturating_sub(wait_ticks[class]));
+            *wait = wait.saturating_add(u64::from(n) * u64::from(waited));
             if front.count == 0 {
                 queue.pop_front();
                 // Fronts are the earliest in their queues, but keep `due` a lower bound
