@@ -226,8 +226,10 @@ impl Arrivals {
         if self.chunks == 0 {
             return self.draw(rng);
         }
-        let u: f64 = rng.random();
-        self.count_cells(CdfTable::quantise(u), table).unwrap_or_else(|| self.invert_cold(u))
+        // The uniform's top 16 bits are its cell: no floating point unless the cell is level
+        // with one of the CDF's.
+        let bits = rng.next_u64();
+        self.count_cells((bits >> 48) as u16, table).unwrap_or_else(|| self.invert_cold(unit_interval(bits)))
     }
 
     /// The count of this mean's cells below `q`, the quantised uniform; `None` when `q` equals
@@ -370,6 +372,14 @@ impl CdfChunk {
             (self.0.iter().filter(|&&c| q > c).count() as u32, self.0.contains(&q))
         }
     }
+}
+
+/// The uniform in [0, 1) that rand's `StandardUniform` makes of 64 random bits (its top 53,
+/// scaled): so a draw made from the bits is the draw `rng.random::<f64>()` makes. Its cell in
+/// a [`CdfTable`], `⌊u·2¹⁶⌋`, is then the bits' top 16 (a unit test checks both).
+#[inline]
+fn unit_interval(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// 1/k for the inversion loop, so it multiplies instead of dividing.
@@ -706,6 +716,24 @@ mod tests {
         assert!(answered > 100_000, "{answered}");
         // Unanswered: past every cell (at most about 1.6 %) or level with one (rare).
         assert!(random_answered as f64 > 0.98 * random as f64, "{random_answered} of {random}");
+    }
+
+    /// A uniform made from 64 bits is the one rand makes from the same bits, and its top 16
+    /// bits are its table cell.
+    #[test]
+    fn uniforms_from_bits_are_rands() {
+        use rand::SeedableRng;
+        let mut a = rand::rngs::ChaCha8Rng::seed_from_u64(3);
+        let mut b = rand::rngs::ChaCha8Rng::seed_from_u64(3);
+        let mut bits: Vec<u64> = (0..10_000).map(|_| a.next_u64()).collect();
+        let from_rand: Vec<f64> = (0..10_000).map(|_| b.random::<f64>()).collect();
+        for (&x, &u) in bits.iter().zip(&from_rand) {
+            assert_eq!(unit_interval(x).to_bits(), u.to_bits());
+        }
+        bits.extend([0, u64::MAX, 1 << 48, (1 << 48) - 1, 0xFFFF_0000_0000_0000]);
+        for x in bits {
+            assert_eq!(CdfTable::quantise(unit_interval(x)), (x >> 48) as u16, "{x:#x}");
+        }
     }
 
     /// Zero cases leave a queue as it was, whatever its state: empty, one or two cohorts
