@@ -67,9 +67,6 @@ pub(crate) fn arrive(
             // and queueing zero cases changes nothing.
             arrived += u64::from(n);
             tally.services[slot].demand[class] += u64::from(n);
-            if let Some(r) = provider.report {
-                tally.reported[r as usize].demand += u64::from(n);
-            }
             let mut here = n;
             if class == 0 && divert {
                 // A decision sends new urgent cases straight to named providers.
@@ -100,6 +97,9 @@ pub(crate) fn arrive(
         }
     }
     if arrived > 0 {
+        if let Some(r) = provider.report {
+            tally.reported[r as usize].demand += arrived;
+        }
         tally.today[kind].demand += arrived;
         tally.backlog[kind] += arrived as i64;
     }
