@@ -238,8 +238,11 @@ impl Arrivals {
     #[inline]
     fn count_cells(&self, q: u16, table: &CdfTable) -> Option<u32> {
         let start = self.table as usize;
-        let (mut below, mut level) = (0u32, false);
-        for chunk in &table.0[start..start + usize::from(self.chunks)] {
+        // Most means take one chunk: it is compared outside the loop, which then only checks
+        // that there is no other.
+        let (first, rest) = table.0[start..start + usize::from(self.chunks)].split_first()?;
+        let (mut below, mut level) = first.count_below(q);
+        for chunk in rest {
             let (b, l) = chunk.count_below(q);
             below += b;
             level |= l;
