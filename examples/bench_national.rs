@@ -17,17 +17,18 @@
 //! host, where neighbours only ever add time, the least is the steadier). The *floor* is a bare
 //! program over the same services: the same Poisson draws from the same generator for each
 //! class of each open service-tick (read off the same kind of table), and a queue counter
-//! served at a fixed rate. Its ratio is the headroom left in the simulator's own bookkeeping. The resident memory a World takes when built is printed
-//! where the platform reports it (Linux), for the first scale of the run only: later Worlds reuse
-//! pages the earlier ones freed, so their growth would understate them. Run one scale per
-//! process to measure each (`-- 1 1 10`).
+//! served at a fixed rate. Its ratio is the headroom left in the simulator's own bookkeeping.
+//! The resident memory a World takes when built is printed where the platform reports it
+//! (Linux), for the first scale of the run only: later Worlds reuse pages the earlier ones
+//! freed, so their growth would understate them. Run one scale per process to measure each
+//! (`-- 1 1 10`).
 //!
 //! A scale written `/K` runs every K-th national provider instead, without the incident (the
 //! baseline run), so the World shrinks K-fold with the same mix of providers: `-- 3 28 /1,/4,/16`
 //! shows whether the cost per service-tick depends on where the World lives (at `/16` it fits in
-//! a 1 MB L2 cache). On the machine of README's performance section it does not: 42.4, 41.3
-//! and 43.0 ns per service-tick at `/1`, `/4` and `/16`. These runs are also the steadiest on a
-//! shared machine (±0.5%), for comparing two builds.
+//! a 1 MB L2 cache). On the machine of README's performance section it does not: about 37, 35–37
+//! and 37 ns per service-tick at `/1`, `/4` and `/16` (least of 3). These runs are also the
+//! steadiest on a shared machine, for comparing two builds.
 
 use std::sync::Arc;
 use std::time::Instant;
