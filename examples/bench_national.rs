@@ -203,7 +203,8 @@ impl Shape {
 
 /// The floor program: for every open service-tick, the Poisson draws of its three classes from
 /// one ChaCha8 stream, read off a quantised CDF table as the simulator draws them, a queue
-/// counter, and service at the service's normal rate. Returns the cases left waiting (so the work is not optimised away).
+/// counter, and service at the service's normal rate. Returns the cases left waiting (so the
+/// work is not optimised away).
 fn floor(s: &Scenario, seed: u64) -> u64 {
     struct Bare {
         open: u32,

@@ -153,8 +153,9 @@ pub enum Mode {
 ///
 /// The care pass reads the counts off a table of the CDF values, quantised to 16 bits, built
 /// once per World ([`CdfTable`], [`Self::draw_tabulated`]): the same counts again, without
-/// computing the CDF on every draw (the floor went to 7.0 ns, the simulator about 5% faster
-/// at national scale).
+/// computing the CDF on every draw (the floor went from 11.4 to 7.0 ns per service-tick, the
+/// simulator about 5% faster at national scale; README's performance section has the later
+/// figures).
 #[derive(Debug, Clone)]
 pub struct Arrivals {
     pub mean: f64,
@@ -163,6 +164,8 @@ pub struct Arrivals {
     large: Option<Box<Poisson<f64>>>,
     /// Where this mean's cells start in the arrivals' [`CdfTable`], how many chunks they take
     /// (0: none, draw as [`Self::draw`]), and how many cells are CDF values (the rest pad).
+    /// Valid only for the table [`Self::tabulate`] wrote them into: a clone drawn against
+    /// another table would read the wrong cells.
     table: u32,
     chunks: u8,
     finite: u8,
@@ -178,7 +181,8 @@ impl Arrivals {
         Self { mean, exp_neg_mean: (-mean).exp(), large, table: 0, chunks: 0, finite: 0 }
     }
 
-    /// The counting steps for this mean (see [`Self::invert`]), 0 when it walks or samples.
+    /// The counting steps for this mean (see [`Self::invert`], which takes them), 0 when it
+    /// walks or samples.
     fn steps(&self) -> usize {
         match self.mean {
             m if m <= 0.0 => 0,
@@ -194,17 +198,19 @@ impl Arrivals {
     }
 
     /// Write this mean's CDF values, quantised (see [`CdfTable`]), into `table`, and remember
-    /// where.
+    /// where: as many chunks as its counting steps need, every cell of them a CDF value (more
+    /// values than the steps cost no more to compare, and leave fewer draws past every cell).
     pub fn tabulate(&mut self, table: &mut CdfTable) {
         let n = self.steps();
         if n == 0 || table.0.len() >= u32::MAX as usize / 2 {
             return;
         }
-        let mut cells = Vec::with_capacity(n + 1);
+        let len = (n + 1).div_ceil(CdfChunk::CELLS) * CdfChunk::CELLS;
+        let mut cells = Vec::with_capacity(len);
         // The same operations as the walk, so the same values to the bit.
         let (mut p, mut cdf) = (self.exp_neg_mean, self.exp_neg_mean);
         cells.push(CdfTable::quantise(cdf));
-        for inverse in &INVERSE[1..=n] {
+        for inverse in &INVERSE[1..len] {
             p *= self.mean * inverse;
             cdf += p;
             cells.push(CdfTable::quantise(cdf));
@@ -220,7 +226,9 @@ impl Arrivals {
     }
 
     /// A draw as [`Self::draw`]: the same count for the same random number, read off this
-    /// mean's cells in `table` when it has some (see [`CdfTable`] for why that is exact).
+    /// mean's cells in `table` when it has some (see [`CdfTable`] for why that is exact), and
+    /// counted on the exact values when the uniform's cell is level with a CDF value's or past
+    /// every cell. `table` must be the one [`Self::tabulate`] wrote this mean into.
     #[inline]
     pub fn draw_tabulated<R: Rng + ?Sized>(&self, rng: &mut R, table: &CdfTable) -> u32 {
         if self.chunks == 0 {
@@ -233,13 +241,13 @@ impl Arrivals {
     }
 
     /// The count of this mean's cells below `q`, the quantised uniform; `None` when `q` equals
-    /// a cell (only the exact values tell, about one draw in ten thousand) or is past every
-    /// cell (the walk goes on).
+    /// a cell (only the exact values tell: about one draw in 65,536 per distinct cell, so at
+    /// most about one in two thousand) or is past every cell (the walk goes on).
     #[inline]
     fn count_cells(&self, q: u16, table: &CdfTable) -> Option<u32> {
         let start = self.table as usize;
-        // Most means take one chunk: it is compared outside the loop, which then only checks
-        // that there is no other.
+        // Means up to 6 take one chunk, and four draws in five at national scale: the first
+        // is compared outside the loop, which then only checks that there is no other.
         let (first, rest) = table.0[start..start + usize::from(self.chunks)].split_first()?;
         let (mut below, mut level) = first.count_below(q);
         for chunk in rest {
@@ -271,14 +279,14 @@ impl Arrivals {
     fn invert(&self, u: f64) -> u32 {
         // Small means: count the CDF values below `u` over a fixed number of steps (no branch
         // to mispredict), walking on only past them (at most about 1.6% of draws).
-        match self.mean {
-            m if m <= 1.0 => self.count_then_walk::<4>(u),
-            m if m <= 3.3 => self.count_then_walk::<8>(u),
-            m if m <= 6.0 => self.count_then_walk::<12>(u),
-            m if m <= 9.0 => self.count_then_walk::<16>(u),
-            m if m <= 12.0 => self.count_then_walk::<20>(u),
-            m if m <= 15.5 => self.count_then_walk::<24>(u),
-            m if m < Self::INVERSION_LIMIT => self.count_then_walk::<32>(u),
+        match self.steps() {
+            4 => self.count_then_walk::<4>(u),
+            8 => self.count_then_walk::<8>(u),
+            12 => self.count_then_walk::<12>(u),
+            16 => self.count_then_walk::<16>(u),
+            20 => self.count_then_walk::<20>(u),
+            24 => self.count_then_walk::<24>(u),
+            32 => self.count_then_walk::<32>(u),
             _ => self.walk(u, 0, self.exp_neg_mean, self.exp_neg_mean),
         }
     }
@@ -318,10 +326,12 @@ impl Arrivals {
 /// of two; values of 1 or more, which `u` never reaches, clamp to the top cell). If `q(u) >
 /// q(c)` then `u > c`; if `q(u) < q(c)` then `u < c`. So when `q(u)` equals no cell, the count
 /// of cells below it is the count of CDF values below `u`, which is the inversion's count, to
-/// the bit. When it equals one (at most about one draw in ten thousand), the draw counts on
-/// the exact values instead. Sixteen cells fit one 32-byte vector compare, and a service's
-/// three tables take 96 bytes where the CDF values themselves would take 300: measured, the
-/// latter made ten times national scale slower, as the World streams through memory there.
+/// the bit. When it equals one (about one draw in 65,536 per distinct cell, at most about one
+/// in two thousand), the draw counts on the exact values instead. Sixteen cells make a 32-byte
+/// chunk, compared with four SSE2 compares and two masks; a mean takes one chunk (means up to
+/// 6), two (up to 15.5) or three, where its CDF values as f64 would take four times the bytes:
+/// measured, those made ten times national scale slower, as the World streams through memory
+/// there.
 #[derive(Debug, Clone, Default)]
 pub struct CdfTable(pub Vec<CdfChunk>);
 
@@ -349,7 +359,7 @@ impl CdfChunk {
         {
             // Hand-written with SSE2 (every x86_64 has it): LLVM vectorised the portable loop
             // across chunks with scalar gathers, which made the simulator 3 % slower than
-            // computing the CDF; this takes two compares and a mask per eight cells.
+            // computing the CDF; this takes two compares per eight cells and two masks per chunk.
             use std::arch::x86_64::{
                 __m128i, _mm_cmpeq_epi16, _mm_cmpgt_epi16, _mm_load_si128, _mm_movemask_epi8, _mm_or_si128,
                 _mm_packs_epi16, _mm_set1_epi16, _mm_xor_si128,
@@ -432,7 +442,9 @@ pub struct Service {
     pub back_entry: f64,
     /// Appointments booked ahead, if the service books.
     pub book: Option<Box<Book>>,
-    /// Waiting cases by class, earliest deadline first.
+    /// Waiting cases by class, in arrival order (so usually, not always, earliest deadline
+    /// first). Every change goes through [`Self::enqueue`], the care pass's serving or its
+    /// expiries, which keep [`Self::due`] a lower bound on the fronts' deadlines.
     pub queues: [CohortQueue; 3],
     /// Maximum wait by class, in ticks.
     pub wait_ticks: [u32; 3],
