@@ -391,7 +391,7 @@ fn visit(
             refer(service, provider, covers, served, &mut pass.dispatch, counters);
         }
         // Nothing expires before `due` (most open ticks): skip the look.
-        debug_assert!(service.queues.iter().filter_map(|q| q.front()).all(|c| c.deadline >= service.due));
+        debug_assert!(service.earliest_front() >= service.due);
         if open && service.due <= now {
             let before = (counters.postponed, counters.walked_out);
             expire(service, s as u16, provider.index, now, day_ticks, counters, slots, overdue);
@@ -603,5 +603,5 @@ fn expire(
             service.enqueue(class, deadline(now, wait, day_ticks), c.count, c.flags | Cohort::POSTPONED);
         }
     }
-    service.due = service.queues.iter().filter_map(|q| q.front()).map(|c| c.deadline).min().unwrap_or(u32::MAX);
+    service.due = service.earliest_front();
 }
