@@ -22,7 +22,7 @@ use bevy_ecs::prelude::*;
 use crate::model::{
     ADMIN, BreachWork, CLINICAL, CareServices, Clock, Cohort, Continuity, Counters, Diversion, DiversionReason,
     Diversions, ExchangeUp, Function, Functions, Mode, OpenHours, OpenHoursVersion, Provider, Referrals, Service,
-    Staffing, Streams, Tally, Unmet,
+    ServiceDay, Staffing, Streams, Tally, Unmet,
 };
 use crate::systems::cache::{prefetch, prefetch_services};
 use crate::systems::demand::{self, deadline, take};
@@ -276,6 +276,8 @@ fn visit(
         if !open && !service.is_extended(weekday, hour, now) {
             continue;
         }
+        // The service's own tally, found once for the tick.
+        let slot = &mut slots[service.slot as usize];
         let (cap_c, cap_a) = (service.clinical_capacity, service.admin_capacity);
         // Regular staff in opening hours; in extended hours every minute is overtime.
         let (c0, a0) = if open {
@@ -329,7 +331,7 @@ fn visit(
         let mut served = if blocked {
             0
         } else {
-            serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots)
+            serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slot)
         };
         limit = limit.saturating_sub(served as u32);
         let pressing = service.overdue > 0 || !service.queues[0].is_empty();
@@ -350,7 +352,7 @@ fn visit(
                 counters.breach_admin_minutes += work.answer(&mut service.admin_balance, limit, now);
             }
             if !blocked {
-                served += serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slots);
+                served += serve_all(service, clinical_cost, admin_cost, electives, limit, now, &mut wait, slot);
             }
         }
         // Time left over is idle time, lost; a negative balance is a case still in progress.
@@ -370,7 +372,7 @@ fn visit(
         counters.served += served;
         let wait = wait as f64;
         counters.wait_hours += wait * tick_hours;
-        slots[service.slot as usize].wait_hours += wait * tick_hours;
+        slot.wait_hours += wait * tick_hours;
         if service.mode == Mode::Fallback {
             counters.served_fallback += served;
             // Paper records (the record itself was down) are entered into the EHR later.
@@ -394,7 +396,7 @@ fn visit(
         debug_assert!(service.earliest_front() >= service.due);
         if open && service.due <= now {
             let before = (counters.postponed, counters.walked_out);
-            expire(service, s as u16, provider.index, now, day_ticks, counters, slots, overdue);
+            expire(service, s as u16, provider.index, now, day_ticks, counters, slot, overdue);
             if let Some(r) = provider.report {
                 let day = &mut tally.reported[r as usize];
                 day.postponed += counters.postponed - before.0;
@@ -446,12 +448,11 @@ fn serve_all(
     mut limit: u32,
     now: u32,
     wait: &mut u64,
-    slots: &mut [crate::model::ServiceDay],
+    slot: &mut ServiceDay,
 ) -> u64 {
     if limit == 0 {
         return 0;
     }
-    let slot = &mut slots[service.slot as usize];
     let mut served = 0u64;
     if service.overdue > 0 {
         let n = serve(
@@ -544,10 +545,9 @@ fn expire(
     now: u32,
     day_ticks: u32,
     counters: &mut crate::model::Counters,
-    slots: &mut [crate::model::ServiceDay],
+    slot: &mut ServiceDay,
     diversions: &mut Vec<Diversion>,
 ) {
-    let slot = &mut slots[service.slot as usize];
     while let Some(front) = service.queues[0].front() {
         if front.deadline > now {
             break;

@@ -10,9 +10,7 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::model::{
-    CdfTable, Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service, ServiceDay, Tally,
-};
+use crate::model::{CdfTable, Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service, Tally};
 
 /// New cases of one open provider this tick (called by the care system, which visits each open
 /// provider once per tick, so a service's data is touched once: see [`crate::systems::care`]).
@@ -32,15 +30,7 @@ pub(crate) fn arrive(
     let (weekday, hour) = (clock.weekday(), clock.hour());
     let kind = provider.kind.index();
     let mut arrived = 0u64;
-    let mut tick = Tick {
-        clock,
-        rng,
-        cdf,
-        slots: &mut tally.services,
-        diversions,
-        provider,
-        divert: clock.tick() < plan.divert_until,
-    };
+    let mut tick = Tick { clock, rng, cdf, diversions, provider, divert: clock.tick() < plan.divert_until };
     for (s, service) in services.iter_mut().enumerate() {
         if !service.is_open(weekday, hour) {
             continue;
@@ -48,11 +38,13 @@ pub(crate) fn arrive(
         let ambulances_away = ambulance_diversion(service, plan, clock.tick(), clock.ticks_per_day);
         let wait_too_long =
             service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
+        // The service's tally, found once for its three classes.
+        let demand = &mut tally.services[service.slot as usize].demand;
         // The classes one after another, each compiled for its own class (the class-dependent
         // checks fold away): measured, fewer instructions than a loop over them.
-        arrived += u64::from(tick.class::<0>(service, s, ambulances_away, wait_too_long));
-        arrived += u64::from(tick.class::<1>(service, s, ambulances_away, wait_too_long));
-        arrived += u64::from(tick.class::<2>(service, s, ambulances_away, wait_too_long));
+        arrived += u64::from(tick.class::<0>(service, s, &mut demand[0], ambulances_away, wait_too_long));
+        arrived += u64::from(tick.class::<1>(service, s, &mut demand[1], ambulances_away, wait_too_long));
+        arrived += u64::from(tick.class::<2>(service, s, &mut demand[2], ambulances_away, wait_too_long));
     }
     if arrived > 0 {
         if let Some(r) = provider.report {
@@ -68,7 +60,6 @@ struct Tick<'a> {
     clock: &'a Clock,
     rng: &'a mut ChaCha8Rng,
     cdf: &'a CdfTable,
-    slots: &'a mut [ServiceDay],
     diversions: &'a mut Vec<Diversion>,
     provider: &'a Provider,
     /// A decision sends new urgent cases straight to named providers.
@@ -83,6 +74,7 @@ impl Tick<'_> {
         &mut self,
         service: &mut Service,
         s: usize,
+        demand: &mut u64,
         ambulances_away: f64,
         wait_too_long: bool,
     ) -> u32 {
@@ -113,7 +105,7 @@ impl Tick<'_> {
         // No early exit when nobody came (often, for small means): the draw's count is as
         // unpredictable as a coin, and a branch on it costs a pipeline flush; adding and
         // queueing zero cases changes nothing.
-        self.slots[service.slot as usize].demand[class] += u64::from(n);
+        *demand += u64::from(n);
         let mut here = n;
         if class == 0 && self.divert {
             if here > 0 {
