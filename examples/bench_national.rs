@@ -26,7 +26,7 @@
 //! A scale written `/K` runs every K-th national provider instead, without the incident (the
 //! baseline run), so the World shrinks K-fold with the same mix of providers: `-- 3 28 /1,/4,/16`
 //! shows whether the cost per service-tick depends on where the World lives (at `/16` it fits in
-//! a 1 MB L2 cache). On the machine of README's performance section it does not: 33.9, 32.1
+//! a 1 MB L2 cache). On the machine of docs/performance.md it does not: 33.9, 32.1
 //! and 34.2 ns per service-tick at `/1`, `/4` and `/16` (least of 3). These runs are also the
 //! steadiest on a shared machine, for comparing two builds.
 

@@ -154,7 +154,7 @@ pub enum Mode {
 /// The care pass reads the counts off a table of the CDF values, quantised to 16 bits, built
 /// once per World ([`CdfTable`], [`Self::draw_tabulated`]): the same counts again, without
 /// computing the CDF on every draw (the floor went from 11.4 to 7.0 ns per service-tick, the
-/// simulator about 5% faster at national scale; README's performance section has the later
+/// simulator about 5% faster at national scale; docs/performance.md has the later
 /// figures).
 #[derive(Debug, Clone)]
 pub struct Arrivals {
@@ -414,7 +414,7 @@ static INVERSE: [f64; 256] = {
 /// daily check) follow. At four and ten times national scale the World is many times the
 /// last-level cache and every tick streams through it, so each line a service touches is a
 /// cache miss; at national scale it fits there, and the cost per service-tick is the same as
-/// for a sixteenth of the providers (see README's performance section).
+/// for a sixteenth of the providers (see docs/performance.md).
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub struct Service {
