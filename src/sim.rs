@@ -211,9 +211,14 @@ pub fn baseline_key(scenario: &Scenario) -> String {
     format!("{:?}", (id, start, days, tick_hours, seed, regions, vendors, platforms, profiles, providers, notes))
 }
 
-/// Run the scenario and its baseline (same seed: common random numbers) side by side.
+/// Run the scenario and its baseline (same seed: common random numbers) side by side, or one
+/// after the other when called from a worker of a rayon pool (calibration's evaluations): the
+/// pool's workers already keep the cores busy, and `--jobs N` then means N threads.
 pub fn run_with_baseline(scenario: Arc<Scenario>, options: RunOptions) -> (Outcome, Outcome) {
     let base = Arc::new(baseline_of(&scenario));
+    if rayon::current_thread_index().is_some() {
+        return (run(scenario, options), run(base, options));
+    }
     std::thread::scope(|s| {
         let handle = s.spawn(|| run(base, options));
         let incident = run(scenario, options);
