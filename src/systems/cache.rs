@@ -22,8 +22,8 @@ pub(crate) fn prefetch<T>(p: *const T) {
 }
 
 /// Ask the cache for the lines of `services` an open tick reads (those before
-/// `normal_rate`, see [`Service`]'s layout, from the line the service starts in). The dense
-/// care pass asks for an open provider's services (and its `Continuity`) one open provider
+/// `normal_rate`, see [`Service`]'s layout, from the line the service starts in). The care
+/// pass asks for an open provider's services (and its `Continuity`) one open provider
 /// ahead of working on them, so their first reads do not wait on memory: at ten times
 /// national scale the median service-tick went from 53–56 to 52–53 ns (`bench_national 2 14
 /// 10`, alternating builds; over 30 days on a noisier host the least of 4 runs went from

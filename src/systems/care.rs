@@ -13,9 +13,9 @@
 //! set the pace. After a restore, the paper records of cases handled in fallback are entered
 //! into the EHR (back-entry), taking up to the plan's share of staff time until done.
 //!
-//! A tick when few providers are open (a night, a weekend) visits only those, from lists of
-//! who opens at which hour ([`OpenLists`]); the closed ones are then only checked for a
-//! disruption to note, and only while some provider lacks a function it needs.
+//! Each tick visits only the providers open then, from lists of who opens at which hour
+//! ([`OpenLists`]); the closed ones are only checked for a disruption to note, and only while
+//! some provider lacks a function it needs.
 
 use bevy_ecs::prelude::*;
 
@@ -33,7 +33,6 @@ type CareQuery<'w, 's> = Query<
     'w,
     's,
     (
-        Entity,
         &'static Provider,
         &'static OpenHours,
         &'static Functions,
@@ -47,9 +46,6 @@ type CareQuery<'w, 's> = Query<
 /// Every component of the care pass is stored in tables (bevy's default), so the query is dense.
 const TABLE_STORED: &str = "the care pass's components are table-stored";
 
-/// What a closed provider needs to note a disruption.
-type ClosedQuery<'w, 's> = Query<'w, 's, (&'static OpenHours, &'static Functions, &'static mut Continuity)>;
-
 pub fn deliver_care(
     clock: Res<Clock>,
     mut streams: ResMut<Streams>,
@@ -61,15 +57,11 @@ pub fn deliver_care(
     unmet: Res<Unmet>,
     hours_version: Res<OpenHoursVersion>,
     mut open_lists: Local<OpenLists>,
-    mut providers: ParamSet<(CareQuery, ClosedQuery)>,
+    mut providers: CareQuery,
 ) {
     let (weekday, hour) = (clock.weekday(), clock.hour());
     if open_lists.version != Some(hours_version.0) {
-        open_lists.rebuild(
-            providers.p0().iter().map(|(entity, _, hours, ..)| (entity, *hours)),
-            clock.tick_hours,
-            hours_version.0,
-        );
+        open_lists.rebuild(providers.iter().map(|(_, hours, ..)| *hours), clock.tick_hours, hours_version.0);
     }
     let pass = &mut Pass {
         clock: &clock,
@@ -79,73 +71,58 @@ pub fn deliver_care(
         overdue: &mut overdue,
         dispatch: Dispatch::new(&mut referrals, &exchange.0, clock.tick()),
     };
+    // The providers open now, by position in the query's order (ascending), visited a table at
+    // a time as slices: no iterator state per row, no entity lookups, no change ticks (change
+    // detection is not used), and no look at the closed ones.
     let open_now = open_lists.at(weekday, hour);
-    if open_now.len() * 4 < open_lists.total {
-        // Few providers open (a night, a weekend): visit those alone, in the usual order.
-        let mut heavy = providers.p0();
-        let mut open = heavy.iter_many_mut(open_now).matched();
-        while let Some((_, provider, open_hours, functions, mut plan, mut staff, mut services, mut work)) =
-            open.fetch_next()
-        {
-            visit(
-                pass,
-                provider,
-                open_hours,
-                functions,
-                plan.bypass_change_detection(),
-                staff.bypass_change_detection(),
-                services.bypass_change_detection(),
-                work.bypass_change_detection(),
-            );
-        }
-        if unmet.0 {
-            // The closed ones only note a disruption (an open one with a need unmet has just
-            // noted it too: the service needing it is not in normal mode).
-            for (open_hours, functions, mut plan) in &mut providers.p1() {
-                note_if_unmet(open_hours, functions, plan.bypass_change_detection());
+    let (mut next, mut offset) = (0, 0);
+    for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in
+        providers.contiguous_iter_mut().expect(TABLE_STORED)
+    {
+        let rows = &mut Rows {
+            provider,
+            open_hours,
+            functions,
+            plan: plan.bypass_change_detection(),
+            staff: staff.bypass_change_detection(),
+            services: services.bypass_change_detection(),
+            work: work.bypass_change_detection(),
+        };
+        let end = offset + rows.provider.len();
+        let here = next + open_now[next..].partition_point(|&k| (k as usize) < end);
+        // One open provider behind: its services (and `Continuity`) are asked for when it is
+        // reached and worked on after the next open one is reached, so their first reads do
+        // not wait on memory.
+        let mut waiting = None;
+        // While some provider lacks a function it needs, the closed ones between two open ones
+        // note a disruption on the way (an open one with a need unmet notes it itself: the
+        // service needing it is not in normal mode).
+        let mut closed = 0;
+        for &k in &open_now[next..here] {
+            let i = k as usize - offset;
+            if unmet.0 {
+                rows.note_closed(closed..i);
+                closed = i + 1;
             }
-        }
-    } else {
-        // One provider behind: an open provider's services are asked for when the iterator
-        // hands it over and worked on after the next open one is handed over, so their first
-        // reads do not wait on memory. Closed ones are done at once: they only note a
-        // disruption on their own plan, so doing them early changes nothing.
-        for (_, provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in
-            providers.p0().contiguous_iter_mut().expect(TABLE_STORED)
-        {
-            // A table at a time, as slices: no iterator state per row, and no change ticks
-            // (change detection is not used).
-            let mut rows = Rows {
-                provider,
-                open_hours,
-                functions,
-                plan: plan.bypass_change_detection(),
-                staff: staff.bypass_change_detection(),
-                services: services.bypass_change_detection(),
-                work: work.bypass_change_detection(),
-            };
-            let mut waiting = None;
-            for i in 0..rows.open_hours.len() {
-                if !rows.open_hours[i].any_open(weekday, hour, clock.tick_hours) {
-                    note_if_unmet(&rows.open_hours[i], &rows.functions[i], &mut rows.plan[i]);
-                    continue;
-                }
-                prefetch(&rows.plan[i]);
-                prefetch_services(&rows.services[i].0);
-                if let Some(j) = waiting.replace(i) {
-                    rows.visit(pass, j);
-                }
-            }
-            if let Some(j) = waiting {
+            prefetch(&rows.plan[i]);
+            prefetch_services(&rows.services[i].0);
+            if let Some(j) = waiting.replace(i) {
                 rows.visit(pass, j);
             }
         }
+        if let Some(j) = waiting {
+            rows.visit(pass, j);
+        }
+        if unmet.0 {
+            rows.note_closed(closed..rows.provider.len());
+        }
+        (next, offset) = (here, end);
     }
     let overdue = &mut *pass.overdue;
     pass.diversions.append(overdue);
 }
 
-/// One table of providers' components, as slices (the dense care pass).
+/// One table of providers' components, as slices.
 struct Rows<'a> {
     provider: &'a [Provider],
     open_hours: &'a [OpenHours],
@@ -157,6 +134,14 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
+    /// The closed providers in `rows` note a disruption if a function they need is down.
+    #[inline(always)]
+    fn note_closed(&mut self, rows: std::ops::Range<usize>) {
+        for r in rows {
+            note_if_unmet(&self.open_hours[r], &self.functions[r], &mut self.plan[r]);
+        }
+    }
+
     /// The tick of the open provider in row `j`.
     #[inline(always)]
     fn visit(&mut self, pass: &mut Pass, j: usize) {
@@ -173,28 +158,27 @@ impl Rows<'_> {
     }
 }
 
-/// The providers open at each hour of a weekday and of a weekend day, in the order the care
-/// pass visits them: a tick when few are open (nights, weekends) visits those alone instead of
-/// stepping over thousands of closed ones. Listed again when opening hours change.
+/// The providers open at each hour of a weekday and of a weekend day, by position in the care
+/// query's order, ascending: each tick visits those alone instead of stepping over the closed
+/// ones (most providers at night and at weekends, some in the day). Listed again when opening
+/// hours change. Providers are spawned once, with the same components, and never removed, so
+/// their positions stay.
 #[derive(Default)]
 pub struct OpenLists {
     version: Option<u32>,
     /// Index `weekend × 24 + hour`.
-    lists: Vec<Vec<Entity>>,
-    total: usize,
+    lists: Vec<Vec<u32>>,
 }
 
 impl OpenLists {
-    /// List the providers (entity, opening hours), given in visiting order.
-    fn rebuild(&mut self, providers: impl Iterator<Item = (Entity, OpenHours)>, tick_hours: u32, version: u32) {
+    /// List the providers (their opening hours, in the query's order).
+    fn rebuild(&mut self, providers: impl Iterator<Item = OpenHours>, tick_hours: u32, version: u32) {
         self.lists = vec![Vec::new(); 48];
-        self.total = 0;
-        for (entity, hours) in providers {
-            self.total += 1;
+        for (position, hours) in providers.enumerate() {
             for (weekend, weekday) in [(0, 0), (1, 5)] {
                 for hour in (0..24).step_by(tick_hours.max(1) as usize) {
                     if hours.any_open(weekday, hour, tick_hours) {
-                        self.lists[weekend * 24 + hour as usize].push(entity);
+                        self.lists[weekend * 24 + hour as usize].push(position as u32);
                     }
                 }
             }
@@ -202,7 +186,7 @@ impl OpenLists {
         self.version = Some(version);
     }
 
-    fn at(&self, weekday: u32, hour: u32) -> &[Entity] {
+    fn at(&self, weekday: u32, hour: u32) -> &[u32] {
         let weekend = usize::from(weekday >= 5);
         self.lists.get(weekend * 24 + hour as usize).map_or(&[], Vec::as_slice)
     }
@@ -231,8 +215,7 @@ struct Pass<'a> {
 }
 
 /// One open provider's tick: its new cases, then each service's mode, staff, duties, service
-/// and expiries. (Both passes hand over open providers only: the sparse one from the lists of
-/// who is open, the dense one after checking.)
+/// and expiries (the care pass hands over open providers only, from the lists of who is open).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn visit(
