@@ -92,8 +92,10 @@ impl<'a> Dispatch<'a> {
     }
 }
 
-/// Every provider is spawned with its services and none is removed, so a receiver is found.
-const PROVIDER: &str = "every provider is spawned with its care services";
+/// Every provider is spawned with the same components, in index order, and none is removed.
+const PROVIDERS: &str = "the providers lie in one table, in index order";
+/// Components are stored in tables (bevy's default).
+const TABLE_STORED: &str = "providers' components are table-stored";
 
 /// The calendar slot `ticks` after the slot `today` of a ring of `ring` slots. The ring is one
 /// longer than the longest transit, so one subtraction wraps it instead of a division per
@@ -143,11 +145,16 @@ pub fn deliver_referrals(
     if referrals.calendar[slot].is_empty() {
         return;
     }
+    // Every provider lies in one table, in index order (spawned so, one bundle each, never
+    // removed): receivers are found by index in its slices, not looked up by entity.
+    let (receivers, mut services) = providers.contiguous_iter_mut().expect(TABLE_STORED).next().expect(PROVIDERS);
+    let services = services.bypass_change_detection();
+    debug_assert_eq!(receivers.len(), network.providers.len(), "{PROVIDERS}");
     let mut arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
         referrals.arriving.add(t.to, t.to_service, t.class, t.count);
         if t.admin_minutes != 0.0 {
-            let (_, mut services) = providers.get_mut(network.providers[t.to as usize]).expect(PROVIDER);
+            let services = &mut services[t.to as usize];
             services.0[usize::from(t.to_service)].admin_balance -= f64::from(t.admin_minutes) * f64::from(t.count);
         }
         if now > t.normal_arrival {
@@ -161,9 +168,10 @@ pub fn deliver_referrals(
     referrals.calendar[slot] = arriving;
     let tally = &mut *tally;
     referrals.arriving.drain(|to, s, counts| {
-        let (receiver, mut services) = providers.get_mut(network.providers[to as usize]).expect(PROVIDER);
+        let receiver = &receivers[to as usize];
+        debug_assert_eq!(receiver.index, to, "{PROVIDERS}");
         let kind = receiver.kind.index();
-        let service = &mut services.0[s];
+        let service = &mut services[to as usize].0[s];
         for (class, count) in counts.into_iter().enumerate() {
             if count == 0 {
                 continue;
