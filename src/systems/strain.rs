@@ -41,7 +41,10 @@ pub fn update_staff_strain(clock: Res<Clock>, mut providers: Query<(&mut Staffin
             let shifts = staff.contracted_today[role] / (8.0 * 60.0);
             let overtime_hours = if shifts > 0.0 { staff.overtime_today[role] / 60.0 / shifts } else { 0.0 };
             staff.fatigue[role] = staff.fatigue[role] * FATIGUE_RETAINED + overtime_hours;
-            let p = (p0 * (FATIGUE_SICK_EFFECT * staff.fatigue[role]).exp()).min(1.0);
+            // Without fatigue (no overtime yet, most providers on most days) the factor is
+            // exp(0) = 1 exactly: skip the call, same value to the bit.
+            let fatigue = staff.fatigue[role];
+            let p = if fatigue == 0.0 { p0 } else { p0 * (FATIGUE_SICK_EFFECT * fatigue).exp() }.min(1.0);
             let s = staff.sick[role];
             staff.sick[role] = (s + p * (1.0 - s) - RECOVERY * s).clamp(0.0, 0.95);
             staff.contracted_today[role] = 0.0;
