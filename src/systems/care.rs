@@ -73,7 +73,8 @@ pub fn deliver_care(
     };
     // The providers open now, by position in the query's order (ascending), visited a table at
     // a time as slices: no iterator state per row, no entity lookups, no change ticks (change
-    // detection is not used), and no look at the closed ones.
+    // detection is not used), and no look at the closed ones unless a function is down (to note
+    // a disruption).
     let open_now = open_lists.at(weekday, hour);
     let (mut next, mut offset) = (0, 0);
     for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in
@@ -94,9 +95,9 @@ pub fn deliver_care(
         // reached and worked on after the next open one is reached, so their first reads do
         // not wait on memory.
         let mut waiting = None;
-        // While some provider lacks a function it needs, the closed ones between two open ones
-        // note a disruption on the way (an open one with a need unmet notes it itself: the
-        // service needing it is not in normal mode).
+        // While some provider lacks a function it needs, the closed ones (before, between and
+        // after the open ones) note a disruption on the way (an open one with a need unmet
+        // notes it itself: the service needing it is not in normal mode).
         let mut closed = 0;
         for &k in &open_now[next..here] {
             let i = k as usize - offset;
@@ -118,6 +119,8 @@ pub fn deliver_care(
         }
         (next, offset) = (here, end);
     }
+    // The positions are those of the rebuild: providers are neither added nor moved.
+    assert_eq!(offset, open_lists.total, "the providers changed after their open lists were made");
     let overdue = &mut *pass.overdue;
     pass.diversions.append(overdue);
 }
@@ -168,13 +171,17 @@ pub struct OpenLists {
     version: Option<u32>,
     /// Index `weekend × 24 + hour`.
     lists: Vec<Vec<u32>>,
+    /// Providers listed (open or not).
+    total: usize,
 }
 
 impl OpenLists {
     /// List the providers (their opening hours, in the query's order).
     fn rebuild(&mut self, providers: impl Iterator<Item = OpenHours>, tick_hours: u32, version: u32) {
         self.lists = vec![Vec::new(); 48];
+        self.total = 0;
         for (position, hours) in providers.enumerate() {
+            self.total += 1;
             for (weekend, weekday) in [(0, 0), (1, 5)] {
                 for hour in (0..24).step_by(tick_hours.max(1) as usize) {
                     if hours.any_open(weekday, hour, tick_hours) {

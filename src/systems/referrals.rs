@@ -149,7 +149,7 @@ pub fn deliver_referrals(
     // removed): receivers are found by index in its slices, not looked up by entity.
     let (receivers, mut services) = providers.contiguous_iter_mut().expect(TABLE_STORED).next().expect(PROVIDERS);
     let services = services.bypass_change_detection();
-    debug_assert_eq!(receivers.len(), network.providers.len(), "{PROVIDERS}");
+    assert_eq!(receivers.len(), network.providers.len(), "{PROVIDERS}");
     let mut arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
         referrals.arriving.add(t.to, t.to_service, t.class, t.count);
