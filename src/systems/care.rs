@@ -350,19 +350,26 @@ fn visit(
         let idle_a = service.admin_balance.max(0.0);
         service.clinical_balance -= idle_c;
         service.admin_balance -= idle_a;
-        let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
-        staff.overtime_today[CLINICAL] += ot[0];
-        staff.overtime_today[ADMIN] += ot[1];
-        counters.overtime_minutes += ot[0] + ot[1];
+        // Overtime worked: none without overtime time (most service-ticks), where the sums
+        // would only add +0.0, which leaves them as they are (they are never -0.0).
+        if overtime.0 > 0.0 || overtime.1 > 0.0 {
+            let ot = [(overtime.0 - idle_c).max(0.0), (overtime.1 - idle_a).max(0.0)];
+            staff.overtime_today[CLINICAL] += ot[0];
+            staff.overtime_today[ADMIN] += ot[1];
+            counters.overtime_minutes += ot[0] + ot[1];
+        }
         counters.clinical_used_minutes += c0 + overtime.0 - idle_c;
         counters.admin_used_minutes += a0 + overtime.1 - idle_a;
         if limited {
             service.credit -= served as f64;
         }
         counters.served += served;
-        let wait = wait as f64;
-        counters.wait_hours += wait * tick_hours;
-        slot.wait_hours += wait * tick_hours;
+        if wait > 0 {
+            // (Nothing waited adds +0.0: skipped, the same sums.)
+            let wait = wait as f64;
+            counters.wait_hours += wait * tick_hours;
+            slot.wait_hours += wait * tick_hours;
+        }
         if service.mode == Mode::Fallback {
             counters.served_fallback += served;
             // Paper records (the record itself was down) are entered into the EHR later.
