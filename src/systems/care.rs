@@ -510,7 +510,10 @@ fn serve(count: &mut u32, clinical: &mut f64, admin: &mut f64, clinical_cost: f6
     if fits(*clinical, clinical_cost) && (admin_cost <= 0.0 || fits(*admin, admin_cost)) {
         *count -= m;
         *clinical -= f64::from(m) * clinical_cost;
-        *admin -= f64::from(m) * admin_cost;
+        // (No admin minutes per case: subtracting m·0 = +0.0 would leave the balance as it is.)
+        if admin_cost != 0.0 {
+            *admin -= f64::from(m) * admin_cost;
+        }
         return m;
     }
     let mut n = ceil_u32(*clinical / clinical_cost);
