@@ -377,6 +377,8 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
         }
         let plan = &profile.plan;
         let hours = OpenHours::of(&services);
+        // One bundle for every provider, spawned in index order: the systems read the providers
+        // by position in their one table (`systems::ONE_TABLE`).
         let entity = world
             .spawn((
                 Provider {
@@ -884,7 +886,8 @@ mod tests {
     use super::*;
 
     /// A clinic in region `north` depending on a lab, with four labs: two in the south, two in
-    /// the north. `clinic_at` and `lab_at` give locations (`None`: none), `named` a supplier.
+    /// the north, each lab depending on a lab too. `clinic_at` and `labs_at` are extra provider
+    /// fields (a location, or nothing), `named` an extra dependency field (a named supplier).
     fn with_labs(clinic_at: &str, labs_at: [&str; 4], named: &str) -> Scenario {
         let lab = |i: usize, region: &str| {
             format!(

@@ -24,6 +24,7 @@ use crate::model::{
     Diversions, ExchangeUp, Function, Functions, Mode, OpenHours, OpenHoursVersion, Provider, Referrals, Service,
     ServiceDay, Staffing, Streams, Tally, Unmet,
 };
+use crate::systems::ONE_TABLE;
 use crate::systems::cache::{prefetch, prefetch_services};
 use crate::systems::demand::{self, deadline, take};
 use crate::systems::referrals::Dispatch;
@@ -42,9 +43,6 @@ type CareQuery<'w, 's> = Query<
         &'static mut BreachWork,
     ),
 >;
-
-/// Every component of the care pass is stored in tables (bevy's default), so the query is dense.
-const TABLE_STORED: &str = "the care pass's components are table-stored";
 
 pub fn deliver_care(
     clock: Res<Clock>,
@@ -71,15 +69,12 @@ pub fn deliver_care(
         overdue: &mut overdue,
         dispatch: Dispatch::new(&mut referrals, &exchange.0, clock.tick()),
     };
-    // The providers open now, by position in the query's order (ascending), visited a table at
-    // a time as slices: no iterator state per row, no entity lookups, no change ticks (change
-    // detection is not used), and no look at the closed ones unless a function is down (to note
-    // a disruption).
+    // The providers open now, by position (see [`ONE_TABLE`]), visited over the table's slices:
+    // no iterator state per row, no entity lookups, no change ticks (change detection is not
+    // used), and no look at the closed ones unless a function is down (to note a disruption).
     let open_now = open_lists.at(weekday, hour);
-    let (mut next, mut offset) = (0, 0);
-    for (provider, open_hours, functions, mut plan, mut staff, mut services, mut work) in
-        providers.contiguous_iter_mut().expect(TABLE_STORED)
-    {
+    let table = providers.contiguous_iter_mut().expect(ONE_TABLE).next();
+    if let Some((provider, open_hours, functions, mut plan, mut staff, mut services, mut work)) = table {
         let rows = &mut Rows {
             provider,
             open_hours,
@@ -89,8 +84,7 @@ pub fn deliver_care(
             services: services.bypass_change_detection(),
             work: work.bypass_change_detection(),
         };
-        let end = offset + rows.provider.len();
-        let here = next + open_now[next..].partition_point(|&k| (k as usize) < end);
+        assert_eq!(rows.provider.len(), open_lists.total, "{ONE_TABLE}");
         // One open provider behind: its services (and `Continuity`) are asked for when it is
         // reached and worked on after the next open one is reached, so their first reads do
         // not wait on memory.
@@ -99,8 +93,9 @@ pub fn deliver_care(
         // after the open ones) note a disruption on the way (an open one with a need unmet
         // notes it itself: the service needing it is not in normal mode).
         let mut closed = 0;
-        for &k in &open_now[next..here] {
-            let i = k as usize - offset;
+        for &k in open_now {
+            let i = k as usize;
+            debug_assert_eq!(rows.provider[i].index as usize, i, "{ONE_TABLE}");
             if unmet.0 {
                 rows.note_closed(closed..i);
                 closed = i + 1;
@@ -117,15 +112,12 @@ pub fn deliver_care(
         if unmet.0 {
             rows.note_closed(closed..rows.provider.len());
         }
-        (next, offset) = (here, end);
     }
-    // The positions are those of the rebuild: providers are neither added nor moved.
-    assert_eq!(offset, open_lists.total, "the providers changed after their open lists were made");
     let overdue = &mut *pass.overdue;
     pass.diversions.append(overdue);
 }
 
-/// One table of providers' components, as slices.
+/// The providers' table, as slices.
 struct Rows<'a> {
     provider: &'a [Provider],
     open_hours: &'a [OpenHours],
@@ -161,11 +153,10 @@ impl Rows<'_> {
     }
 }
 
-/// The providers open at each hour of a weekday and of a weekend day, by position in the care
-/// query's order, ascending: each tick visits those alone instead of stepping over the closed
-/// ones (most providers at night and at weekends, some in the day). Listed again when opening
-/// hours change. Providers are spawned once, with the same components, and never removed, so
-/// their positions stay.
+/// The providers open at each hour of a weekday and of a weekend day, by position in their
+/// table ([`ONE_TABLE`]), ascending: each tick visits those alone instead of stepping over the
+/// closed ones (most providers at night and at weekends, some in the day). Listed again when
+/// opening hours change.
 #[derive(Default)]
 pub struct OpenLists {
     version: Option<u32>,

@@ -22,6 +22,11 @@
 //!     checks whether each emergency protocol can still be staffed;
 //! 12. [`metrics`] tracks the backlog peak and writes each day's rows.
 
+/// Every provider is spawned once, in index order, with the same components, and none is
+/// removed or given others: they lie in one table, each at its index. The care pass and
+/// referral delivery read that table's slices by position instead of looking providers up.
+pub(crate) const ONE_TABLE: &str = "the providers lie in one table, in index order";
+
 pub mod availability;
 pub mod bookings;
 pub mod breach;

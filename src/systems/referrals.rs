@@ -13,6 +13,7 @@ use bevy_ecs::prelude::*;
 use crate::model::{
     CareServices, Clock, Counters, ExchangeUp, Network, PlatformStatus, Provider, Referrals, Tally, Transit,
 };
+use crate::systems::ONE_TABLE;
 use crate::systems::cache::prefetch;
 use crate::systems::demand::deadline;
 
@@ -92,11 +93,6 @@ impl<'a> Dispatch<'a> {
     }
 }
 
-/// Every provider is spawned with the same components, in index order, and none is removed.
-const PROVIDERS: &str = "the providers lie in one table, in index order";
-/// Components are stored in tables (bevy's default).
-const TABLE_STORED: &str = "providers' components are table-stored";
-
 /// The calendar slot `ticks` after the slot `today` of a ring of `ring` slots. The ring is one
 /// longer than the longest transit, so one subtraction wraps it instead of a division per
 /// referral (tens of cycles of latency).
@@ -145,11 +141,11 @@ pub fn deliver_referrals(
     if referrals.calendar[slot].is_empty() {
         return;
     }
-    // Every provider lies in one table, in index order (spawned so, one bundle each, never
-    // removed): receivers are found by index in its slices, not looked up by entity.
-    let (receivers, mut services) = providers.contiguous_iter_mut().expect(TABLE_STORED).next().expect(PROVIDERS);
+    // Receivers are found by index in the providers' table (see [`ONE_TABLE`]), not looked up
+    // by entity.
+    let (receivers, mut services) = providers.contiguous_iter_mut().expect(ONE_TABLE).next().expect(ONE_TABLE);
     let services = services.bypass_change_detection();
-    assert_eq!(receivers.len(), network.providers.len(), "{PROVIDERS}");
+    assert_eq!(receivers.len(), network.providers.len(), "{ONE_TABLE}");
     let mut arriving = std::mem::take(&mut referrals.calendar[slot]);
     for t in &arriving {
         referrals.arriving.add(t.to, t.to_service, t.class, t.count);
@@ -169,7 +165,7 @@ pub fn deliver_referrals(
     let tally = &mut *tally;
     referrals.arriving.drain(|to, s, counts| {
         let receiver = &receivers[to as usize];
-        debug_assert_eq!(receiver.index, to, "{PROVIDERS}");
+        debug_assert_eq!(receiver.index, to, "{ONE_TABLE}");
         let kind = receiver.kind.index();
         let service = &mut services[to as usize].0[s];
         for (class, count) in counts.into_iter().enumerate() {
