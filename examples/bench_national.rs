@@ -29,6 +29,10 @@
 //! a 1 MB L2 cache). On the machine of docs/performance.md it does not: 33.9, 32.1
 //! and 34.2 ns per service-tick at `/1`, `/4` and `/16` (least of 3). These runs are also the
 //! steadiest on a shared machine, for comparing two builds.
+//!
+//! Like the `downtime` binary, it starts itself again with huge pages for the heap
+//! (`downtime::huge_pages`). Under valgrind, set `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` first
+//! (or `=0` to compare without), else the restart leaves valgrind behind.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,6 +44,8 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
 fn main() {
+    // As the `downtime` binary does: huge pages for the heap (see `downtime::huge_pages`).
+    downtime::huge_pages::restart_with_huge_pages();
     let arg = |i: usize| std::env::args().nth(i);
     let repeats: usize = arg(1).and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
     let days: u32 = arg(2).and_then(|a| a.parse().ok()).unwrap_or(90);

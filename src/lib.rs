@@ -56,6 +56,7 @@ pub mod error;
 pub mod exercise;
 pub mod experiment;
 pub mod fit;
+pub mod huge_pages;
 pub mod input;
 pub mod kpi;
 pub mod model;

@@ -11,6 +11,8 @@ use cli::{Cli, Command};
 use downtime::{Error, batch, compare, exercise, reference, report, scenario, sensitivity, shard, sim, sweep, text};
 
 fn main() -> ExitCode {
+    // Before anything else: may start the program again (see the module).
+    downtime::huge_pages::restart_with_huge_pages();
     let cli = parse();
     downtime::ui::set_verbosity(cli.quiet, cli.verbose);
     downtime::ui::set_json(cli.json);
