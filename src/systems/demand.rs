@@ -10,63 +10,57 @@
 
 use rand::rngs::ChaCha8Rng;
 
-use crate::model::{CdfTable, Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service, Tally};
+use crate::model::{CdfTable, Clock, Cohort, Continuity, Diversion, DiversionReason, Mode, Provider, Service};
 
-/// New cases of one open provider this tick (called by the care system, which visits each open
-/// provider once per tick, so a service's data is touched once: see [`crate::systems::care`]).
-/// Providers are visited in the same order every tick and this draws from the arrivals stream
-/// only, so the draws do not depend on where in the tick it is called.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn arrive(
-    clock: &Clock,
-    rng: &mut ChaCha8Rng,
-    cdf: &CdfTable,
-    tally: &mut Tally,
-    diversions: &mut Vec<Diversion>,
-    provider: &Provider,
-    plan: &Continuity,
-    services: &mut [Service],
-) {
-    let (weekday, hour) = (clock.weekday(), clock.hour());
-    let kind = provider.kind.index();
-    let mut arrived = 0u64;
-    let mut tick = Tick { clock, rng, cdf, diversions, provider, divert: clock.tick() < plan.divert_until };
-    for (s, service) in services.iter_mut().enumerate() {
-        if !service.is_open(weekday, hour) {
-            continue;
-        }
-        let ambulances_away = ambulance_diversion(service, plan, clock.tick(), clock.ticks_per_day);
-        let wait_too_long =
-            service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
-        // The service's tally, found once for its three classes.
-        let demand = &mut tally.services[service.slot as usize].demand;
-        // The classes one after another, each compiled for its own class (the class-dependent
-        // checks fold away): measured, fewer instructions than a loop over them.
-        arrived += u64::from(tick.class::<0>(service, s, &mut demand[0], ambulances_away, wait_too_long));
-        arrived += u64::from(tick.class::<1>(service, s, &mut demand[1], ambulances_away, wait_too_long));
-        arrived += u64::from(tick.class::<2>(service, s, &mut demand[2], ambulances_away, wait_too_long));
-    }
-    if arrived > 0 {
-        if let Some(r) = provider.report {
-            tally.reported[r as usize].demand += arrived;
-        }
-        tally.today[kind].demand += arrived;
-        tally.backlog[kind] += arrived as i64;
-    }
-}
-
-/// What a provider's arrivals share this tick.
-struct Tick<'a> {
+/// New cases at one open provider this tick, service by service: the care pass (see
+/// [`crate::systems::care`]) visits each open provider once per tick and, for each service,
+/// draws its arrivals ([`Self::service`]) just before working on it, so a service's data is
+/// touched once. Providers and their services are visited in the same order every tick, and
+/// this draws from the arrivals stream only, so the draws do not depend on where in the tick
+/// it is called; nothing the care pass does to one service is read by another's arrivals.
+pub(crate) struct Tick<'a> {
     clock: &'a Clock,
     rng: &'a mut ChaCha8Rng,
     cdf: &'a CdfTable,
     diversions: &'a mut Vec<Diversion>,
     provider: &'a Provider,
+    plan: &'a Continuity,
     /// A decision sends new urgent cases straight to named providers.
     divert: bool,
 }
 
-impl Tick<'_> {
+impl<'a> Tick<'a> {
+    /// The arrivals of `provider` (with its plan) this tick, drawn from `rng` off `cdf`; cases
+    /// sent elsewhere at once go to `diversions`.
+    #[inline(always)]
+    pub(crate) fn new(
+        clock: &'a Clock,
+        rng: &'a mut ChaCha8Rng,
+        cdf: &'a CdfTable,
+        diversions: &'a mut Vec<Diversion>,
+        provider: &'a Provider,
+        plan: &'a Continuity,
+    ) -> Self {
+        let divert = clock.tick() < plan.divert_until;
+        Tick { clock, rng, cdf, diversions, provider, plan, divert }
+    }
+
+    /// New cases at `service` (number `s` of the provider), which must be open now: drawn,
+    /// booked, diverted or queued, and added to `demand` (its tally by class). Returns how
+    /// many arrived. The caller adds them to the provider's and kind's tallies.
+    #[inline(always)]
+    pub(crate) fn service(&mut self, service: &mut Service, s: usize, demand: &mut [u64; 3]) -> u64 {
+        let clock = self.clock;
+        let ambulances_away = ambulance_diversion(service, self.plan, clock.tick(), clock.ticks_per_day);
+        let wait_too_long =
+            service.choice.is_some_and(|(ticks, _)| service.queued > 0 && service.expected_wait_ticks() > ticks);
+        // The classes one after another, each compiled for its own class (the class-dependent
+        // checks fold away): measured, fewer instructions than a loop over them.
+        let urgent = self.class::<0>(service, s, &mut demand[0], ambulances_away, wait_too_long);
+        let soon = self.class::<1>(service, s, &mut demand[1], ambulances_away, wait_too_long);
+        let elective = self.class::<2>(service, s, &mut demand[2], ambulances_away, wait_too_long);
+        u64::from(urgent) + u64::from(soon) + u64::from(elective)
+    }
     /// New cases of class `CLASS` at open service `service` (number `s` of its provider):
     /// drawn, booked, diverted or queued. Returns how many arrived.
     #[inline(always)]

@@ -9,8 +9,8 @@
 //! 6. [`dependencies`] limits services by their suppliers' (labs', imaging's) throughput;
 //! 7. [`demand`] draws new cases for every open service (walk-ins, ambulances, booked
 //!    appointments of the day) and sends some on (ambulance diversion, patients' choice); it
-//!    runs inside the care pass, at the start of each open provider's visit, and sees the
-//!    suppliers' throughput of the previous tick;
+//!    runs inside the care pass, just before each open service is worked on, and sees the
+//!    suppliers' throughput of the previous tick and the service's mode as last set;
 //! 8. [`care`] sets each service's mode, staffs it, works the breach's admin duties and
 //!    back-entry, serves cases in urgency order within its throughput ceiling, sends referrals
 //!    (routed over exchange, or phone and post, by `referrals::Dispatch` while the sending
