@@ -705,3 +705,51 @@ fn work_sized_by_input_is_bounded() {
     assert_eq!(code, 0, "{err}");
     assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
 }
+
+/// The binary starts itself again with glibc's huge-page tunable added to the user's tunables,
+/// its arguments (argv[0] included) and its name kept; a tunable the user set is left as it is,
+/// with no restart (see `downtime::huge_pages`). Seen from outside, in `/proc`, on a run that
+/// waits for the facilitator's input. (glibc may cut the variable short in place as it reads
+/// it, so the test looks for the settings anywhere in the environment's bytes.)
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_restarts_with_huge_pages_unless_told_otherwise() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("room");
+    let read = |pid: u32, what: &str| std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
+    let has = |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+    for (preset, restarts) in
+        [(None, true), (Some("glibc.malloc.arena_max=4"), true), (Some("glibc.malloc.hugetlb=0"), false)]
+    {
+        let mut command = Command::new(bin());
+        command.args(["exercise", "chipsoft-2026", "--out", s(&out)]);
+        command.env_remove("GLIBC_TUNABLES").stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+        if let Some(p) = preset {
+            command.env("GLIBC_TUNABLES", p);
+        }
+        let mut child = command.spawn().unwrap();
+        let pid = child.id();
+        let start = Instant::now();
+        let mut restarted = false;
+        while start.elapsed() < Duration::from_millis(if restarts { 5000 } else { 500 }) {
+            let environ = read(pid, "environ");
+            restarted |= has(&environ, "glibc.malloc.hugetlb=1");
+            if restarted && restarts {
+                if let Some(p) = preset {
+                    assert!(has(&environ, p), "the user's tunables kept: {preset:?}");
+                }
+                let cmdline = read(pid, "cmdline");
+                assert_eq!(cmdline.split(|&b| b == 0).next(), Some(bin().as_bytes()), "argv[0] kept");
+                assert_eq!(String::from_utf8_lossy(&read(pid, "comm")).trim(), "downtime", "the name kept");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(restarted, restarts, "preset {preset:?}");
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
