@@ -76,16 +76,19 @@ pub fn deliver_care(
     let open_now = open_lists.at(weekday, hour);
     let table = providers.contiguous_iter_mut().expect(ONE_TABLE).next();
     if let Some((provider, open_hours, functions, mut plan, mut staff, mut services, mut work)) = table {
+        // Every slice cut to the table's length (they are that long already): one bounds check
+        // per visited provider then stands for all seven.
+        let n = provider.len();
+        assert_eq!(n, open_lists.total, "{ONE_TABLE}");
         let rows = &mut Rows {
             provider,
-            open_hours,
-            functions,
-            plan: plan.bypass_change_detection(),
-            staff: staff.bypass_change_detection(),
-            services: services.bypass_change_detection(),
-            work: work.bypass_change_detection(),
+            open_hours: &open_hours[..n],
+            functions: &functions[..n],
+            plan: &mut plan.bypass_change_detection()[..n],
+            staff: &mut staff.bypass_change_detection()[..n],
+            services: &mut services.bypass_change_detection()[..n],
+            work: &mut work.bypass_change_detection()[..n],
         };
-        assert_eq!(rows.provider.len(), open_lists.total, "{ONE_TABLE}");
         // One open provider behind: its services (and `Continuity`) are asked for when it is
         // reached and worked on after the next open one is reached, so their first reads do
         // not wait on memory.
