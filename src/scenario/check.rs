@@ -3,7 +3,7 @@
 //!
 //! A file can pass every check of `validate` and still describe a provider that cannot
 //! keep up on an ordinary day (staff cut tenfold by a slip of a decimal point) or one whose
-//! staff sit idle; every incident result of such a scenario is then wrong. Three checks:
+//! staff sit idle; every incident result of such a scenario is then wrong. Four checks:
 //!
 //! 1. **Staff utilisation** of each service in normal times, computed from the figures (own
 //!    demand plus referrals in, minutes per case, staff on duty after normal sick leave): a
@@ -13,6 +13,11 @@
 //!    most [`BASELINE_DAYS`] days): a warning per provider kind below [`MIN_DELIVERED_PCT`].
 //! 3. **Urgent cases in time** in that baseline: a warning per provider kind when more than
 //!    [`MAX_URGENT_LATE_SHARE`] of urgent cases are served late, diverted or not at all.
+//! 4. **Opening hours the ticks miss**: a service is open for a tick when the tick starts within
+//!    its hours, so with long ticks (`tick_hours` of 8, 12 or 24) hours that hold no tick's
+//!    start never open the service, and it gets no demand at all (a clinic open 08:00–17:00 at
+//!    24-hour ticks). A warning per such service; checks 1–3 cannot see it, as nothing is
+//!    demanded there.
 //!
 //! Each warning carries the position of the figure to look at. The thresholds are
 //! assumptions, documented in docs/model.md ("Calibration check").
@@ -50,6 +55,7 @@ pub struct Warning {
 pub fn check(scenario: &Scenario, text: &str) -> Vec<Warning> {
     let loc = Locations::index(text);
     let mut warnings = utilisation(scenario, &loc);
+    warnings.extend(hours_without_ticks(scenario, &loc));
     warnings.extend(baseline(scenario, &loc));
     warnings.sort_by_key(|w| (w.line, w.column));
     warnings
@@ -131,6 +137,33 @@ fn utilisation(scenario: &Scenario, loc: &Locations) -> Vec<Warning> {
                     ),
                 });
             }
+        }
+    }
+    out
+}
+
+/// Services whose opening hours hold no tick's start (check 4).
+fn hours_without_ticks(scenario: &Scenario, loc: &Locations) -> Vec<Warning> {
+    let tick_hours = scenario.tick_hours.clamp(1, 24);
+    let mut out = Vec::new();
+    for (pi, profile) in scenario.profiles.iter().enumerate() {
+        for (si, s) in profile.services.iter().enumerate() {
+            if (0..24).step_by(tick_hours as usize).any(|h| (s.open..s.close).contains(&h)) {
+                continue;
+            }
+            let (line, column) = position(loc, &format!("profiles[{pi}].services[{si}]"), &["hours"]);
+            out.push(Warning {
+                line,
+                column,
+                message: format!(
+                    "service `{}` of profile `{}`: open {}:00–{}:00, but ticks of {tick_hours} hours start at {}: a service opens for a tick that starts within its hours, so this one never opens and gets no demand; use shorter ticks or hours that hold a tick's start",
+                    s.name,
+                    profile.id,
+                    s.open,
+                    s.close,
+                    (0..24).step_by(tick_hours as usize).map(|h| format!("{h}:00")).collect::<Vec<_>>().join(", ")
+                ),
+            });
         }
     }
     out

@@ -101,6 +101,40 @@ fn validate_warns_when_staff_cannot_keep_up() {
     assert!(!err.contains("warning"), "{err}");
 }
 
+/// With 24-hour ticks a service open 08:00–17:00 never opens (a tick opens a service when it
+/// starts within its hours) and silently gets no demand: the check warns at its `hours`, for
+/// each such service and no other, and `--strict` fails. At 8-hour ticks (one starts at 08:00)
+/// it does not warn.
+#[test]
+fn validate_warns_when_no_tick_starts_in_opening_hours() {
+    let base = scenario::templates::get("gp-cooperative").unwrap();
+    let daily = base.replacen("tick_hours: 1,", "tick_hours: 24,", 1);
+    assert_ne!(daily, base);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("daily.ron");
+    std::fs::write(&file, &daily).unwrap();
+    let (code, _, err) = downtime(&["validate", s(&file)]);
+    assert_eq!(code, 0, "{err}");
+    let warned: Vec<&str> = err.lines().filter(|l| l.contains("never opens")).collect();
+    let day_services: Vec<usize> = daily
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("hours: (") && !l.contains("(0, 24)") && !l.contains("(0,24)"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(!day_services.is_empty());
+    assert_eq!(warned.len(), day_services.len(), "{err}");
+    for line in day_services {
+        assert!(warned.iter().any(|w| w.starts_with(&format!("warning: {}:{line}:", s(&file)))), "{line}: {err}");
+    }
+    let (code, _, err) = downtime(&["validate", "--strict", s(&file)]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::write(&file, base.replacen("tick_hours: 1,", "tick_hours: 8,", 1)).unwrap();
+    let (code, _, err) = downtime(&["validate", "--strict", s(&file)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("never opens"), "{err}");
+}
+
 /// Built-ins and templates validate without warnings, except nl-national's two documented
 /// ones (docs/model.md, "Calibration check").
 #[test]
