@@ -225,9 +225,7 @@ fn floor(s: &Scenario, seed: u64) -> u64 {
     let mut table = CdfTable::default();
     for p in &s.providers {
         for spec in &s.profiles[p.profile].services {
-            let open_ticks =
-                (0..ticks_per_day).filter(|t| (spec.open..spec.close).contains(&(t * s.tick_hours))).count().max(1)
-                    as f64;
+            let open_ticks = f64::from(spec.open_ticks(s.tick_hours).max(1));
             let mean = spec.demand_per_1000 * p.patients as f64 / 1000.0 / open_ticks;
             let mut arrivals = spec.share.map(|share| Arrivals::new(mean * share));
             for a in &mut arrivals {

@@ -295,8 +295,7 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let open_ticks =
-                    (0..ticks_per_day).filter(|t| (s.open..s.close).contains(&(t * tick_hours))).count().max(1) as u32;
+                let open_ticks = s.open_ticks(tick_hours).max(1);
                 let daily = s.demand_per_1000 * scale;
                 let per_tick = daily / f64::from(open_ticks);
                 let tick_minutes = 60.0 * f64::from(tick_hours);

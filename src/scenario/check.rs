@@ -145,10 +145,11 @@ fn utilisation(scenario: &Scenario, loc: &Locations) -> Vec<Warning> {
 /// Services whose opening hours hold no tick's start (check 4).
 fn hours_without_ticks(scenario: &Scenario, loc: &Locations) -> Vec<Warning> {
     let tick_hours = scenario.tick_hours.clamp(1, 24);
+    let starts = (0..24).step_by(tick_hours as usize).map(|h| format!("{h}:00")).collect::<Vec<_>>().join(", ");
     let mut out = Vec::new();
     for (pi, profile) in scenario.profiles.iter().enumerate() {
         for (si, s) in profile.services.iter().enumerate() {
-            if (0..24).step_by(tick_hours as usize).any(|h| (s.open..s.close).contains(&h)) {
+            if s.open_ticks(tick_hours) > 0 {
                 continue;
             }
             let (line, column) = position(loc, &format!("profiles[{pi}].services[{si}]"), &["hours"]);
@@ -156,12 +157,8 @@ fn hours_without_ticks(scenario: &Scenario, loc: &Locations) -> Vec<Warning> {
                 line,
                 column,
                 message: format!(
-                    "service `{}` of profile `{}`: open {}:00–{}:00, but ticks of {tick_hours} hours start at {}: a service opens for a tick that starts within its hours, so this one never opens and gets no demand; use shorter ticks or hours that hold a tick's start",
-                    s.name,
-                    profile.id,
-                    s.open,
-                    s.close,
-                    (0..24).step_by(tick_hours as usize).map(|h| format!("{h}:00")).collect::<Vec<_>>().join(", ")
+                    "service `{}` of profile `{}`: open {}:00–{}:00, but ticks of {tick_hours} hours start at {starts}: a service opens for a tick that starts within its hours, so this one never opens and gets no demand; use shorter ticks or hours that hold a tick's start",
+                    s.name, profile.id, s.open, s.close
                 ),
             });
         }

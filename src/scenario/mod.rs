@@ -333,6 +333,11 @@ impl ServiceSpec {
     pub fn is_open(&self, weekday: u32, hour: u32) -> bool {
         (self.days == OpenDays::AllWeek || weekday < 5) && hour >= self.open && hour < self.close
     }
+    /// Ticks of `tick_hours` hours per open day that open the service: those starting within
+    /// its hours (0 when none does; the simulator then counts one, and validate warns).
+    pub fn open_ticks(&self, tick_hours: u32) -> u32 {
+        (0..24).step_by(tick_hours.clamp(1, 24) as usize).filter(|h| (self.open..self.close).contains(h)).count() as u32
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -250,7 +250,7 @@ fn visit(
     let mut disrupted = false;
     // The plan is only read until the services are done.
     let plan_now = &*plan;
-    let mut arrivals = demand::Tick::new(clock, rng, cdf, pass.diversions, provider, plan_now);
+    let mut arrivals = demand::Tick { clock, rng, cdf, diversions: pass.diversions, provider, plan: plan_now };
     for (s, service) in services.iter_mut().enumerate() {
         let open = service.is_open(weekday, hour);
         // This tick's new cases first, drawn as the service is reached (its data comes into

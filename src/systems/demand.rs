@@ -18,33 +18,18 @@ use crate::model::{CdfTable, Clock, Cohort, Continuity, Diversion, DiversionReas
 /// touched once. Providers and their services are visited in the same order every tick, and
 /// this draws from the arrivals stream only, so the draws do not depend on where in the tick
 /// it is called; nothing the care pass does to one service is read by another's arrivals.
+/// The arrivals of `provider` (with its `plan`) are drawn from `rng` off `cdf`; cases sent
+/// elsewhere at once go to `diversions`.
 pub(crate) struct Tick<'a> {
-    clock: &'a Clock,
-    rng: &'a mut ChaCha8Rng,
-    cdf: &'a CdfTable,
-    diversions: &'a mut Vec<Diversion>,
-    provider: &'a Provider,
-    plan: &'a Continuity,
-    /// A decision sends new urgent cases straight to named providers.
-    divert: bool,
+    pub(crate) clock: &'a Clock,
+    pub(crate) rng: &'a mut ChaCha8Rng,
+    pub(crate) cdf: &'a CdfTable,
+    pub(crate) diversions: &'a mut Vec<Diversion>,
+    pub(crate) provider: &'a Provider,
+    pub(crate) plan: &'a Continuity,
 }
 
-impl<'a> Tick<'a> {
-    /// The arrivals of `provider` (with its plan) this tick, drawn from `rng` off `cdf`; cases
-    /// sent elsewhere at once go to `diversions`.
-    #[inline(always)]
-    pub(crate) fn new(
-        clock: &'a Clock,
-        rng: &'a mut ChaCha8Rng,
-        cdf: &'a CdfTable,
-        diversions: &'a mut Vec<Diversion>,
-        provider: &'a Provider,
-        plan: &'a Continuity,
-    ) -> Self {
-        let divert = clock.tick() < plan.divert_until;
-        Tick { clock, rng, cdf, diversions, provider, plan, divert }
-    }
-
+impl Tick<'_> {
     /// New cases at `service` (number `s` of the provider), which must be open now: drawn,
     /// booked, diverted or queued, and added to `demand` (its tally by class). Returns how
     /// many arrived. The caller adds them to the provider's and kind's tallies.
@@ -101,7 +86,8 @@ impl<'a> Tick<'a> {
         // queueing zero cases changes nothing.
         *demand += u64::from(n);
         let mut here = n;
-        if class == 0 && self.divert {
+        // A decision sends new urgent cases straight to named providers.
+        if class == 0 && now < self.plan.divert_until {
             if here > 0 {
                 self.diversions.push(divert_to(provider, s, here, DiversionReason::Directed, class));
             }
