@@ -23,8 +23,10 @@ pub(crate) fn prefetch<T>(p: *const T) {
 
 /// Ask the cache for the lines of `services` an open tick reads (those before
 /// `normal_rate`, see [`Service`]'s layout, from the line the service starts in). The care
-/// pass asks for an open provider's services (and its `Continuity`) one open provider
-/// ahead of working on them, so their first reads do not wait on memory: at ten times
+/// pass asks for an open provider's services (and its `Continuity`) four open providers
+/// ahead of working on them (one ahead until `AHEAD` in the care pass: x10 then lost
+/// 5-10 % more to memory on a host with a 2 MB L2), so their first reads do not wait on
+/// memory: at ten times
 /// national scale the median service-tick went from 53–56 to 52–53 ns (`bench_national 2 14
 /// 10`, alternating builds; over 30 days on a noisier host the least of 4 runs went from
 /// 58.1–59.1 to 55.8–60.7, within the noise); at national scale, where the World fits in the

@@ -89,15 +89,19 @@ pub fn deliver_care(
             services: &mut services.bypass_change_detection()[..n],
             work: &mut work.bypass_change_detection()[..n],
         };
-        // One open provider behind: its services (and `Continuity`) are asked for when it is
-        // reached and worked on after the next open one is reached, so their first reads do
-        // not wait on memory.
-        let mut waiting = None;
+        // Four open providers behind: each one's services (and `Continuity`) are asked for
+        // when it is reached and worked on four open providers later, so their first reads do
+        // not wait on memory. (Measured against one behind, least of 4 over 30 days, three
+        // pairs: x10 34.1-35.1 against 37.6-40.2 ns per service-tick; x1 the same within
+        // noise; two behind was in between.) `waiting[n % AHEAD]` holds the provider reached
+        // AHEAD places before the n-th: the oldest, next to be worked on.
+        const AHEAD: usize = 4;
+        let mut waiting = [None; AHEAD];
         // While some provider lacks a function it needs, the closed ones (before, between and
         // after the open ones) note a disruption on the way (an open one with a need unmet
         // notes it itself: the service needing it is not in normal mode).
         let mut closed = 0;
-        for &k in open_now {
+        for (n, &k) in open_now.iter().enumerate() {
             let i = k as usize;
             debug_assert_eq!(rows.provider[i].index as usize, i, "{ONE_TABLE}");
             if unmet.0 {
@@ -106,12 +110,15 @@ pub fn deliver_care(
             }
             prefetch(&rows.plan[i]);
             prefetch_services(&rows.services[i].0);
-            if let Some(j) = waiting.replace(i) {
+            if let Some(j) = waiting[n % AHEAD].replace(i) {
                 rows.visit(pass, j);
             }
         }
-        if let Some(j) = waiting {
-            rows.visit(pass, j);
+        // The last ones, oldest first.
+        for n in open_now.len()..open_now.len() + AHEAD {
+            if let Some(j) = waiting[n % AHEAD].take() {
+                rows.visit(pass, j);
+            }
         }
         if unmet.0 {
             rows.note_closed(closed..rows.provider.len());
