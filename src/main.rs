@@ -91,10 +91,28 @@ impl Out {
     }
 }
 
+/// Before a run or batch of a valid scenario: one line on standard error when the checks of
+/// `validate` that need no run warn (staff utilisation out of bounds, opening hours no tick
+/// starts in), so that a scenario whose results would be silently empty or overloaded does not
+/// go unnoticed. `validate` shows each warning at its position.
+fn point_at_warnings(spec: &str, scenario: &scenario::Scenario) {
+    let Ok((text, _)) = scenario::source(spec) else { return };
+    let n = scenario::check::quick(scenario, &text).len();
+    if n > 0 && !downtime::ui::quiet() {
+        eprintln!(
+            "note: {n} calibration warning{} for this scenario; `downtime validate {}` shows {}",
+            if n == 1 { "" } else { "s" },
+            text::terminal_line(spec),
+            if n == 1 { "it" } else { "them" }
+        );
+    }
+}
+
 fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run { scenario, seed, days, out, force, csv_delimiter } => {
             let uncertain = downtime::uncertain::load(&scenario).map_err(Error::from)?;
+            point_at_warnings(&scenario, uncertain.nominal());
             let mut sc = uncertain.nominal().clone();
             if let Some(d) = days {
                 sc.set_days(d);
@@ -172,6 +190,9 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
             Ok(if bad == 0 && !(strict && warned > 0) { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
         Command::Batch { scenario, runs, draws, seed, jobs, days, out, force, shard, csv_delimiter } => {
+            if let Ok(u) = downtime::uncertain::load(&scenario) {
+                point_at_warnings(&scenario, u.nominal());
+            }
             let jobs = jobs.map(|j| j as usize);
             let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter, draws };
             out_.say(&batch::command(&c)?);

@@ -135,6 +135,41 @@ fn validate_warns_when_no_tick_starts_in_opening_hours() {
     assert!(!err.contains("never opens"), "{err}");
 }
 
+/// `run` and `batch` say in one line when the checks that need no run warn (here: opening
+/// hours no tick starts in, which leave services without demand), and point at `validate`;
+/// not for a calibrated scenario, and not under `-q`.
+#[test]
+fn run_and_batch_point_at_calibration_warnings() {
+    let base = scenario::templates::get("gp-cooperative").unwrap();
+    let daily = base.replacen("tick_hours: 1,", "tick_hours: 24,", 1);
+    let day_services = daily
+        .lines()
+        .filter(|l| l.trim_start().starts_with("hours: (") && !l.contains("(0, 24)") && !l.contains("(0,24)"))
+        .count();
+    assert!(day_services > 1);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("daily.ron");
+    std::fs::write(&file, &daily).unwrap();
+    let note = format!(
+        "note: {day_services} calibration warnings for this scenario; `downtime validate {}` shows them",
+        s(&file)
+    );
+    let out = dir.path().join("r");
+    let (code, _, err) = downtime(&["run", s(&file), "--days", "2", "--out", s(&out)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&note), "{err}");
+    let out = dir.path().join("b");
+    let (code, _, err) = downtime(&["batch", s(&file), "--runs", "2", "--days", "2", "--jobs", "1", "--out", s(&out)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&note), "{err}");
+    let (code, _, err) = downtime(&["-q", "run", s(&file), "--days", "2", "--out", s(&dir.path().join("q"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    let (code, _, err) = downtime(&["run", "chipsoft-2026", "--days", "2", "--out", s(&dir.path().join("c"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("calibration warning"), "{err}");
+}
+
 /// Built-ins and templates validate without warnings, except nl-national's two documented
 /// ones (docs/model.md, "Calibration check").
 #[test]
