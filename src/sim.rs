@@ -298,7 +298,9 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                 let open_ticks = s.open_ticks(tick_hours).max(1);
                 let daily = s.demand_per_1000 * scale;
                 let per_tick = daily / f64::from(open_ticks);
-                let tick_minutes = 60.0 * f64::from(tick_hours);
+                // Staff work the opening hours, shared over the open ticks (the tick's length
+                // with hourly ticks).
+                let staffed_minutes = s.staffed_minutes_per_tick(tick_hours);
                 let open_days = if s.days == crate::scenario::OpenDays::Weekdays { 5.0 } else { 7.0 };
                 let normal_daily = daily + inflow[index][i] * 7.0 / open_days;
                 let booked = |c: usize| s.booking_days[c] > 0;
@@ -333,8 +335,8 @@ fn build_world(scenario: Arc<Scenario>, options: RunOptions) -> World {
                     wait_ticks: s.max_wait_hours.map(|h| ((h / f64::from(tick_hours)).ceil() as u32).max(1)),
                     clinical_minutes: s.clinical_minutes,
                     admin_minutes: s.admin_minutes,
-                    clinical_capacity: s.clinical_staff_per_1000 * scale * tick_minutes,
-                    admin_capacity: s.admin_staff_per_1000 * scale * tick_minutes,
+                    clinical_capacity: s.clinical_staff_per_1000 * scale * staffed_minutes,
+                    admin_capacity: s.admin_staff_per_1000 * scale * staffed_minutes,
                     daily_demand: daily,
                     elective_share: s.share[ELECTIVE],
                     queues: Default::default(),

@@ -338,6 +338,18 @@ impl ServiceSpec {
     pub fn open_ticks(&self, tick_hours: u32) -> u32 {
         (0..24).step_by(tick_hours.clamp(1, 24) as usize).filter(|h| (self.open..self.close).contains(h)).count() as u32
     }
+    /// Staff minutes per open tick, per member of staff: the day's opening hours shared over
+    /// its open ticks, so that staff work the service's hours whatever the tick length (a
+    /// clinic open 08:00–17:00 has three 4-hour ticks starting within its hours: 3 hours of
+    /// work each, 9 in the day, not 12). With hourly ticks, or hours that begin and end on a
+    /// tick's start, that is the tick's length. The whole tick when no tick starts within the
+    /// hours (validate warns: the service never opens).
+    pub fn staffed_minutes_per_tick(&self, tick_hours: u32) -> f64 {
+        match self.open_ticks(tick_hours) {
+            0 => 60.0 * f64::from(tick_hours),
+            ticks => 60.0 * f64::from(self.open_hours_per_day()) / f64::from(ticks),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -170,3 +170,50 @@ fn sustained_overtime_raises_sick_leave() {
     let k = kpi::compute(&incident, &baseline, None);
     assert!(k.protocol_exhaustion_day.is_some(), "an endless outage never exhausted any protocol");
 }
+
+/// Staff work a service's opening hours whatever the tick length: the staff minutes contracted
+/// in a week of the gp-cooperative template (hours 08:00–17:00 and 08:00–18:00, weekdays) are
+/// the same at 1-, 2-, 4- and 8-hour ticks, and equal the staff figures times the opening
+/// hours. Before staff minutes were
+/// shared over the open ticks, 4-hour ticks gave a 08:00–17:00 clinic 12 hours a day.
+#[test]
+fn staff_work_the_opening_hours_at_any_tick_length() {
+    let text = downtime::scenario::templates::get("gp-cooperative").unwrap();
+    let base = downtime::scenario::from_str(text, "gp-cooperative").unwrap();
+    assert_eq!(base.tick_hours, 1);
+    // Expected: Σ over providers and services of staff × opening hours × 60 × open days.
+    let days = 7;
+    let start = base.start.weekday();
+    let expected: f64 = base
+        .providers
+        .iter()
+        .map(|p| {
+            let profile = &base.profiles[p.profile];
+            let scale = p.patients as f64 / 1000.0;
+            profile
+                .services
+                .iter()
+                .map(|s| {
+                    let open_days = (0..days).filter(|d| s.is_open((start + d) % 7, s.open)).count() as f64;
+                    s.clinical_staff_per_1000 * scale * f64::from(s.open_hours_per_day()) * 60.0 * open_days
+                })
+                .sum::<f64>()
+        })
+        .sum();
+    assert!(expected > 0.0);
+    for tick_hours in [1, 2, 4, 8] {
+        let mut sc = downtime::sim::baseline_of(&base);
+        sc.tick_hours = tick_hours;
+        sc.set_days(days);
+        // Every service opens (a tick starts within its hours), though 17:00 and 18:00 are not
+        // on a tick's start at 2-, 4- and 8-hour ticks.
+        assert!(sc.profiles.iter().flat_map(|p| &p.services).all(|s| s.open_ticks(tick_hours) > 0));
+        let outcome =
+            downtime::sim::run(std::sync::Arc::new(sc), downtime::sim::RunOptions { seed: 1, replication: 0 });
+        let contracted: f64 = outcome.series.iter().map(|r| r.counters.clinical_capacity_minutes).sum();
+        assert!(
+            (contracted - expected).abs() <= 1e-9 * expected,
+            "tick_hours {tick_hours}: {contracted} staff minutes, expected {expected}"
+        );
+    }
+}
