@@ -91,20 +91,31 @@ impl Out {
     }
 }
 
-/// Before a run or batch of a valid scenario: one line on standard error when the checks of
-/// `validate` that need no run warn (staff utilisation out of bounds, opening hours no tick
-/// starts in), so that a scenario whose results would be silently empty or overloaded does not
-/// go unnoticed. `validate` shows each warning at its position.
-fn point_at_warnings(spec: &str, scenario: &scenario::Scenario) {
-    let Ok((text, _)) = scenario::source(spec) else { return };
-    let n = scenario::check::quick(scenario, &text).len();
+/// Before a run or batch of a valid scenario (`text`, as read, named `spec` on the command
+/// line): one line on standard error when the checks of `validate` that need no run warn
+/// (staff utilisation out of bounds, opening hours no tick starts in), so that a scenario
+/// whose results would be silently empty or overloaded does not go unnoticed. `validate` shows
+/// each warning at its position, and may find more (its checks that run a baseline).
+fn point_at_warnings(spec: &str, text: &str, scenario: &scenario::Scenario) {
+    let n = scenario::check::quick(scenario, text).len();
     if n > 0 && !downtime::ui::quiet() {
         eprintln!(
-            "note: {n} calibration warning{} for this scenario; `downtime validate {}` shows {}",
+            "note: {n} calibration warning{} from this scenario's figures; `downtime validate {}` shows {} and may find more",
             if n == 1 { "" } else { "s" },
-            text::terminal_line(spec),
+            shell_word(&text::terminal_line(spec)),
             if n == 1 { "it" } else { "them" }
         );
+    }
+}
+
+/// `word` as one word for a POSIX shell: as it is when it holds only safe characters, else in
+/// single quotes. (Three lines, for one message: not worth a dependency such as `shlex`.)
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "._/-+=:,@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -112,7 +123,7 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run { scenario, seed, days, out, force, csv_delimiter } => {
             let uncertain = downtime::uncertain::load(&scenario).map_err(Error::from)?;
-            point_at_warnings(&scenario, uncertain.nominal());
+            point_at_warnings(&scenario, uncertain.text(), uncertain.nominal());
             let mut sc = uncertain.nominal().clone();
             if let Some(d) = days {
                 sc.set_days(d);
@@ -191,7 +202,7 @@ fn execute(command: Command, out_: &Out) -> anyhow::Result<ExitCode> {
         }
         Command::Batch { scenario, runs, draws, seed, jobs, days, out, force, shard, csv_delimiter } => {
             if let Ok(u) = downtime::uncertain::load(&scenario) {
-                point_at_warnings(&scenario, u.nominal());
+                point_at_warnings(&scenario, u.text(), u.nominal());
             }
             let jobs = jobs.map(|j| j as usize);
             let c = batch::BatchCommand { scenario, runs, seed, jobs, days, out, force, shard, csv_delimiter, draws };

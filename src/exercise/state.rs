@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{CareServices, Counters, Mode, Series, Staffing, Tally};
+use crate::model::{CareServices, Clock, Counters, Mode, Series, Staffing, Tally};
 use crate::plot::fmt_count;
 use crate::sim::Simulation;
 
@@ -43,11 +43,17 @@ impl Snapshot {
     /// Read the figures from `sim`'s World.
     pub fn of(sim: &mut Simulation) -> Snapshot {
         let world = sim.world_mut();
+        let tick_hours = world.resource::<Clock>().tick_hours;
         let mut s = Snapshot::default();
         let mut sick_weight = 0.0;
         let mut query = world.query::<(&Staffing, &CareServices)>();
         for (staff, services) in query.iter(world) {
-            let weight: f64 = services.0.iter().map(|s| s.clinical_capacity + s.admin_capacity).sum();
+            // Weighted by headcount, as the daily series is (see `Service::whole_tick_scale`).
+            let weight: f64 = services
+                .0
+                .iter()
+                .map(|s| (s.clinical_capacity + s.admin_capacity) * s.whole_tick_scale(tick_hours))
+                .sum();
             s.sick_share += staff.sick_share() * weight;
             sick_weight += weight;
             for svc in &services.0 {

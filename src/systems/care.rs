@@ -336,7 +336,9 @@ fn visit(
         limit = limit.saturating_sub(served as u32);
         let pressing = service.overdue > 0 || !service.queues[0].is_empty();
         let overtime = if !open {
-            (cap_c * on_duty[CLINICAL], cap_a * on_duty[ADMIN])
+            // Extended hours are worked whole ticks at a time (exactly `cap` at hourly ticks).
+            let whole = service.whole_tick_scale(clock.tick_hours);
+            (cap_c * whole * on_duty[CLINICAL], cap_a * whole * on_duty[ADMIN])
         } else if plan.overtime_cap > 0.0
             && ((!blocked && service.queued > 0 && (service.mode == Mode::Fallback || pressing)) || breach_pending)
         {

@@ -30,7 +30,12 @@ pub fn record_metrics(
         let k = provider.kind.index();
         let row = &mut rows[k];
         row.providers += 1;
-        let weight: f64 = services.0.iter().map(|s| s.clinical_capacity + s.admin_capacity).sum();
+        // Weighted by headcount: staff minutes of a whole tick (the open tick's at hourly ticks).
+        let weight: f64 = services
+            .0
+            .iter()
+            .map(|s| (s.clinical_capacity + s.admin_capacity) * s.whole_tick_scale(clock.tick_hours))
+            .sum();
         row.sick_share += staff.sick_share() * weight;
         sick_weight[k] += weight;
         for s in &services.0 {

@@ -135,9 +135,9 @@ fn validate_warns_when_no_tick_starts_in_opening_hours() {
     assert!(!err.contains("never opens"), "{err}");
 }
 
-/// `run` and `batch` say in one line when the checks that need no run warn (here: opening
-/// hours no tick starts in, which leave services without demand), and point at `validate`;
-/// not for a calibrated scenario, and not under `-q`.
+/// `run` and `batch` say in one line when the checks that need no run warn (opening hours no
+/// tick starts in, which leave services without demand; staff over 100% busy), and point at
+/// `validate`; not for a calibrated scenario, not under `-q`, and never on standard output.
 #[test]
 fn run_and_batch_point_at_calibration_warnings() {
     let base = scenario::templates::get("gp-cooperative").unwrap();
@@ -148,23 +148,43 @@ fn run_and_batch_point_at_calibration_warnings() {
         .count();
     assert!(day_services > 1);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("daily.ron");
+    // A name with a space: the suggested command quotes it.
+    let file = dir.path().join("daily ticks.ron");
     std::fs::write(&file, &daily).unwrap();
-    let note = format!(
-        "note: {day_services} calibration warnings for this scenario; `downtime validate {}` shows them",
-        s(&file)
-    );
+    let note = |n: usize, file: &Path| {
+        format!(
+            "note: {n} calibration warning{} from this scenario's figures; `downtime validate '{}'` shows {} and may find more",
+            if n == 1 { "" } else { "s" },
+            s(file),
+            if n == 1 { "it" } else { "them" }
+        )
+    };
     let out = dir.path().join("r");
-    let (code, _, err) = downtime(&["run", s(&file), "--days", "2", "--out", s(&out)]);
+    let (code, stdout, err) = downtime(&["run", s(&file), "--days", "2", "--out", s(&out)]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains(&note), "{err}");
+    assert!(err.contains(&note(day_services, &file)), "{err}");
+    assert!(!stdout.contains("calibration"), "{stdout}");
     let out = dir.path().join("b");
     let (code, _, err) = downtime(&["batch", s(&file), "--runs", "2", "--days", "2", "--jobs", "1", "--out", s(&out)]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains(&note), "{err}");
+    assert!(err.contains(&note(day_services, &file)), "{err}");
+    // --json: standard output stays one JSON document.
+    let (code, stdout, err) = downtime(&["--json", "run", s(&file), "--days", "2", "--out", s(&dir.path().join("j"))]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&note(day_services, &file)), "{err}");
+    serde_json::from_str::<serde_json::Value>(&stdout).expect("stdout is JSON");
     let (code, _, err) = downtime(&["-q", "run", s(&file), "--days", "2", "--out", s(&dir.path().join("q"))]);
     assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "{err}");
+    // Staff cut tenfold (the utilisation check): one warning, at the hourly ticks of the template.
+    let thin = base.replacen("clinical_staff: PerShift(1.389)", "clinical_staff: PerShift(0.1389)", 1);
+    assert_ne!(thin, base);
+    let file = dir.path().join("thin.ron");
+    std::fs::write(&file, &thin).unwrap();
+    let (code, _, err) = downtime(&["run", s(&file), "--days", "2", "--out", s(&dir.path().join("t"))]);
+    assert_eq!(code, 0, "{err}");
+    let expected = note(1, &file).replace(&format!("'{}'", s(&file)), s(&file));
+    assert!(err.contains(&expected), "{err}");
     let (code, _, err) = downtime(&["run", "chipsoft-2026", "--days", "2", "--out", s(&dir.path().join("c"))]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("calibration warning"), "{err}");

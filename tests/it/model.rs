@@ -217,3 +217,44 @@ fn staff_work_the_opening_hours_at_any_tick_length() {
         );
     }
 }
+
+/// What is not shared over the opening hours is a whole tick: for every service of the
+/// regional-network template, at every tick length, an open tick's staff minutes times
+/// `whole_tick_scale` are the staff times the tick's length (extended hours are worked whole
+/// ticks at a time, and the daily sick share is weighted by headcount), and the scale is exactly
+/// 1 at hourly ticks.
+#[test]
+fn a_whole_tick_is_the_staff_times_the_tick_length() {
+    let text = downtime::scenario::templates::get("regional-network").unwrap();
+    let base = downtime::scenario::from_str(text, "regional-network").unwrap();
+    for tick_hours in [1, 2, 3, 4, 6, 8, 12] {
+        let mut sc = base.clone();
+        sc.tick_hours = tick_hours;
+        let mut sim = downtime::sim::Simulation::new(
+            std::sync::Arc::new(sc.clone()),
+            downtime::sim::RunOptions { seed: 1, replication: 0 },
+        );
+        let world = sim.world_mut();
+        let mut query = world.query::<(&downtime::model::Provider, &downtime::model::CareServices)>();
+        let mut checked = 0;
+        for (provider, services) in query.iter(world) {
+            let spec = &sc.providers[provider.index as usize];
+            let profile = &sc.profiles[spec.profile];
+            for (service, s) in services.0.iter().zip(&profile.services) {
+                let scale = service.whole_tick_scale(tick_hours);
+                if tick_hours == 1 {
+                    assert_eq!(scale, 1.0);
+                }
+                if s.open_ticks(tick_hours) == 0 {
+                    continue; // never opens (validate warns)
+                }
+                let staff = s.clinical_staff_per_1000 * spec.patients as f64 / 1000.0;
+                let whole = staff * 60.0 * f64::from(tick_hours);
+                let got = service.clinical_capacity * scale;
+                assert!((got - whole).abs() <= 1e-9 * whole, "{tick_hours} h, {}: {got} against {whole}", s.name);
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+    }
+}
