@@ -229,7 +229,7 @@ pub fn run_nested(
     let layout = layout(u.nominal());
     let plan = Plan { runs: options.runs, draws, shard: options.shard };
     // Draws that change only what acts during the incident share their baselines.
-    let baselines = SharedBaselines::for_scenario(u.nominal(), options.runs as usize);
+    let baselines = SharedBaselines::for_scenario(u.nominal(), options.runs as usize, options.jobs);
     crate::experiment::try_run_plan(
         options.jobs,
         &plan,

@@ -87,7 +87,7 @@ pub fn compare(scenarios: &[Scenario], options: &BatchOptions) -> Result<Compari
         .collect();
     let reps = options.replications();
     // Scenarios that differ only in their incident share their baselines.
-    let baselines = crate::experiment::SharedBaselines::for_scenario(&scenarios[0], reps.len());
+    let baselines = crate::experiment::SharedBaselines::for_scenario(&scenarios[0], reps.len(), options.jobs);
     let items = crate::experiment::shared_order(arcs.len(), &reps);
     let mut per: Vec<Vec<Record>> = vec![Vec::new(); arcs.len()];
     crate::experiment::par_stream(
@@ -138,7 +138,7 @@ pub fn compare_drawn(
         .collect();
     let plan = crate::experiment::Plan { runs: options.runs, draws, shard: options.shard };
     // Scenarios and draws that differ only in what acts during the incident share baselines.
-    let baselines = crate::experiment::SharedBaselines::for_scenario(&nominal[0], options.runs as usize);
+    let baselines = crate::experiment::SharedBaselines::for_scenario(&nominal[0], options.runs as usize, options.jobs);
     let mut per: Vec<Vec<Record>> = vec![Vec::new(); scenarios.len()];
     crate::experiment::try_run_plan(
         options.jobs,

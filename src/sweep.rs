@@ -793,7 +793,7 @@ pub fn run_drawn(
     let layout = batch::layout(&sweep.scenario(0)?);
     let plan = experiment::Plan { runs: options.runs, draws, shard: options.shard };
     // Variants (and draws) that differ only in what acts during the incident share baselines.
-    let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, plan.units().count());
+    let baselines = experiment::SharedBaselines::for_scenario(&sweep.scenario(0)?, plan.units().count(), options.jobs);
     // Unit by unit, every variant in turn on one worker, so the variants of a unit find its
     // shared baseline (see `experiment::shared_order`).
     let mut rows: Vec<Vec<Record>> = vec![Vec::new(); sweep.variants.len()];
@@ -855,7 +855,7 @@ fn run_all(sweep: &Sweep, options: &BatchOptions, slim: bool) -> Result<(Layout,
     let first = sweep.scenario(0)?;
     let layout = batch::layout(&first);
     let reps = options.replications();
-    let baselines = experiment::SharedBaselines::for_scenario(&first, reps.len());
+    let baselines = experiment::SharedBaselines::for_scenario(&first, reps.len(), options.jobs);
     let block = (SCENARIO_BUDGET / (300 * first.providers.len()).max(1)).max(1);
     drop(first);
     let mut records: Vec<Vec<Record>> = vec![Vec::new(); sweep.variants.len()];

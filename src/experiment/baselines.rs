@@ -94,14 +94,18 @@ impl SharedBaselines {
         copy
     }
 
-    /// A cache for evaluations of `scenario` that want up to `wanted` baselines at hand, within
-    /// a memory budget of about 128 MiB of outcomes (about 34 at national scale).
-    pub fn for_scenario(scenario: &Scenario, wanted: usize) -> Self {
+    /// A cache for evaluations of `scenario` that want up to `wanted` baselines at hand, on
+    /// `jobs` workers: within a memory budget of about 128 MiB of outcomes (about 34 at
+    /// national scale), but never fewer than the replications in progress need (two per
+    /// worker and two more, see [`shared_order`]), so that on a machine with more workers than
+    /// the budget holds a shared baseline still runs once.
+    pub fn for_scenario(scenario: &Scenario, wanted: usize, jobs: usize) -> Self {
         const BUDGET: usize = 128 << 20;
         // An outcome holds a result per provider and rows per day (measured: about 3.5 MB for
         // nl-national's 6,948 providers over 90 days, peak memory of a sweep of 6 runs a variant).
         let per_outcome = 512 * scenario.providers.len() + 4096 * scenario.days as usize;
-        Self::new(wanted.clamp(1, (BUDGET / per_outcome.max(1)).max(2)))
+        let in_progress = 2 * jobs.max(1) + 2;
+        Self::new(wanted.clamp(1, (BUDGET / per_outcome.max(1)).max(in_progress)))
     }
 
     /// Baselines run so far, and baselines handed out again without a run.
@@ -116,10 +120,28 @@ impl SharedBaselines {
 /// A worker takes a stretch of this order ([`super::par_stream`] splits a chunk among the
 /// workers), so the variants of a replication mostly run on one thread, one after the other,
 /// and the cache has to hold only the replications in progress: about `--jobs` of them, a few
-/// more when a replication's variants fall on two workers. While `--jobs` stays well below
-/// the cache's capacity every shared baseline runs once; with more workers than that, some
-/// run again, but never more often than variant by variant, where a national sweep with more
-/// replications than the cache holds ran every baseline again for every variant.
+/// more when a replication's variants fall on two workers. [`SharedBaselines::for_scenario`]
+/// makes room for two per worker and two more, beyond its memory budget if need be, so every
+/// shared baseline runs once; variant by variant, a national sweep with more replications
+/// than the cache holds ran every baseline again for every variant.
 pub fn shared_order(variants: usize, reps: &[u64]) -> Vec<(usize, u64)> {
     reps.iter().flat_map(|&r| (0..variants).map(move |v| (v, r))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The budget bounds the cache at national scale (about 34 outcomes), except that the
+    /// replications in progress always fit: 64 workers get room for 130.
+    #[test]
+    fn the_cache_holds_what_the_workers_have_in_progress() {
+        let national = crate::scenario::load("nl-national").unwrap();
+        let budget = SharedBaselines::for_scenario(&national, 1000, 2).capacity;
+        assert!((30..=40).contains(&budget), "{budget}");
+        assert_eq!(SharedBaselines::for_scenario(&national, 1000, 64).capacity, 130);
+        assert_eq!(SharedBaselines::for_scenario(&national, 1000, 8).capacity, budget);
+        // Never more than wanted.
+        assert_eq!(SharedBaselines::for_scenario(&national, 5, 64).capacity, 5);
+    }
 }

@@ -224,7 +224,7 @@ fn run_stage(u: &Uncertain, meta: &SensitivityMeta, shard: Shard, jobs: usize) -
     // in a Morris trajectory each step moves one parameter; in Sobol's design row j of block
     // A·B_i differs from row j of block A in parameter i, a block (`size` rows) later.
     let wanted = (meta.stage.size as usize + 4 * jobs.max(1)) * meta.runs as usize;
-    let baselines = experiment::SharedBaselines::for_scenario(u.nominal(), wanted);
+    let baselines = experiment::SharedBaselines::for_scenario(u.nominal(), wanted, jobs);
     let mut out = Vec::new();
     experiment::try_run_plan(
         jobs,
