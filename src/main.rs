@@ -102,20 +102,9 @@ fn point_at_warnings(spec: &str, text: &str, scenario: &scenario::Scenario) {
         eprintln!(
             "note: {n} calibration warning{} from this scenario's figures; `downtime validate {}` shows {} and may find more",
             if n == 1 { "" } else { "s" },
-            shell_word(&text::terminal_line(spec)),
+            text::shell_word(&text::terminal_line(spec)),
             if n == 1 { "it" } else { "them" }
         );
-    }
-}
-
-/// `word` as one word for a POSIX shell: as it is when it holds only safe characters, else in
-/// single quotes. (Three lines, for one message: not worth a dependency such as `shlex`.)
-fn shell_word(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "._/-+=:,@%".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

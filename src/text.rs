@@ -5,7 +5,8 @@
 //!   move the cursor, recolour, retitle the window or hide text;
 //! - [`csv_field`]: one CSV cell, neutralised for spreadsheets (a leading `=`, `+`, `-`, `@`,
 //!   tab or carriage return gets a `'`, so the cell is text and never a formula) and quoted by
-//!   the `csv` crate.
+//!   the `csv` crate;
+//! - [`shell_word`]: a file name in a command the user is told to run.
 
 /// `s` for a terminal: every control character other than newline and tab (C0, DEL, C1, hence
 /// every escape sequence, which starts with ESC or a C1 control) and every bidirectional
@@ -20,6 +21,18 @@ pub fn terminal(s: &str) -> String {
 /// [`terminal`] for one line: newlines and tabs become spaces too.
 pub fn terminal_line(s: &str) -> String {
     terminal(s).replace(['\n', '\t'], " ")
+}
+
+/// `word` as one word for a POSIX shell: as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` inside as `'\''`). (A few lines, for a
+/// suggested command: not worth a dependency such as `shlex`.)
+pub fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._/-+=:,@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn unsafe_char(c: char) -> bool {
@@ -89,6 +102,15 @@ mod tests {
         let end = |l: &str, s: &str| l.find(s).map(|i| l[..i].chars().count() + s.chars().count());
         assert_eq!(end(lines[1], "1"), end(lines[2], "1,000"), "{t}");
         assert!(lines[1].starts_with("  first"), "{t}");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_a_shell_would_split_or_expand_them() {
+        assert_eq!(shell_word("scenarios/nl-national.ron"), "scenarios/nl-national.ron");
+        assert_eq!(shell_word("my scenario.ron"), "'my scenario.ron'");
+        assert_eq!(shell_word("it's.ron"), "'it'\\''s.ron'");
+        assert_eq!(shell_word("$HOME;rm"), "'$HOME;rm'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]
