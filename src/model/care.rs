@@ -531,18 +531,19 @@ impl Service {
     }
 
     /// Staff minutes of a whole tick over those of an open tick: the tick's length over its
-    /// share of the day's opening hours (see `ServiceSpec::staffed_minutes_per_tick`). Exactly
-    /// 1 at hourly ticks; above 1 when an open tick holds fewer staff hours than the tick is
-    /// long (a clinic open 08:00–17:00 at 4-hour ticks: 4/3). For what is not shared over the
-    /// opening hours: extended hours, worked whole ticks at a time, and weights by headcount.
+    /// share of the day's opening hours, the inverse of
+    /// [`crate::scenario::staffed_minutes_per_tick`], which set the service's capacities.
+    /// Exactly 1 at hourly ticks; above 1 when an open tick holds fewer staff hours than the
+    /// tick is long (a clinic open 08:00–17:00 at 4-hour ticks: 4/3). For what is not shared
+    /// over the opening hours: extended hours, worked whole ticks at a time, and weights by
+    /// headcount.
     pub fn whole_tick_scale(&self, tick_hours: u32) -> f64 {
         let (open, close) = (u32::from(self.open), u32::from(self.close));
-        let tick_hours = tick_hours.max(1);
-        // No tick starts within the hours: open ticks were given the whole tick.
-        if open.next_multiple_of(tick_hours) >= close {
-            return 1.0;
+        match crate::scenario::ticks_opening(open, close, tick_hours) {
+            // No tick starts within the hours: open ticks were given the whole tick.
+            0 => 1.0,
+            ticks => f64::from(tick_hours * ticks) / f64::from(close - open),
         }
-        f64::from(tick_hours * self.open_ticks) / f64::from(close - open)
     }
 
     /// The throughput share in force now: the mode's, the service's capacity, the suppliers'.
